@@ -1,0 +1,1 @@
+//! ansible (to be built).

@@ -1,0 +1,1 @@
+//! CHANGELOG.md entries (to be built).

@@ -1,0 +1,4 @@
+//! Command line (to be built).
+pub fn main() -> i32 {
+    0
+}

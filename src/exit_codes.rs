@@ -1,0 +1,17 @@
+//! Every exit code vaultrot returns, in one table (README "Exit codes").
+//!
+//! The ansible-vault compatible commands keep ansible's codes (1 error,
+//! 2 usage, 5 bad options); the reporting commands use 0/1/2 as a CI gate.
+
+/// Success; for `check-age`/`lint`: nothing at or past the fail level.
+pub const OK: i32 = 0;
+/// A command failed (ansible's `AnsibleError`); for `check-age`/`lint`: findings at the fail level.
+pub const ERROR: i32 = 1;
+/// Command-line usage error (as argparse); for `check-age`/`lint`: bad manifest or usage.
+pub const USAGE: i32 = 2;
+/// Invalid combination of options (ansible's `AnsibleOptionsError`).
+pub const OPTIONS: i32 = 5;
+/// Another vaultrot command holds the manifest lock.
+pub const LOCKED: i32 = 75;
+/// Interrupted by Ctrl-C (as ansible).
+pub const INTERRUPTED: i32 = 99;

@@ -1,0 +1,20 @@
+//! vaultrot: rotate the secrets of an Ansible deployment.
+//!
+//! The library holds every concern; `main.rs` only calls [`cli::main`].
+//! Module map (DESIGN.md §6):
+//! - [`vault`]: the ansible-vault envelope, its crypto, and password sources.
+//! - [`yaml`]: lossless, span-based editing of hand-written YAML.
+//! - [`manifest`]: `_secrets_manifest.yml`, policies, durations and ages.
+//! - [`rotation`]: the rotation state machine, lock and intent log.
+//! - [`ansible`]: ansible.cfg discovery and the playbook runner.
+//! - [`changelog`], [`fsutil`], [`cli`].
+
+pub mod ansible;
+pub mod changelog;
+pub mod cli;
+pub mod exit_codes;
+pub mod fsutil;
+pub mod manifest;
+pub mod rotation;
+pub mod vault;
+pub mod yaml;

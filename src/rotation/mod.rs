@@ -1,0 +1,1 @@
+//! rotation (to be built).
