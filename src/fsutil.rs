@@ -71,6 +71,25 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: FileMode) -> io::Result<()> 
     result
 }
 
+/// Like [`write_atomic`], then overwrites the replaced file's old bytes with
+/// zeros through a handle kept open across the rename (it held plaintext).
+pub fn write_atomic_wiping_old(path: &Path, data: &[u8], mode: FileMode) -> io::Result<()> {
+    let target = resolve_target(path);
+    let old = OpenOptions::new().write(true).open(&target).ok();
+    let old_len = old
+        .as_ref()
+        .and_then(|f| f.metadata().ok())
+        .map_or(0, |m| m.len());
+    write_atomic(&target, data, mode)?;
+    if let Some(mut old) = old {
+        // Best effort: the new file is already in place, the wipe only limits exposure.
+        let _ = old
+            .write_all(&vec![0u8; old_len as usize])
+            .and_then(|_| old.sync_all());
+    }
+    Ok(())
+}
+
 fn create_temp_beside(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
     let name = target
         .file_name()

@@ -17,4 +17,5 @@ pub mod fsutil;
 pub mod manifest;
 pub mod rotation;
 pub mod vault;
+pub mod vaultfile;
 pub mod yaml;

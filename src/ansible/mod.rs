@@ -1,1 +1,3 @@
-//! ansible (to be built).
+//! Ansible integration: config discovery ([`config`]) and the playbook runner.
+
+pub mod config;

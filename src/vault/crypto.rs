@@ -97,7 +97,7 @@ fn pkcs7_pad(data: &[u8]) -> Vec<u8> {
 
 /// Strict PKCS7 check, as python-cryptography's unpadder; `None` if invalid.
 pub(crate) fn pkcs7_unpadded_len(data: &[u8]) -> Option<usize> {
-    if data.is_empty() || data.len() % BLOCK != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(BLOCK) {
         return None;
     }
     let pad = *data.last()? as usize;

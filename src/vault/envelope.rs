@@ -114,7 +114,7 @@ pub fn parse_envelope(data: &[u8]) -> Result<Envelope, VaultError> {
 
 /// Python's `binascii.unhexlify`: odd length is checked before the digits.
 pub fn unhexlify(hex: &[u8]) -> Result<Vec<u8>, VaultError> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(VaultError::Unhexlify("Odd-length string"));
     }
     const_hex::decode(hex).map_err(|_| VaultError::Unhexlify("Non-hexadecimal digit found"))

@@ -14,7 +14,7 @@ use super::{VaultError, crypto::pkcs7_unpadded_len};
 /// Decrypts a legacy payload (single hex layer); `None` if the password is wrong.
 pub fn decrypt(payload: &[u8], password: &[u8]) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
     let raw = unhexlify(payload)?;
-    if raw.len() < 16 || &raw[..8] != b"Salted__" || (raw.len() - 16) % 16 != 0 {
+    if raw.len() < 16 || &raw[..8] != b"Salted__" || !(raw.len() - 16).is_multiple_of(16) {
         return Err(VaultError::LegacyFormat);
     }
     let (salt, ct) = (&raw[8..16], &raw[16..]);

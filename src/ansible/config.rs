@@ -1,0 +1,326 @@
+//! ansible.cfg discovery and the vault-related settings, resolved exactly as
+//! ansible-core does: environment first, then the `[defaults]` section of the
+//! first config file found (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg,
+//! /etc/ansible/ansible.cfg). Relative `path` settings resolve against the
+//! config file's directory; `{{CWD}}`, `~` and `$VARS` are expanded.
+
+use std::collections::HashMap;
+use std::env;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+
+/// The vault settings ansible would use for this process.
+#[derive(Debug, Clone, Default)]
+pub struct VaultSettings {
+    /// The config file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    /// `DEFAULT_VAULT_IDENTITY_LIST`: `label@source` items tried first.
+    pub identity_list: Vec<String>,
+    /// `DEFAULT_VAULT_PASSWORD_FILE`, already resolved to an absolute path.
+    pub password_file: Option<PathBuf>,
+    /// `DEFAULT_VAULT_ID_MATCH`: any non-empty string turns it on (it has no type in base.yml).
+    pub id_match: bool,
+    /// `DEFAULT_VAULT_IDENTITY`: the label of unlabelled secrets.
+    pub identity: String,
+    /// `DEFAULT_VAULT_ENCRYPT_IDENTITY`.
+    pub encrypt_identity: Option<String>,
+    /// `VAULT_ENCRYPT_SALT`: the salt string's bytes (empty means random).
+    pub encrypt_salt: Option<String>,
+    /// `DEFAULT_ASK_VAULT_PASS`.
+    pub ask_vault_pass: bool,
+    /// `EDITOR` (ANSIBLE_EDITOR, then EDITOR, then ini `editor`, default `vi`).
+    pub editor: String,
+    /// `PAGER` (ANSIBLE_PAGER, then PAGER, then ini `pager`, default `less`).
+    pub pager: String,
+}
+
+impl VaultSettings {
+    /// Reads the environment and the config file ansible would read.
+    pub fn load() -> Self {
+        let config_file = find_config_file();
+        let ini = config_file
+            .as_deref()
+            .and_then(|p| fs::read(p).ok())
+            .map(|bytes| parse_ini_defaults(&String::from_utf8_lossy(&bytes)))
+            .unwrap_or_default();
+        let config_dir = config_file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        Self::from_sources(
+            &|name| env::var(name).ok(),
+            &ini,
+            config_dir.as_deref(),
+            config_file,
+        )
+    }
+
+    fn from_sources(
+        env: &dyn Fn(&str) -> Option<String>,
+        ini: &HashMap<String, String>,
+        config_dir: Option<&Path>,
+        config_file: Option<PathBuf>,
+    ) -> Self {
+        // Each setting: (value, directory relative paths resolve against).
+        let lookup = |env_names: &[&str], ini_key: &str| -> Option<(String, Option<PathBuf>)> {
+            env_names
+                .iter()
+                .find_map(|n| env(n).map(|v| (v, None)))
+                .or_else(|| {
+                    ini.get(ini_key)
+                        .map(|v| (v.clone(), config_dir.map(Path::to_path_buf)))
+                })
+        };
+        let list = |v: String| -> Vec<String> {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        VaultSettings {
+            identity_list: lookup(&["ANSIBLE_VAULT_IDENTITY_LIST"], "vault_identity_list")
+                .map(|(v, _)| list(v))
+                .unwrap_or_default(),
+            password_file: lookup(&["ANSIBLE_VAULT_PASSWORD_FILE"], "vault_password_file")
+                .filter(|(v, _)| !v.is_empty())
+                .map(|(v, base)| resolve_path(&v, base.as_deref())),
+            id_match: lookup(&["ANSIBLE_VAULT_ID_MATCH"], "vault_id_match")
+                .is_some_and(|(v, _)| !v.is_empty()),
+            identity: lookup(&["ANSIBLE_VAULT_IDENTITY"], "vault_identity")
+                .map(|(v, _)| v)
+                .unwrap_or_else(|| "default".to_string()),
+            encrypt_identity: lookup(
+                &["ANSIBLE_VAULT_ENCRYPT_IDENTITY"],
+                "vault_encrypt_identity",
+            )
+            .map(|(v, _)| v)
+            .filter(|v| !v.is_empty()),
+            encrypt_salt: lookup(&["ANSIBLE_VAULT_ENCRYPT_SALT"], "vault_encrypt_salt")
+                .map(|(v, _)| v)
+                .filter(|v| !v.is_empty()),
+            ask_vault_pass: lookup(&["ANSIBLE_ASK_VAULT_PASS"], "ask_vault_pass")
+                .is_some_and(|(v, _)| is_true(&v)),
+            editor: lookup(&["ANSIBLE_EDITOR", "EDITOR"], "editor")
+                .map(|(v, _)| v)
+                .unwrap_or_else(|| "vi".to_string()),
+            pager: lookup(&["ANSIBLE_PAGER", "PAGER"], "pager")
+                .map(|(v, _)| v)
+                .unwrap_or_else(|| "less".to_string()),
+            config_file,
+        }
+    }
+}
+
+/// ansible's `boolean()` for config values.
+fn is_true(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes" | "on" | "1" | "true" | "t"
+    )
+}
+
+/// `find_ini_config_file`: the first existing, readable candidate.
+pub fn find_config_file() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Ok(from_env) = env::var("ANSIBLE_CONFIG") {
+        let path = unfrack(&from_env, None);
+        candidates.push(if path.is_dir() {
+            path.join("ansible.cfg")
+        } else {
+            path
+        });
+    }
+    if let Ok(cwd) = env::current_dir()
+        && let Ok(meta) = fs::metadata(&cwd)
+        // ansible ignores ./ansible.cfg in a world-writable directory.
+        && meta.permissions().mode() & 0o002 == 0
+    {
+        candidates.push(cwd.join("ansible.cfg"));
+    }
+    if let Some(home) = env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".ansible.cfg"));
+    }
+    candidates.push(PathBuf::from("/etc/ansible/ansible.cfg"));
+    candidates
+        .into_iter()
+        .find(|p| fs::File::open(p).is_ok() && !p.is_dir())
+}
+
+/// The `[defaults]` section as Python's configparser (with `;` inline comments) reads it.
+pub fn parse_ini_defaults(text: &str) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    let mut in_defaults = false;
+    let mut last_key: Option<String> = None;
+    for raw in text.lines() {
+        let line = raw.trim_end_matches('\r');
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            // A continuation line extends the previous value.
+            if in_defaults && let Some(key) = &last_key {
+                let v: &mut String = values.entry(key.clone()).or_default();
+                v.push('\n');
+                v.push_str(strip_inline_comment(trimmed));
+            }
+            continue;
+        }
+        if trimmed.starts_with('[') && trimmed.ends_with(']') {
+            in_defaults = &trimmed[1..trimmed.len() - 1] == "defaults";
+            last_key = None;
+            continue;
+        }
+        let Some(sep) = trimmed.find(['=', ':']) else {
+            continue;
+        };
+        let key = trimmed[..sep].trim().to_ascii_lowercase();
+        let value = strip_inline_comment(trimmed[sep + 1..].trim()).to_string();
+        if in_defaults {
+            values.insert(key.clone(), value);
+            last_key = Some(key);
+        }
+    }
+    values
+}
+
+fn strip_inline_comment(value: &str) -> &str {
+    // configparser only treats ';' as a comment when whitespace precedes it.
+    let bytes = value.as_bytes();
+    for i in 1..bytes.len() {
+        if bytes[i] == b';' && bytes[i - 1].is_ascii_whitespace() {
+            return value[..i].trim_end();
+        }
+    }
+    value
+}
+
+/// `resolve_path`: `{{CWD}}`, then `unfrackpath(follow=False, basedir)`.
+pub fn resolve_path(value: &str, basedir: Option<&Path>) -> PathBuf {
+    let value = if value.contains("{{CWD}}") {
+        let cwd = env::current_dir().unwrap_or_default();
+        value.replace("{{CWD}}", &cwd.to_string_lossy())
+    } else {
+        value.to_string()
+    };
+    unfrack(&value, basedir)
+}
+
+/// ansible's `unfrackpath(follow=False)`: expand `$VARS` and `~`, make
+/// absolute against `basedir` (or the cwd), normalise without touching symlinks.
+pub fn unfrack(value: &str, basedir: Option<&Path>) -> PathBuf {
+    let expanded = expand_user(&expand_vars(value));
+    let path = PathBuf::from(expanded);
+    let absolute = if path.is_absolute() {
+        path
+    } else {
+        let base = basedir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| env::current_dir().unwrap_or_default());
+        base.join(path)
+    };
+    normalize(&absolute)
+}
+
+fn expand_user(value: &str) -> String {
+    if (value == "~" || value.starts_with("~/"))
+        && let Some(home) = env::var_os("HOME")
+    {
+        return format!("{}{}", home.to_string_lossy(), &value[1..]);
+    }
+    value.to_string()
+}
+
+/// Python's `os.path.expandvars`: `$NAME` and `${NAME}`; unknown ones stay.
+fn expand_vars(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) => (&inner[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match (name.is_empty(), env::var(name)) {
+            (false, Ok(v)) => out.push_str(&v),
+            _ => out.push_str(&rest[pos..pos + 1 + consumed]),
+        }
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `os.path.normpath` for absolute paths.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(part) => out.push(part),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ini_defaults_like_configparser() {
+        let ini = parse_ini_defaults(
+            "# comment\n[defaults]\nvault_password_file = pw.txt ; note\nVault_Identity_List: a@x, b@y\n[other]\nvault_id_match=1\n",
+        );
+        assert_eq!(ini["vault_password_file"], "pw.txt");
+        assert_eq!(ini["vault_identity_list"], "a@x, b@y");
+        assert!(!ini.contains_key("vault_id_match"));
+    }
+
+    #[test]
+    fn env_wins_and_ini_paths_are_relative_to_the_config() {
+        let ini = parse_ini_defaults(
+            "[defaults]\nvault_password_file = ../pw\nvault_identity_list = dev@a , prod@b\n",
+        );
+        let none = |_: &str| None;
+        let s = VaultSettings::from_sources(&none, &ini, Some(Path::new("/infra/cfg")), None);
+        assert_eq!(s.password_file.as_deref(), Some(Path::new("/infra/pw")));
+        assert_eq!(s.identity_list, vec!["dev@a", "prod@b"]);
+        assert_eq!(s.identity, "default");
+        let env = |n: &str| (n == "ANSIBLE_VAULT_PASSWORD_FILE").then(|| "/abs/pw".to_string());
+        let s = VaultSettings::from_sources(&env, &ini, Some(Path::new("/infra/cfg")), None);
+        assert_eq!(s.password_file.as_deref(), Some(Path::new("/abs/pw")));
+    }
+
+    #[test]
+    fn id_match_is_any_non_empty_string() {
+        let ini = parse_ini_defaults("[defaults]\nvault_id_match = False\n");
+        let none = |_: &str| None;
+        assert!(VaultSettings::from_sources(&none, &ini, None, None).id_match);
+    }
+
+    #[test]
+    fn unfrack_normalises_without_following_links() {
+        assert_eq!(
+            unfrack("a/../b/./c", Some(Path::new("/x"))),
+            PathBuf::from("/x/b/c")
+        );
+        assert_eq!(
+            unfrack("/abs", Some(Path::new("/x"))),
+            PathBuf::from("/abs")
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! What every vault command shares: the vault-id / password flags (defined
+//! once, as ansible-vault spells them), loading secrets, choosing the
+//! encryption secret, and the error type that carries an exit code.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::ansible::config::VaultSettings;
+use crate::exit_codes;
+use crate::vault::secrets::{self, Purpose, SecretLoader, SecretRequest, SecretsError};
+use crate::vault::{DecryptOptions, SaltSource, VaultError, VaultSecret};
+use crate::vaultfile::{FileError, VaultContext};
+
+/// ansible-vault's common vault options (`opt_help.add_vault_options`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct VaultArgs {
+    /// The vault identity to use: LABEL@SOURCE, SOURCE being a password file, a script, or `prompt`.
+    #[arg(long = "vault-id", value_name = "VAULT_IDS")]
+    pub vault_ids: Vec<String>,
+    /// Vault password file (or executable script).
+    #[arg(
+        long = "vault-password-file",
+        visible_alias = "vault-pass-file",
+        value_name = "FILE",
+        conflicts_with = "ask_vault_pass"
+    )]
+    pub vault_password_files: Vec<PathBuf>,
+    /// Ask for the vault password.
+    #[arg(
+        short = 'J',
+        long = "ask-vault-password",
+        visible_alias = "ask-vault-pass"
+    )]
+    pub ask_vault_pass: bool,
+    /// age identity file that opens age-encrypted password files
+    /// (default: $VAULTROT_AGE_IDENTITY, then ~/.config/vaultrot/age-identity.txt).
+    #[arg(long = "age-identity", value_name = "FILE")]
+    pub age_identity: Option<PathBuf>,
+    /// Verbose output (accepted for compatibility; repeat for more).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// A failure with the exit code it maps to. Displayed as one line.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn error(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit_codes::ERROR,
+            message: message.into(),
+        }
+    }
+
+    pub fn options(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit_codes::OPTIONS,
+            message: message.into(),
+        }
+    }
+
+    /// A closed stdout (`vaultrot view | head`): exit quietly.
+    pub fn broken_pipe() -> Self {
+        CliError {
+            code: exit_codes::OK,
+            message: String::new(),
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<FileError> for CliError {
+    fn from(e: FileError) -> Self {
+        CliError::error(e.to_string())
+    }
+}
+
+impl From<VaultError> for CliError {
+    fn from(e: VaultError) -> Self {
+        CliError::error(e.to_string())
+    }
+}
+
+impl From<SecretsError> for CliError {
+    fn from(e: SecretsError) -> Self {
+        match e {
+            SecretsError::SemicolonInVaultId(_) => CliError::options(e.to_string()),
+            other => CliError::error(other.to_string()),
+        }
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// Prints a warning the way ansible does.
+pub fn warn(message: &str) {
+    eprintln!("[WARNING]: {message}");
+}
+
+/// Loads the secrets for a command, as `setup_vault_secrets` would.
+pub fn load_secrets(
+    args: &VaultArgs,
+    settings: &VaultSettings,
+    purpose: Purpose,
+    auto_prompt: bool,
+) -> CliResult<Vec<VaultSecret>> {
+    let request = SecretRequest {
+        vault_ids: args.vault_ids.clone(),
+        password_files: args.vault_password_files.clone(),
+        ask_vault_pass: args.ask_vault_pass || settings.ask_vault_pass,
+        auto_prompt,
+        include_identity_list: true,
+    };
+    let loader = SecretLoader {
+        settings,
+        age_identity: secrets::default_age_identity(args.age_identity.as_deref()),
+        warn: &warn,
+    };
+    Ok(loader.load(&request, purpose)?)
+}
+
+/// Secrets for reading (view, decrypt, edit, rekey's old side); at least one.
+pub fn read_context(args: &VaultArgs, settings: &VaultSettings) -> CliResult<VaultContext> {
+    let secrets = load_secrets(args, settings, Purpose::Read, true)?;
+    if secrets.is_empty() {
+        return Err(CliError::options(
+            "A vault password is required to use Ansible's Vault",
+        ));
+    }
+    Ok(context(secrets, settings))
+}
+
+pub fn context(secrets: Vec<VaultSecret>, settings: &VaultSettings) -> VaultContext {
+    VaultContext {
+        secrets,
+        options: DecryptOptions {
+            only_matching_label: settings.id_match,
+        },
+        salt: settings
+            .encrypt_salt
+            .as_ref()
+            .map_or(SaltSource::Random, |s| {
+                SaltSource::Fixed(s.as_bytes().to_vec())
+            }),
+    }
+}
+
+/// Secrets for encrypting plus the one to encrypt with (ansible's
+/// `match_encrypt_secret`, with its "more than one secret" rule).
+pub fn encrypt_context(
+    args: &VaultArgs,
+    settings: &VaultSettings,
+    encrypt_vault_id: Option<&str>,
+) -> CliResult<(VaultContext, VaultSecret)> {
+    let secrets = load_secrets(args, settings, Purpose::Create, true)?;
+    let wanted = encrypt_vault_id.or(settings.encrypt_identity.as_deref());
+    if secrets.len() > 1 && wanted.is_none() {
+        let labels: Vec<&str> = secrets.iter().map(|s| s.label.as_str()).collect();
+        return Err(CliError::options(format!(
+            "The vault-ids {} are available to encrypt. Specify the vault-id to encrypt with --encrypt-vault-id",
+            labels.join(",")
+        )));
+    }
+    if secrets.is_empty() {
+        return Err(CliError::options(
+            "A vault password is required to use Ansible's Vault",
+        ));
+    }
+    let chosen = choose_secret(&secrets, wanted)?;
+    Ok((context(secrets, settings), chosen))
+}
+
+/// The first secret with the wanted label, or the first secret.
+pub fn choose_secret(secrets: &[VaultSecret], wanted: Option<&str>) -> CliResult<VaultSecret> {
+    match wanted {
+        None => Ok(secrets[0].clone()),
+        Some(label) => secrets.iter().find(|s| s.label == label).cloned().ok_or_else(|| {
+            let known: Vec<String> = secrets.iter().map(|s| format!("'{}'", s.label)).collect();
+            CliError::error(format!(
+                "Did not find a match for --encrypt-vault-id={label} in the known vault-ids [{}]",
+                known.join(", ")
+            ))
+        }),
+    }
+}
+
+/// `--output` is allowed with one input at most.
+pub fn check_single_output(output: &Option<String>, inputs: &[String]) -> CliResult {
+    if output.is_some() && inputs.len() > 1 {
+        return Err(CliError::options(
+            "At most one input file may be used with the --output option",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `vaultrot decrypt [FILE...] [--output FILE|-]`: in place, or to --output;
+//! stdin to stdout when no file is given.
+
+use clap::Args;
+
+use super::common::{CliResult, VaultArgs, check_single_output, read_context};
+use super::output::{stdout_is_tty, write_stdout};
+use crate::ansible::config::VaultSettings;
+use crate::fsutil::FileMode;
+use crate::vaultfile::{Input, OUTPUT_MODE, replace};
+
+#[derive(Args, Debug)]
+pub struct DecryptArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// Output file name for the decrypted data (`-` for stdout).
+    #[arg(long = "output", value_name = "OUTPUT_FILE")]
+    pub output: Option<String>,
+    /// Files to decrypt in place (none or `-`: stdin to stdout).
+    #[arg(value_name = "file_name")]
+    pub files: Vec<String>,
+}
+
+pub fn run(args: &DecryptArgs, settings: &VaultSettings) -> CliResult {
+    check_single_output(&args.output, &args.files)?;
+    let ctx = read_context(&args.vault, settings)?;
+    let inputs: Vec<Input> = if args.files.is_empty() {
+        vec![Input::Stdin]
+    } else {
+        args.files.iter().map(|f| Input::from_arg(f)).collect()
+    };
+    // Decrypt everything first: one bad file means nothing is written.
+    let mut decrypted = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        decrypted.push((input, ctx.open(input)?.plaintext));
+    }
+    for (input, plain) in decrypted {
+        match (args.output.as_deref(), input) {
+            (Some("-"), _) | (None, Input::Stdin) => write_stdout(&plain)?,
+            (Some(out), _) => replace(
+                std::path::Path::new(out),
+                &plain,
+                FileMode::Exactly(OUTPUT_MODE),
+            )?,
+            (None, Input::File(path)) => replace(path, &plain, FileMode::Exactly(OUTPUT_MODE))?,
+        }
+    }
+    if stdout_is_tty() {
+        eprintln!("Decryption successful");
+    }
+    Ok(())
+}

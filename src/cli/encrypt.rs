@@ -1,0 +1,54 @@
+//! `vaultrot encrypt [FILE...] [--output FILE|-] [--encrypt-vault-id ID]`.
+
+use clap::Args;
+
+use super::common::{CliResult, VaultArgs, check_single_output, encrypt_context};
+use super::output::{stdout_is_tty, write_stdout};
+use crate::ansible::config::VaultSettings;
+use crate::fsutil::FileMode;
+use crate::vaultfile::{Input, OUTPUT_MODE, replace, replace_plaintext};
+
+#[derive(Args, Debug)]
+pub struct EncryptArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// Output file name for the encrypted data (`-` for stdout).
+    #[arg(long = "output", value_name = "OUTPUT_FILE")]
+    pub output: Option<String>,
+    /// The vault id used to encrypt (required if more than one vault-id is provided).
+    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
+    pub encrypt_vault_id: Option<String>,
+    /// Files to encrypt in place (none or `-`: stdin to stdout).
+    #[arg(value_name = "file_name")]
+    pub files: Vec<String>,
+}
+
+pub fn run(args: &EncryptArgs, settings: &VaultSettings) -> CliResult {
+    check_single_output(&args.output, &args.files)?;
+    let (ctx, secret) = encrypt_context(&args.vault, settings, args.encrypt_vault_id.as_deref())?;
+    let inputs: Vec<Input> = if args.files.is_empty() {
+        vec![Input::Stdin]
+    } else {
+        args.files.iter().map(|f| Input::from_arg(f)).collect()
+    };
+    let mut sealed = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        let plain = input.read()?;
+        sealed.push((input, ctx.seal(input, &plain, &secret)?));
+    }
+    for (input, text) in sealed {
+        match (args.output.as_deref(), input) {
+            (Some("-"), _) | (None, Input::Stdin) => write_stdout(text.as_bytes())?,
+            (Some(out), _) => replace(
+                std::path::Path::new(out),
+                text.as_bytes(),
+                FileMode::Exactly(OUTPUT_MODE),
+            )?,
+            (None, Input::File(path)) => replace_plaintext(path, text.as_bytes())?,
+        }
+    }
+    if stdout_is_tty() {
+        eprintln!("Encryption successful");
+    }
+    Ok(())
+}

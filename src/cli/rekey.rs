@@ -1,0 +1,75 @@
+//! `vaultrot rekey FILE...`: re-encrypt under a new password / vault-id.
+//! Every file is re-encrypted in memory before the first one is replaced.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::common::{CliError, CliResult, VaultArgs, choose_secret, read_context, warn};
+use crate::ansible::config::VaultSettings;
+use crate::fsutil::{FileMode, resolve_target};
+use crate::vault::secrets::{Purpose, SecretLoader, SecretRequest, default_age_identity};
+use crate::vaultfile::{Input, replace};
+
+#[derive(Args, Debug)]
+pub struct RekeyArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// The vault id used to encrypt (required if more than one vault-id is provided).
+    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
+    pub encrypt_vault_id: Option<String>,
+    /// New vault password file for rekey.
+    #[arg(
+        long = "new-vault-password-file",
+        value_name = "FILE",
+        conflicts_with = "new_vault_id"
+    )]
+    pub new_vault_password_file: Option<PathBuf>,
+    /// The new vault identity to use for rekey.
+    #[arg(long = "new-vault-id", value_name = "NEW_VAULT_ID")]
+    pub new_vault_id: Option<String>,
+    #[arg(value_name = "file_name")]
+    pub files: Vec<String>,
+}
+
+pub fn run(args: &RekeyArgs, settings: &VaultSettings) -> CliResult {
+    let ctx = read_context(&args.vault, settings)?;
+    let encrypt_vault_id = args
+        .encrypt_vault_id
+        .as_deref()
+        .or(settings.encrypt_identity.as_deref());
+    // ansible builds the new secrets like any others, which means the
+    // configured password file joins them too (ansible issue #18247).
+    let request = SecretRequest {
+        vault_ids: args.new_vault_id.iter().cloned().collect(),
+        password_files: args.new_vault_password_file.iter().cloned().collect(),
+        ask_vault_pass: args.vault.ask_vault_pass,
+        auto_prompt: true,
+        include_identity_list: encrypt_vault_id.is_some(),
+    };
+    let loader = SecretLoader {
+        settings,
+        age_identity: default_age_identity(args.vault.age_identity.as_deref()),
+        warn: &warn,
+    };
+    let new_secrets = loader.load(&request, Purpose::Create)?;
+    if new_secrets.is_empty() {
+        return Err(CliError::options(
+            "A new vault password is required to use Ansible's Vault rekey",
+        ));
+    }
+    let new_secret = choose_secret(&new_secrets, encrypt_vault_id)?;
+
+    let mut rekeyed = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        let path = resolve_target(std::path::Path::new(file));
+        let input = Input::File(path.clone());
+        let opened = ctx.open(&input)?;
+        rekeyed.push((path, ctx.seal(&input, &opened.plaintext, &new_secret)?));
+    }
+    for (path, text) in rekeyed {
+        replace(&path, text.as_bytes(), FileMode::Keep)?;
+    }
+    eprintln!("Rekey successful");
+    Ok(())
+}

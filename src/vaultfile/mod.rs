@@ -1,0 +1,151 @@
+//! Vault files on disk: reading inputs (`-` is stdin), decrypting,
+//! encrypting, and replacing files with ansible's mode rules. The layer the
+//! commands call, so that no command touches the cipher or the file system.
+
+pub mod edit;
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::fsutil::{self, FileMode};
+use crate::vault::{self, DecryptOptions, Decrypted, SaltSource, VaultError, VaultSecret};
+
+/// ansible writes encrypt/decrypt output as a new 0600 file.
+pub const OUTPUT_MODE: u32 = 0o600;
+
+/// A failure tied to the file it happened on; displays as ansible does
+/// (`<cause> for <file>`).
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{source} for {path}")]
+    Vault { path: String, source: VaultError },
+    #[error("Unable to read source file ({path}): {source}")]
+    Read { path: String, source: io::Error },
+    #[error("Unable to write {path}: {source}")]
+    Write { path: String, source: io::Error },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl FileError {
+    pub fn vault(path: &Input, source: VaultError) -> Self {
+        FileError::Vault {
+            path: path.display_name(),
+            source,
+        }
+    }
+}
+
+/// Where bytes come from: a file, or stdin for `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    pub fn from_arg(arg: &str) -> Self {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::File(PathBuf::from(arg))
+        }
+    }
+
+    /// The name used in messages (`-` for stdin, the path as given otherwise).
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::Stdin => "-".to_string(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+
+    /// Reads all bytes into zeroizing memory (it may be plaintext).
+    pub fn read(&self) -> Result<Zeroizing<Vec<u8>>, FileError> {
+        let result = match self {
+            Input::Stdin => {
+                let mut buf = Zeroizing::new(Vec::new());
+                io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
+            }
+            Input::File(path) => fsutil::read(path).map(Zeroizing::new),
+        };
+        result.map_err(|source| FileError::Read {
+            path: self.display_name(),
+            source: describe_io(source, self),
+        })
+    }
+}
+
+fn describe_io(err: io::Error, input: &Input) -> io::Error {
+    match err.kind() {
+        io::ErrorKind::NotFound => io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "[Errno 2] No such file or directory: '{}'",
+                input.display_name()
+            ),
+        ),
+        _ => err,
+    }
+}
+
+/// Settings shared by every operation: which secrets, how to match, the salt.
+pub struct VaultContext {
+    pub secrets: Vec<VaultSecret>,
+    pub options: DecryptOptions,
+    pub salt: SaltSource,
+}
+
+impl VaultContext {
+    /// Decrypts bytes read from `input`.
+    pub fn decrypt(&self, input: &Input, data: &[u8]) -> Result<Decrypted, FileError> {
+        vault::decrypt(data, &self.secrets, self.options).map_err(|e| FileError::vault(input, e))
+    }
+
+    /// Reads and decrypts `input`.
+    pub fn open(&self, input: &Input) -> Result<Decrypted, FileError> {
+        let data = input.read()?;
+        self.decrypt(input, &data)
+    }
+
+    /// Encrypts with `secret`, labelled with `label` (ansible: the chosen secret's label).
+    pub fn seal(
+        &self,
+        input: &Input,
+        plaintext: &[u8],
+        secret: &VaultSecret,
+    ) -> Result<String, FileError> {
+        vault::encrypt(plaintext, secret, &self.salt).map_err(|e| FileError::vault(input, e))
+    }
+
+    /// The label a re-encrypted file keeps: the header's, else the default one.
+    pub fn relabelled(&self, decrypted: &Decrypted) -> VaultSecret {
+        let secret = &self.secrets[decrypted.secret_index];
+        let label = decrypted
+            .header_label
+            .clone()
+            .unwrap_or_else(|| vault::DEFAULT_LABEL.to_string());
+        VaultSecret::new(label, Zeroizing::new(secret.password().to_vec()))
+    }
+}
+
+/// Replaces a file atomically, naming it in the error.
+pub fn replace(path: &Path, data: &[u8], mode: FileMode) -> Result<(), FileError> {
+    fsutil::write_atomic(path, data, mode).map_err(|source| FileError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Replaces a plaintext file by its ciphertext and overwrites the old bytes,
+/// as ansible shreds the plaintext it encrypted in place.
+pub fn replace_plaintext(path: &Path, data: &[u8]) -> Result<(), FileError> {
+    fsutil::write_atomic_wiping_old(path, data, FileMode::Exactly(OUTPUT_MODE)).map_err(|source| {
+        FileError::Write {
+            path: path.display().to_string(),
+            source,
+        }
+    })
+}
