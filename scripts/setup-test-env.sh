@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh machine, idempotently:
+# ansible-core (pinned) in the project-local virtualenv .venv, and the OS
+# packages the end-to-end rotation tests use (redis-server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ANSIBLE_CORE_VERSION="2.19.14"
+if [ ! -x .venv/bin/ansible-vault ] || ! .venv/bin/ansible-vault --version 2>/dev/null | grep -q "core ${ANSIBLE_CORE_VERSION}"; then
+  echo "setup: installing ansible-core ${ANSIBLE_CORE_VERSION} into .venv" >&2
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "ansible-core==${ANSIBLE_CORE_VERSION}"
+fi
+
+if [ -x scripts/install-test-deps.sh ]; then
+  scripts/install-test-deps.sh
+fi

@@ -1,0 +1,52 @@
+//! Shared by the integration tests: where the real ansible tools are.
+//! The test command (`scripts/test.sh`) installs them; a test that needs one
+//! and cannot find it fails loudly instead of skipping.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The project-local virtualenv's bin directory (or `VAULTROT_ANSIBLE_BIN`).
+pub fn ansible_bin_dir() -> PathBuf {
+    std::env::var_os("VAULTROT_ANSIBLE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin"))
+}
+
+/// Path to a real ansible tool, e.g. `ansible("ansible-vault")`.
+pub fn ansible(tool: &str) -> PathBuf {
+    let path = ansible_bin_dir().join(tool);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test.sh (it installs ansible-core into .venv) or set VAULTROT_ANSIBLE_BIN",
+        path.display()
+    );
+    path
+}
+
+/// The vaultrot binary under test.
+pub fn vaultrot() -> PathBuf {
+    assert_cmd::cargo::cargo_bin!("vaultrot").to_path_buf()
+}
+
+/// Environment variables that would change which secrets either tool loads.
+pub const VAULT_ENV: &[&str] = &[
+    "ANSIBLE_VAULT_PASSWORD_FILE",
+    "ANSIBLE_VAULT_IDENTITY_LIST",
+    "ANSIBLE_VAULT_IDENTITY",
+    "ANSIBLE_VAULT_ID_MATCH",
+    "ANSIBLE_VAULT_ENCRYPT_IDENTITY",
+    "ANSIBLE_VAULT_ENCRYPT_SALT",
+    "ANSIBLE_ASK_VAULT_PASS",
+    "ANSIBLE_CONFIG",
+    "VAULTROT_AGE_IDENTITY",
+];
+
+/// A command with a clean vault environment, run from `cwd` (so no stray ansible.cfg).
+pub fn clean_command(program: &Path, cwd: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    for var in VAULT_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", cwd).env("ANSIBLE_LOCAL_TEMP", cwd.join(".ansible-tmp")).current_dir(cwd);
+    cmd
+}
