@@ -39,7 +39,11 @@ fn read(name: &str, ext: &str) -> Vec<u8> {
 }
 
 fn secret(case: &Case) -> VaultSecret {
-    let label = if case.vault_id.is_empty() { "default" } else { &case.vault_id };
+    let label = if case.vault_id.is_empty() {
+        "default"
+    } else {
+        &case.vault_id
+    };
     VaultSecret::new(label, Zeroizing::new(read(&case.name, "password")))
 }
 
@@ -53,9 +57,18 @@ fn there_are_vectors_of_both_kinds() {
 #[test]
 fn every_positive_vector_decrypts_to_ansibles_bytes() {
     for case in cases().iter().filter(|c| c.kind == "positive") {
-        let out = vault::decrypt(&read(&case.name, "vault"), &[secret(case)], DecryptOptions::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        assert_eq!(&out.plaintext[..], &read(&case.name, "plaintext")[..], "{}", case.name);
+        let out = vault::decrypt(
+            &read(&case.name, "vault"),
+            &[secret(case)],
+            DecryptOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        assert_eq!(
+            &out.plaintext[..],
+            &read(&case.name, "plaintext")[..],
+            "{}",
+            case.name
+        );
         assert!(!out.legacy, "{}", case.name);
     }
 }
@@ -64,27 +77,46 @@ fn every_positive_vector_decrypts_to_ansibles_bytes() {
 fn positive_vectors_fail_with_a_wrong_password() {
     for case in cases().iter().filter(|c| c.kind == "positive") {
         let wrong = VaultSecret::new("default", Zeroizing::new(b"not the password".to_vec()));
-        let err = vault::decrypt(&read(&case.name, "vault"), &[wrong], DecryptOptions::default())
-            .err()
-            .unwrap_or_else(|| panic!("{} opened with a wrong password", case.name));
-        assert_eq!(err.to_string(), "Decryption failed (no vault secrets were found that could decrypt).");
+        let err = vault::decrypt(
+            &read(&case.name, "vault"),
+            &[wrong],
+            DecryptOptions::default(),
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{} opened with a wrong password", case.name));
+        assert_eq!(
+            err.to_string(),
+            "Decryption failed (no vault secrets were found that could decrypt)."
+        );
     }
 }
 
 #[test]
 fn legacy_vectors_are_readable_for_migration() {
     for case in cases().iter().filter(|c| c.name.starts_with("legacy_")) {
-        let out = vault::decrypt(&read(&case.name, "vault"), &[secret(case)], DecryptOptions::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let out = vault::decrypt(
+            &read(&case.name, "vault"),
+            &[secret(case)],
+            DecryptOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         assert!(out.legacy);
-        assert_eq!(&out.plaintext[..], &read(&case.name, "plaintext")[..], "{}", case.name);
+        assert_eq!(
+            &out.plaintext[..],
+            &read(&case.name, "plaintext")[..],
+            "{}",
+            case.name
+        );
     }
 }
 
 #[test]
 fn negative_vectors_fail_with_ansibles_cli_message() {
     let bin = assert_cmd::cargo::cargo_bin!("vaultrot");
-    for case in cases().iter().filter(|c| c.kind == "negative" && !c.name.starts_with("legacy_")) {
+    for case in cases()
+        .iter()
+        .filter(|c| c.kind == "negative" && !c.name.starts_with("legacy_"))
+    {
         let vault = dir().join(format!("{}.vault", case.name));
         let password = dir().join(format!("{}.password", case.name));
         let out = Command::new(bin)
@@ -100,7 +132,12 @@ fn negative_vectors_fail_with_ansibles_cli_message() {
             .replace("{UPSTREAM}", dir().to_str().unwrap());
         assert_eq!(out.status.code(), Some(1), "{}", case.name);
         assert!(out.stdout.is_empty(), "{}: nothing on stdout", case.name);
-        assert_eq!(String::from_utf8_lossy(&out.stderr).trim_end(), expected.trim_end(), "{}", case.name);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim_end(),
+            expected.trim_end(),
+            "{}",
+            case.name
+        );
     }
 }
 

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+pub mod backup;
+
 /// Which permissions the replaced file ends up with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileMode {
