@@ -1,1 +1,3 @@
-//! ansible (to be built).
+//! Ansible integration: config discovery and the playbook runner ([`playbook`]).
+
+pub mod playbook;
