@@ -422,6 +422,13 @@ fn extra_vars_json(extra_vars: &BTreeMap<String, Value>, vars: &PhaseVars) -> St
 
 /// Runs one step from the infra root, streaming its output, and fails with the
 /// step, its exit status and the tail of its output unless it exits 0.
+///
+/// The child's environment is ours plus `ctx.env`. Playbook steps also lose
+/// `ANSIBLE_VAULT_PASSWORD_FILE`/`ANSIBLE_VAULT_IDENTITY_LIST` (vaultrot has
+/// already resolved them into `ctx.secrets`) and get `ANSIBLE_ASK_VAULT_PASS=False`;
+/// `vault_password_file`/`vault_identity_list` in ansible.cfg are still read by
+/// ansible itself, which at worst adds the same secret twice. Command steps get
+/// `VAULTROT_PHASE`, `VAULTROT_SECRETS` and `VAULTROT_ROTATION_ID`, never a password.
 pub fn run_step(step: &Step, ctx: &RunContext) -> Result<StepOutcome, RunError> {
     step.validate()?;
     let started = Instant::now();
@@ -649,11 +656,17 @@ fn resolve_ansible_playbook(ctx: &RunContext) -> Result<PathBuf, RunError> {
     }
 }
 
+/// The first executable `program` on PATH, made absolute: the child runs in
+/// the infra root, where a relative PATH entry would mean something else.
 fn search_path(program: &OsStr, path_var: Option<&OsStr>) -> Option<PathBuf> {
-    env::split_paths(path_var?)
+    let found = env::split_paths(path_var?)
         .filter(|dir| !dir.as_os_str().is_empty())
         .map(|dir| dir.join(program))
-        .find(|candidate| is_executable(candidate))
+        .find(|candidate| is_executable(candidate))?;
+    match env::current_dir() {
+        Ok(cwd) if found.is_relative() => Some(cwd.join(found)),
+        _ => Some(found),
+    }
 }
 
 fn is_executable(path: &Path) -> bool {
