@@ -1,3 +1,4 @@
-//! Ansible integration: config discovery ([`config`]) and the playbook runner.
+//! Ansible integration: config discovery ([`config`]) and the playbook runner ([`playbook`]).
 
 pub mod config;
+pub mod playbook;

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs the OS packages the end-to-end tests need: a throwaway Redis on
+# loopback (redis-server, redis-cli). Idempotent: does nothing when present.
+#
+# Works as root, or through sudo when it is available. Debian/Ubuntu (apt-get)
+# only; on anything else it says what to install and fails.
+set -eu
+
+say() { printf 'install-test-deps: %s\n' "$*" >&2; }
+
+if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
+    say "redis-server and redis-cli already installed ($(command -v redis-server))"
+    exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    say "apt-get not found: install redis-server and redis-cli (Redis >= 6, for ACLs) with your package manager"
+    exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root() { "$@"; }
+elif command -v sudo >/dev/null 2>&1; then
+    as_root() { sudo "$@"; }
+else
+    say "not root and sudo is not available: run as root, or: apt-get install -y redis-server redis-tools"
+    exit 1
+fi
+
+say "installing redis-server and redis-tools with apt-get"
+as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# --no-install-recommends: no systemd units or extras a test run does not need.
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    redis-server redis-tools
+
+# The package may start a system-wide instance on 6379 where an init system
+# runs; the tests use their own instances on other ports, so it is left alone.
+command -v redis-server >/dev/null 2>&1 || { say "redis-server still missing after apt-get install"; exit 1; }
+say "installed $(redis-server --version)"
