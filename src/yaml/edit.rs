@@ -456,10 +456,7 @@ impl<'d> Planner<'d> {
                 });
             }
             let (head, body) = self.render(&path, value, indent, at_eof)?;
-            text.push_str(&" ".repeat(indent));
-            text.push_str(&qkey);
-            text.push_str(": ");
-            text.push_str(&head);
+            text.push_str(&entry_line(indent, key, &head));
             text.push_str(self.eol);
             for l in body {
                 text.push_str(&l);
@@ -506,8 +503,30 @@ impl<'d> Planner<'d> {
                     reason: reason.into(),
                 })?;
                 let pad = " ".repeat(key_col + model::vault_offset(self.doc));
-                let body = vault_text.lines().map(|l| format!("{pad}{l}")).collect();
+                let body = vault_lines(vault_text)
+                    .map(|l| format!("{pad}{l}"))
+                    .collect();
                 Ok(("!vault |".to_string(), body))
+            }
+            NewValue::Map(entries) if entries.is_empty() => Ok(("{}".to_string(), Vec::new())),
+            NewValue::Map(entries) => {
+                let col = key_col + model::indent_step(self.doc);
+                let mut seen = HashSet::new();
+                let mut body = Vec::new();
+                for (k, v) in entries {
+                    let mut p = path.to_vec();
+                    p.push(k.clone());
+                    if !seen.insert(k.as_str()) {
+                        return Err(YamlError::InvalidValue {
+                            path: show(&p),
+                            reason: "the key appears twice in the new mapping".into(),
+                        });
+                    }
+                    let (head, lines) = self.render(&p, v, col, at_eof)?;
+                    body.push(entry_line(col, k, &head));
+                    body.extend(lines);
+                }
+                Ok((String::new(), body))
             }
         }
     }
@@ -546,16 +565,23 @@ impl<'d> Planner<'d> {
                 reason: reason.into(),
             })?;
             let pad = " ".repeat(b.indent);
-            let lines = vault_text.lines().map(|l| format!("{pad}{l}")).collect();
-            return Ok(vec![(li.next_line(b.header_end), body_end, join(lines))]);
+            let lines = vault_lines(vault_text)
+                .map(|l| format!("{pad}{l}"))
+                .collect();
+            // Blank lines a `|+` block keeps after its content stay where they are.
+            let end = b.content_end.map_or(body_end, |e| li.next_line(e));
+            return Ok(vec![(li.next_line(b.header_end), end, join(lines))]);
         }
 
         let (head, body) = self.render(path, value, key_col, at_eof)?;
         let mut out = Vec::new();
-        if li.line_of(v.start) == key_line && v.end > v.start {
-            out.push((v.start, self.inline_end(v, key_line), head));
-        } else {
-            out.push((pair.colon + 1, pair.colon + 1, format!(" {head}")));
+        let inline = li.line_of(v.start) == key_line && v.end > v.start;
+        match (inline, head.is_empty()) {
+            (true, false) => out.push((v.start, self.inline_end(v, key_line), head)),
+            // A nested mapping starts on the next line: drop the old value and its spacing.
+            (true, true) => out.push((pair.colon + 1, self.inline_end(v, key_line), head)),
+            (false, false) => out.push((pair.colon + 1, pair.colon + 1, format!(" {head}"))),
+            (false, true) => {}
         }
         if body_end > body_start || !body.is_empty() {
             out.push((body_start, body_end, join(body)));
@@ -589,12 +615,18 @@ impl<'d> Planner<'d> {
     }
 }
 
+/// `key: head` at column `col` (`key:` alone when the value is on the following lines).
+fn entry_line(col: usize, key: &str, head: &str) -> String {
+    let sep = if head.is_empty() { "" } else { " " };
+    format!("{}{}:{sep}{head}", " ".repeat(col), quote_scalar(key))
+}
+
 /// A vault text we can lay out as a literal block that reads back identically.
 fn check_vault_text(t: &str) -> Result<(), &'static str> {
     if !t.starts_with("$ANSIBLE_VAULT") {
         return Err("a vault text starts with $ANSIBLE_VAULT");
     }
-    for line in t.lines() {
+    for line in vault_lines(t) {
         if line.is_empty() || line.starts_with([' ', '\t']) || line.ends_with([' ', '\t']) {
             return Err("a vault text has no empty lines and no blanks around its lines");
         }
@@ -603,6 +635,11 @@ fn check_vault_text(t: &str) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// The lines of a vault text; trailing line breaks carry nothing (ansible strips them).
+fn vault_lines(t: &str) -> std::str::Lines<'_> {
+    t.trim_end_matches(['\n', '\r']).lines()
 }
 
 /// The first anchor defined in `n`'s subtree that some alias uses.
@@ -753,6 +790,37 @@ mod tests {
         assert_eq!(
             run(t, &[Edit::Remove { path: p("b.c") }]),
             "a: 1\n\n# about b\nb:\n\nd: 3\n"
+        );
+    }
+
+    #[test]
+    fn nested_maps() {
+        let t = "s:\n    x:\n        last: 1\n    y: 2\n";
+        let rotation = NewValue::Map(vec![
+            ("id".into(), NewValue::Plain("r-1".into())),
+            ("phase".into(), NewValue::Plain("dual".into())),
+            ("empty".into(), NewValue::Map(Vec::new())),
+        ]);
+        assert_eq!(
+            run(
+                t,
+                &[Edit::Append {
+                    parent: p("s.x"),
+                    key: "rotation".into(),
+                    value: rotation.clone()
+                }]
+            ),
+            "s:\n    x:\n        last: 1\n        rotation:\n            id: r-1\n            phase: dual\n            empty: {}\n    y: 2\n"
+        );
+        assert_eq!(
+            run(
+                t,
+                &[Edit::Replace {
+                    path: p("s.y"),
+                    value: rotation
+                }]
+            ),
+            "s:\n    x:\n        last: 1\n    y:\n        id: r-1\n        phase: dual\n        empty: {}\n"
         );
     }
 

@@ -104,6 +104,9 @@ pub enum NewValue {
     Plain(String),
     /// An inline vault, written as a `!vault |` block (see [`format_vault_block`]).
     Vault { vault_text: String },
+    /// A block mapping of new values, in this order (`{}` when empty), indented under its
+    /// key by the file's usual step.
+    Map(Vec<(String, NewValue)>),
 }
 
 /// One edit of a batch given to [`Doc::apply`]. Edits apply in order.
@@ -161,6 +164,10 @@ impl fmt::Debug for NewValue {
             NewValue::Vault { vault_text } => f
                 .debug_struct("Vault")
                 .field("vault_text", vault_text)
+                .finish(),
+            NewValue::Map(entries) => f
+                .debug_map()
+                .entries(entries.iter().map(|(k, v)| (k, v)))
                 .finish(),
         }
     }

@@ -1075,6 +1075,7 @@ impl<'a> Parser<'a> {
                     header_end,
                     indent,
                     first_line,
+                    content_end: last_content_end,
                 }),
             }),
             flow: false,

@@ -71,6 +71,8 @@ pub(crate) struct BlockInfo {
     pub indent: usize,
     /// Start of the first content line, if there is one.
     pub first_line: Option<usize>,
+    /// End of the last content line (kept trailing blank lines of `|+` excluded).
+    pub content_end: Option<usize>,
 }
 
 #[derive(Debug, Clone)]

@@ -313,6 +313,12 @@ fn new_val(v: &NewValue) -> Val {
     match v {
         NewValue::Plain(s) => Val::Str(s.clone()),
         NewValue::Vault { vault_text } => Val::Vault(trim_breaks(vault_text)),
+        NewValue::Map(entries) => Val::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (Val::Str(k.clone()), new_val(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -435,25 +441,20 @@ mod tests {
     }
 
     #[test]
-    fn readers_agree_on_the_upstream_files() {
-        let dir = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/vectors/ansible_upstream/yaml_sources"
-        );
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for f in rd {
+    fn readers_agree_on_the_corpus() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/yaml");
+        let mut n = 0;
+        for f in std::fs::read_dir(dir).unwrap() {
             let path = f.unwrap().path();
+            if !path.to_string_lossy().ends_with(".yml") {
+                continue;
+            }
             let text = std::fs::read_to_string(&path).unwrap();
             let (root, sap) = both(&text);
-            assert_eq!(
-                agrees(&root, &sap, text.len()),
-                Ok(()),
-                "{}",
-                path.display()
-            );
+            assert_eq!(agrees(&root, &sap, text.len()), Ok(()), "{}", path.display());
+            n += 1;
         }
+        assert!(n > 10);
     }
 
     #[test]
