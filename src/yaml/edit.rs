@@ -1,0 +1,847 @@
+//! Turning a batch of edits into byte splices of the original text, then checking that the
+//! result reads back as intended before anyone gets to see it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::error::YamlError;
+use super::model::{self, Located};
+use super::quote::{literal_block, quote_scalar};
+use super::tree::{Kind, Node, Pair, Style};
+use super::verify::{apply_expected, first_difference, own_val};
+use super::{Doc, Edit, NewValue};
+
+/// Replace `start..end` of the original text by `text`.
+struct Splice {
+    start: usize,
+    end: usize,
+    text: String,
+    /// Among insertions at one position: a replaced value's lines before new entries.
+    prio: u8,
+    seq: usize,
+    path: String,
+}
+
+/// A mapping that gets new entries or loses/changes old ones, in its final key order.
+struct ParentPlan<'d> {
+    path: Vec<String>,
+    /// The mapping, or the empty value (or empty document) that becomes one.
+    node: &'d Node,
+    /// The entry whose value `node` is (`None` for the document root).
+    owner: Option<&'d Pair>,
+    slots: Vec<Slot<'d>>,
+}
+
+struct Slot<'d> {
+    key: String,
+    orig: Option<&'d Pair>,
+    new: Option<&'d NewValue>,
+}
+
+struct Planner<'d> {
+    doc: &'d Doc,
+    eol: &'static str,
+    /// Paths replaced or removed.
+    changed: HashSet<Vec<String>>,
+    /// Every strict prefix of every path touched so far.
+    prefixes: HashSet<Vec<String>>,
+    parents: Vec<ParentPlan<'d>>,
+    parent_index: HashMap<Vec<String>, usize>,
+    splices: Vec<Splice>,
+}
+
+fn show(path: &[String]) -> String {
+    path.join(".")
+}
+
+pub(crate) fn apply(doc: &Doc, edits: &[Edit]) -> Result<String, YamlError> {
+    if edits.is_empty() {
+        return Ok(doc.text.clone());
+    }
+    let mut plan = Planner {
+        doc,
+        eol: line_ending(&doc.text),
+        changed: HashSet::new(),
+        prefixes: HashSet::new(),
+        parents: Vec::new(),
+        parent_index: HashMap::new(),
+        splices: Vec::new(),
+    };
+    for (seq, e) in edits.iter().enumerate() {
+        plan.add(seq, e)?;
+    }
+    plan.insertions()?;
+    let Planner { splices, eol, .. } = plan;
+    let text = splice(&doc.text, splices)?;
+    // A file without a final line break keeps lacking one, unless that changes a value.
+    let lacked_final_eol = !doc.text.is_empty() && !doc.text.ends_with('\n');
+    if lacked_final_eol
+        && let Some(stripped) = text.strip_suffix(eol)
+        && check(doc, edits, stripped).is_ok()
+    {
+        return Ok(stripped.to_string());
+    }
+    check(doc, edits, &text)?;
+    Ok(text)
+}
+
+/// The file's line ending: that of its first line.
+fn line_ending(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// Re-reads `new_text` with both readers and compares with the old readings plus `edits`.
+fn check(doc: &Doc, edits: &[Edit], new_text: &str) -> Result<(), YamlError> {
+    let fail = |detail: String| YamlError::Verification { detail };
+    let new_doc =
+        Doc::parse(new_text).map_err(|e| fail(format!("the edited text does not parse: {e}")))?;
+    let mut expected = own_val(&doc.parsed.root);
+    apply_expected(&mut expected, edits)
+        .map_err(|p| fail(format!("cannot follow the edits at `{p}`")))?;
+    if let Some(p) = first_difference(&expected, &own_val(&new_doc.parsed.root)) {
+        return Err(fail(format!(
+            "vaultrot's reader finds `{p}` changed unexpectedly"
+        )));
+    }
+    let mut expected = doc.saphyr.clone();
+    apply_expected(&mut expected, edits)
+        .map_err(|p| fail(format!("cannot follow the edits at `{p}`")))?;
+    if let Some(p) = first_difference(&expected, &new_doc.saphyr) {
+        return Err(fail(format!(
+            "serde-saphyr finds `{p}` changed unexpectedly"
+        )));
+    }
+    Ok(())
+}
+
+fn splice(text: &str, mut splices: Vec<Splice>) -> Result<String, YamlError> {
+    splices.sort_by_key(|s| (s.start, s.end != s.start, s.prio, s.seq));
+    let lacks_final_eol = !text.is_empty() && !text.ends_with('\n');
+    let eol = line_ending(text);
+    let mut out =
+        String::with_capacity(text.len() + splices.iter().map(|s| s.text.len()).sum::<usize>());
+    let mut cursor = 0;
+    for s in splices {
+        if s.start < cursor {
+            return Err(YamlError::Conflict { path: s.path });
+        }
+        out.push_str(&text[cursor..s.start]);
+        if lacks_final_eol && s.start == text.len() && !s.text.is_empty() && !out.ends_with('\n') {
+            out.push_str(eol);
+        }
+        out.push_str(&s.text);
+        cursor = s.end;
+    }
+    out.push_str(&text[cursor..]);
+    Ok(out)
+}
+
+impl<'d> Planner<'d> {
+    fn not_editable(&self, path: &[String], pos: usize, reason: impl Into<String>) -> YamlError {
+        YamlError::NotEditable {
+            path: show(path),
+            line: self.doc.lines.line_of(pos) + 1,
+            reason: reason.into(),
+        }
+    }
+
+    fn locate(&self, path: &[String]) -> Result<Located<'d>, YamlError> {
+        model::locate(self.doc, path).ok_or_else(|| YamlError::NotFound { path: show(path) })
+    }
+
+    /// Records `path` as touched; `replaces` for Replace/Remove.
+    fn touch(&mut self, path: &[String], replaces: bool) -> Result<(), YamlError> {
+        let conflict = || YamlError::Conflict { path: show(path) };
+        if (1..path.len()).any(|n| self.changed.contains(&path[..n])) {
+            return Err(conflict());
+        }
+        if replaces && (self.changed.contains(path) || self.prefixes.contains(path)) {
+            return Err(conflict());
+        }
+        for n in 1..path.len() {
+            self.prefixes.insert(path[..n].to_vec());
+        }
+        if replaces {
+            self.changed.insert(path.to_vec());
+        }
+        Ok(())
+    }
+
+    /// Refuses edits inside a node an alias repeats elsewhere, or that would orphan an alias.
+    fn guard_anchors(
+        &self,
+        path: &[String],
+        chain: &[&Node],
+        subtree: Option<&Node>,
+    ) -> Result<(), YamlError> {
+        let referenced = &self.doc.parsed.referenced;
+        for n in chain {
+            if let Some(a) = &n.props.anchor
+                && referenced.contains(a)
+            {
+                return Err(self.not_editable(
+                    path,
+                    n.start,
+                    format!("it is inside &{a}, which an alias (*{a}) repeats"),
+                ));
+            }
+        }
+        if let Some(t) = subtree
+            && let Some((a, pos)) = defines_referenced(t, referenced)
+        {
+            return Err(self.not_editable(
+                path,
+                pos,
+                format!("it defines &{a}, which an alias (*{a}) uses"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn parent_plan(&mut self, parent_path: &[String]) -> Result<usize, YamlError> {
+        if let Some(&i) = self.parent_index.get(parent_path) {
+            return Ok(i);
+        }
+        let loc = self.locate(parent_path)?;
+        let node = *loc.chain.last().expect("the chain holds the root");
+        let slots = match &node.kind {
+            Kind::Map(m) if !node.flow => m
+                .pairs
+                .iter()
+                .map(|p| Slot {
+                    key: p.key.text.clone(),
+                    orig: Some(p),
+                    new: None,
+                })
+                .collect(),
+            Kind::Map(_) | Kind::Seq(_) if node.flow => {
+                return Err(self.not_editable(
+                    parent_path,
+                    node.start,
+                    "it is a flow collection ({...} or [...])",
+                ));
+            }
+            Kind::Empty if !node.has_props() => Vec::new(),
+            _ => {
+                return Err(YamlError::NotAMapping {
+                    path: show(parent_path),
+                });
+            }
+        };
+        self.parents.push(ParentPlan {
+            path: parent_path.to_vec(),
+            node,
+            owner: loc.pair,
+            slots,
+        });
+        self.parent_index
+            .insert(parent_path.to_vec(), self.parents.len() - 1);
+        Ok(self.parents.len() - 1)
+    }
+
+    fn add(&mut self, seq: usize, e: &'d Edit) -> Result<(), YamlError> {
+        match e {
+            Edit::Replace { path, value } => self.replace_or_remove(seq, path, Some(value)),
+            Edit::Remove { path } => self.replace_or_remove(seq, path, None),
+            Edit::InsertAfter { after, key, value } => {
+                let Some((anchor, parent)) = after.split_last() else {
+                    return Err(YamlError::NotFound {
+                        path: String::new(),
+                    });
+                };
+                self.insert(parent, Some(anchor), key, value)
+            }
+            Edit::Append { parent, key, value } => self.insert(parent, None, key, value),
+        }
+    }
+
+    fn replace_or_remove(
+        &mut self,
+        seq: usize,
+        path: &[String],
+        value: Option<&'d NewValue>,
+    ) -> Result<(), YamlError> {
+        let Some((last, parent_path)) = path.split_last() else {
+            return Err(YamlError::NotFound {
+                path: String::new(),
+            });
+        };
+        let loc = self.locate(path)?;
+        let target = *loc.chain.last().expect("the chain holds the target");
+        let Some(pair) = loc.pair else {
+            return Err(self.not_editable(
+                path,
+                target.start,
+                "it is a sequence item; only mapping entries can be edited",
+            ));
+        };
+        let parent = loc.chain[loc.chain.len() - 2];
+        if parent.flow {
+            return Err(self.not_editable(
+                path,
+                pair.key.span.start,
+                "it is inside a flow collection ({...} or [...])",
+            ));
+        }
+        if value.is_none() && pair.compact {
+            return Err(self.not_editable(
+                path,
+                pair.key.span.start,
+                "it is the first key of a sequence item ('- key:'); edit it by hand",
+            ));
+        }
+        self.guard_anchors(path, &loc.chain, Some(target))?;
+        self.touch(path, true)?;
+        let pi = self.parent_plan(parent_path)?;
+        let slot = self.parents[pi]
+            .slots
+            .iter()
+            .position(|s| s.key == *last && s.orig.is_some())
+            .ok_or_else(|| YamlError::NotFound { path: show(path) })?;
+        let shown = show(path);
+        match value {
+            Some(v) => {
+                self.parents[pi].slots[slot].new = Some(v);
+                let splices = self.replace_splices(path, pair, v)?;
+                self.splices
+                    .extend(splices.into_iter().map(|(start, end, text)| Splice {
+                        start,
+                        end,
+                        text,
+                        prio: 0,
+                        seq,
+                        path: shown.clone(),
+                    }));
+            }
+            None => {
+                self.parents[pi].slots.remove(slot);
+                let li = &self.doc.lines;
+                let start = li.line_start(pair.key.span.start);
+                let end = li.next_line(pair.value.end.max(pair.colon + 1));
+                self.splices.push(Splice {
+                    start,
+                    end,
+                    text: String::new(),
+                    prio: 0,
+                    seq,
+                    path: shown,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn insert(
+        &mut self,
+        parent_path: &[String],
+        anchor: Option<&String>,
+        key: &str,
+        value: &'d NewValue,
+    ) -> Result<(), YamlError> {
+        let mut path = parent_path.to_vec();
+        path.push(key.to_string());
+        let loc = self.locate(parent_path)?;
+        self.guard_anchors(&path, &loc.chain, None)?;
+        self.touch(&path, false)?;
+        let pi = self.parent_plan(parent_path)?;
+        let slots = &mut self.parents[pi].slots;
+        if slots.iter().any(|s| s.key == key) {
+            return Err(YamlError::AlreadyExists { path: show(&path) });
+        }
+        let at = match anchor {
+            Some(a) => {
+                let i = slots.iter().position(|s| s.key == *a).ok_or_else(|| {
+                    let mut p = parent_path.to_vec();
+                    p.push(a.clone());
+                    YamlError::NotFound { path: show(&p) }
+                })?;
+                i + 1
+            }
+            None => slots.len(),
+        };
+        slots.insert(
+            at,
+            Slot {
+                key: key.to_string(),
+                orig: None,
+                new: Some(value),
+            },
+        );
+        Ok(())
+    }
+
+    /// Splices writing the new entries of every mapping, each run after the original entry
+    /// it follows in the final order.
+    fn insertions(&mut self) -> Result<(), YamlError> {
+        let mut out = Vec::new();
+        for plan in &self.parents {
+            let mut last_orig: Option<&Pair> = None;
+            let mut pending: Vec<(&str, &NewValue)> = Vec::new();
+            for s in &plan.slots {
+                match (s.orig, s.new) {
+                    (Some(p), _) => {
+                        self.flush(plan, last_orig, &mut pending, &mut out)?;
+                        last_orig = Some(p);
+                    }
+                    (None, Some(v)) => pending.push((&s.key, v)),
+                    (None, None) => {}
+                }
+            }
+            self.flush(plan, last_orig, &mut pending, &mut out)?;
+        }
+        let seq0 = self.splices.len();
+        self.splices.extend(
+            out.into_iter()
+                .enumerate()
+                .map(|(i, (start, text, path))| Splice {
+                    start,
+                    end: start,
+                    text,
+                    prio: 1,
+                    seq: seq0 + i,
+                    path,
+                }),
+        );
+        Ok(())
+    }
+
+    fn flush(
+        &self,
+        plan: &ParentPlan<'d>,
+        last_orig: Option<&Pair>,
+        pending: &mut Vec<(&str, &NewValue)>,
+        out: &mut Vec<(usize, String, String)>,
+    ) -> Result<(), YamlError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let doc = self.doc;
+        let li = &doc.lines;
+        let pos = match (last_orig, &plan.node.kind) {
+            (Some(p), _) => li.next_line(p.value.end.max(p.colon + 1)),
+            (None, Kind::Map(m)) if !m.pairs.is_empty() => {
+                let first = &m.pairs[0];
+                if first.compact {
+                    return Err(self.not_editable(
+                        &plan.path,
+                        first.key.span.start,
+                        "new keys cannot go before the first key of a sequence item",
+                    ));
+                }
+                li.line_start(first.key.span.start)
+            }
+            (None, _) => match plan.owner {
+                Some(owner) => li.next_line(owner.value.end.max(owner.colon + 1)),
+                None => doc.parsed.end_marker.unwrap_or(doc.text.len()),
+            },
+        };
+        let indent = match (&plan.node.kind, plan.owner) {
+            (Kind::Map(m), _) => m.indent,
+            (_, Some(owner)) => doc.col(owner.key.span.start) + model::indent_step(doc),
+            (_, None) => 0,
+        };
+        let at_eof = pos == doc.text.len() && !doc.text.ends_with('\n');
+        let mut text = String::new();
+        let mut shown = String::new();
+        for (key, value) in pending.drain(..) {
+            let mut path = plan.path.clone();
+            path.push(key.to_string());
+            let qkey = quote_scalar(key);
+            if qkey.len() > 1000 {
+                return Err(YamlError::InvalidValue {
+                    path: show(&path),
+                    reason: "the key is longer than YAML allows for a plain mapping key".into(),
+                });
+            }
+            let (head, body) = self.render(&path, value, indent, at_eof)?;
+            text.push_str(&entry_line(indent, key, &head));
+            text.push_str(self.eol);
+            for l in body {
+                text.push_str(&l);
+                text.push_str(self.eol);
+            }
+            shown = show(&path);
+        }
+        out.push((pos, text, shown));
+        Ok(())
+    }
+
+    /// The text of `value` for a key at column `key_col`: what follows `key: ` on its line,
+    /// and the lines below it (without line endings).
+    fn render(
+        &self,
+        path: &[String],
+        value: &NewValue,
+        key_col: usize,
+        at_eof: bool,
+    ) -> Result<(String, Vec<String>), YamlError> {
+        match value {
+            NewValue::Plain(s) => {
+                if let Some((header, lines)) = literal_block(s)
+                    && !(at_eof && header == "|")
+                {
+                    let pad = " ".repeat(key_col + model::indent_step(self.doc));
+                    let body = lines
+                        .into_iter()
+                        .map(|l| {
+                            if l.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{pad}{l}")
+                            }
+                        })
+                        .collect();
+                    return Ok((header.to_string(), body));
+                }
+                Ok((quote_scalar(s), Vec::new()))
+            }
+            NewValue::Vault { vault_text } => {
+                check_vault_text(vault_text).map_err(|reason| YamlError::InvalidValue {
+                    path: show(path),
+                    reason: reason.into(),
+                })?;
+                let pad = " ".repeat(key_col + model::vault_offset(self.doc));
+                let body = vault_lines(vault_text)
+                    .map(|l| format!("{pad}{l}"))
+                    .collect();
+                Ok(("!vault |".to_string(), body))
+            }
+            NewValue::Map(entries) if entries.is_empty() => Ok(("{}".to_string(), Vec::new())),
+            NewValue::Map(entries) => {
+                let col = key_col + model::indent_step(self.doc);
+                let mut seen = HashSet::new();
+                let mut body = Vec::new();
+                for (k, v) in entries {
+                    let mut p = path.to_vec();
+                    p.push(k.clone());
+                    if !seen.insert(k.as_str()) {
+                        return Err(YamlError::InvalidValue {
+                            path: show(&p),
+                            reason: "the key appears twice in the new mapping".into(),
+                        });
+                    }
+                    let (head, lines) = self.render(&p, v, col, at_eof)?;
+                    body.push(entry_line(col, k, &head));
+                    body.extend(lines);
+                }
+                Ok((String::new(), body))
+            }
+        }
+    }
+
+    fn replace_splices(
+        &self,
+        path: &[String],
+        pair: &Pair,
+        value: &NewValue,
+    ) -> Result<Vec<(usize, usize, String)>, YamlError> {
+        let doc = self.doc;
+        let li = &doc.lines;
+        let v = &pair.value;
+        let key_line = li.line_of(pair.key.span.start);
+        let key_col = doc.col(pair.key.span.start);
+        let body_start = li.next_line(pair.colon);
+        let body_end = li.next_line(v.end.max(pair.colon + 1)).max(body_start);
+        let at_eof = body_end == doc.text.len() && !doc.text.ends_with('\n');
+        let join = |lines: Vec<String>| -> String {
+            lines
+                .into_iter()
+                .flat_map(|l| [l, self.eol.to_string()])
+                .collect()
+        };
+
+        // Re-encrypting an inline vault block: keep its header and indentation, swap the lines.
+        if let (NewValue::Vault { vault_text }, true, Kind::Scalar(s)) =
+            (value, v.is_vault(), &v.kind)
+            && let Some(b) = &s.block
+            && s.style == Style::Literal
+            && b.first_line.is_some()
+            && li.line_of(v.start) == key_line
+        {
+            check_vault_text(vault_text).map_err(|reason| YamlError::InvalidValue {
+                path: show(path),
+                reason: reason.into(),
+            })?;
+            let pad = " ".repeat(b.indent);
+            let lines = vault_lines(vault_text)
+                .map(|l| format!("{pad}{l}"))
+                .collect();
+            // Blank lines a `|+` block keeps after its content stay where they are.
+            let end = b.content_end.map_or(body_end, |e| li.next_line(e));
+            return Ok(vec![(li.next_line(b.header_end), end, join(lines))]);
+        }
+
+        let (head, body) = self.render(path, value, key_col, at_eof)?;
+        let mut out = Vec::new();
+        let inline = li.line_of(v.start) == key_line && v.end > v.start;
+        match (inline, head.is_empty()) {
+            (true, false) => out.push((v.start, self.inline_end(v, key_line), head)),
+            // A nested mapping starts on the next line: drop the old value and its spacing.
+            (true, true) => out.push((pair.colon + 1, self.inline_end(v, key_line), head)),
+            (false, false) => out.push((pair.colon + 1, pair.colon + 1, format!(" {head}"))),
+            (false, true) => {}
+        }
+        if body_end > body_start || !body.is_empty() {
+            out.push((body_start, body_end, join(body)));
+        }
+        Ok(out)
+    }
+
+    /// End of the part of value `v` that sits on the key's line.
+    fn inline_end(&self, v: &Node, key_line: usize) -> usize {
+        let li = &self.doc.lines;
+        if li.line_of(v.end) == key_line {
+            return v.end;
+        }
+        match &v.kind {
+            Kind::Scalar(s) if s.block.is_some() => {
+                s.block.as_ref().map_or(v.end, |b| b.header_end)
+            }
+            Kind::Map(_) | Kind::Seq(_) if !v.flow => v.props.end,
+            _ => {
+                let b = self.doc.text.as_bytes();
+                let mut e = v.start;
+                while e < b.len() && b[e] != b'\n' && b[e] != b'\r' {
+                    e += 1;
+                }
+                while e > v.start && (b[e - 1] == b' ' || b[e - 1] == b'\t') {
+                    e -= 1;
+                }
+                e
+            }
+        }
+    }
+}
+
+/// `key: head` at column `col` (`key:` alone when the value is on the following lines).
+fn entry_line(col: usize, key: &str, head: &str) -> String {
+    let sep = if head.is_empty() { "" } else { " " };
+    format!("{}{}:{sep}{head}", " ".repeat(col), quote_scalar(key))
+}
+
+/// A vault text we can lay out as a literal block that reads back identically.
+fn check_vault_text(t: &str) -> Result<(), &'static str> {
+    if !t.starts_with("$ANSIBLE_VAULT") {
+        return Err("a vault text starts with $ANSIBLE_VAULT");
+    }
+    for line in vault_lines(t) {
+        if line.is_empty() || line.starts_with([' ', '\t']) || line.ends_with([' ', '\t']) {
+            return Err("a vault text has no empty lines and no blanks around its lines");
+        }
+        if !line.bytes().all(|c| (0x20..0x7f).contains(&c)) {
+            return Err("a vault text is printable ASCII");
+        }
+    }
+    Ok(())
+}
+
+/// The lines of a vault text; trailing line breaks carry nothing (ansible strips them).
+fn vault_lines(t: &str) -> std::str::Lines<'_> {
+    t.trim_end_matches(['\n', '\r']).lines()
+}
+
+/// The first anchor defined in `n`'s subtree that some alias uses.
+fn defines_referenced<'n>(n: &'n Node, referenced: &HashSet<String>) -> Option<(&'n str, usize)> {
+    if let Some(a) = &n.props.anchor
+        && referenced.contains(a)
+    {
+        return Some((a, n.start));
+    }
+    match &n.kind {
+        Kind::Map(m) => m
+            .pairs
+            .iter()
+            .find_map(|p| defines_referenced(&p.value, referenced)),
+        Kind::Seq(s) => s
+            .items
+            .iter()
+            .find_map(|i| defines_referenced(i, referenced)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VAULT: &str = "$ANSIBLE_VAULT;1.1;AES256\n6162\n6364\n";
+
+    fn p(s: &str) -> Vec<String> {
+        if s.is_empty() {
+            Vec::new()
+        } else {
+            s.split('.').map(str::to_string).collect()
+        }
+    }
+
+    fn run(text: &str, edits: &[Edit]) -> String {
+        let doc = Doc::parse(text).unwrap();
+        match doc.apply(edits) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn replace(path: &str, v: &str) -> Edit {
+        Edit::Replace {
+            path: p(path),
+            value: NewValue::Plain(v.into()),
+        }
+    }
+
+    fn vault(path: &str) -> Edit {
+        Edit::Replace {
+            path: p(path),
+            value: NewValue::Vault {
+                vault_text: VAULT.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn replace_keeps_everything_around() {
+        let t = "# head\na:   old  # note\n\nb: 'x'\n";
+        assert_eq!(
+            run(t, &[replace("a", "new")]),
+            "# head\na:   new  # note\n\nb: 'x'\n"
+        );
+        assert_eq!(
+            run(t, &[replace("b", "yes")]),
+            "# head\na:   old  # note\n\nb: 'yes'\n"
+        );
+    }
+
+    #[test]
+    fn replace_block_values() {
+        let t = "a: |\n  l1\n  l2\n\n# c\nb: 1\n";
+        assert_eq!(run(t, &[replace("a", "v")]), "a: v\n\n# c\nb: 1\n");
+        let t = "a:\n  x: 1\n  y: 2\nb: 1\n";
+        assert_eq!(run(t, &[replace("a", "v")]), "a: v\nb: 1\n");
+        let t = "a: [1,\n  2]  # c\nb: 1\n";
+        assert_eq!(run(t, &[replace("a", "v")]), "a: v\nb: 1\n");
+        let t = "a: \"x\ny\"\nb: 1\n";
+        assert_eq!(run(t, &[replace("a", "v")]), "a: v\nb: 1\n");
+        let t = "a:\nb: 1\n";
+        assert_eq!(run(t, &[replace("a", "v")]), "a: v\nb: 1\n");
+        let t = "a: # c\nb: 1\n";
+        assert_eq!(run(t, &[replace("a", "v")]), "a: v # c\nb: 1\n");
+    }
+
+    #[test]
+    fn replace_with_vault() {
+        let t = "a: 1 # c\nb: 2\n";
+        assert_eq!(
+            run(t, &[vault("a")]),
+            "a: !vault | # c\n          $ANSIBLE_VAULT;1.1;AES256\n          6162\n          6364\nb: 2\n"
+        );
+        let t = "x:\n  a: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      3031\n\n  b: 1\n";
+        assert_eq!(
+            run(t, &[vault("x.a")]),
+            "x:\n  a: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n      6364\n\n  b: 1\n"
+        );
+        assert_eq!(
+            run(t, &[vault("x.b")]),
+            "x:\n  a: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      3031\n\n  b: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n      6364\n"
+        );
+    }
+
+    #[test]
+    fn insert_append_remove() {
+        let t = "a: 1\n\n# about b\nb:\n  c: 2\n\nd: 3\n";
+        assert_eq!(
+            run(
+                t,
+                &[Edit::InsertAfter {
+                    after: p("a"),
+                    key: "m".into(),
+                    value: NewValue::Plain("0755".into())
+                }]
+            ),
+            "a: 1\nm: '0755'\n\n# about b\nb:\n  c: 2\n\nd: 3\n"
+        );
+        assert_eq!(
+            run(
+                t,
+                &[Edit::Append {
+                    parent: p("b"),
+                    key: "e".into(),
+                    value: NewValue::Plain("x".into())
+                }]
+            ),
+            "a: 1\n\n# about b\nb:\n  c: 2\n  e: x\n\nd: 3\n"
+        );
+        assert_eq!(
+            run(
+                t,
+                &[Edit::Append {
+                    parent: p(""),
+                    key: "z".into(),
+                    value: NewValue::Plain("x".into())
+                }]
+            ),
+            "a: 1\n\n# about b\nb:\n  c: 2\n\nd: 3\nz: x\n"
+        );
+        assert_eq!(
+            run(t, &[Edit::Remove { path: p("b") }]),
+            "a: 1\n\n# about b\n\nd: 3\n"
+        );
+        assert_eq!(
+            run(t, &[Edit::Remove { path: p("b.c") }]),
+            "a: 1\n\n# about b\nb:\n\nd: 3\n"
+        );
+    }
+
+    #[test]
+    fn nested_maps() {
+        let t = "s:\n    x:\n        last: 1\n    y: 2\n";
+        let rotation = NewValue::Map(vec![
+            ("id".into(), NewValue::Plain("r-1".into())),
+            ("phase".into(), NewValue::Plain("dual".into())),
+            ("empty".into(), NewValue::Map(Vec::new())),
+        ]);
+        assert_eq!(
+            run(
+                t,
+                &[Edit::Append {
+                    parent: p("s.x"),
+                    key: "rotation".into(),
+                    value: rotation.clone()
+                }]
+            ),
+            "s:\n    x:\n        last: 1\n        rotation:\n            id: r-1\n            phase: dual\n            empty: {}\n    y: 2\n"
+        );
+        assert_eq!(
+            run(
+                t,
+                &[Edit::Replace {
+                    path: p("s.y"),
+                    value: rotation
+                }]
+            ),
+            "s:\n    x:\n        last: 1\n    y:\n        id: r-1\n        phase: dual\n        empty: {}\n"
+        );
+    }
+
+    #[test]
+    fn crlf_and_no_final_newline() {
+        let t = "a: 1\r\nb: 2";
+        assert_eq!(
+            run(
+                t,
+                &[Edit::Append {
+                    parent: p(""),
+                    key: "c".into(),
+                    value: NewValue::Plain("3".into())
+                }]
+            ),
+            "a: 1\r\nb: 2\r\nc: '3'"
+        );
+        assert_eq!(run(t, &[Edit::Remove { path: p("b") }]), "a: 1");
+        assert_eq!(
+            run(t, &[vault("b")]),
+            "a: 1\r\nb: !vault |\r\n          $ANSIBLE_VAULT;1.1;AES256\r\n          6162\r\n          6364"
+        );
+    }
+}
