@@ -15,6 +15,7 @@ pub mod cli;
 pub mod exit_codes;
 pub mod fsutil;
 pub mod manifest;
+pub mod report;
 pub mod rotation;
 pub mod vault;
 pub mod vaultfile;

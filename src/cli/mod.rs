@@ -2,12 +2,14 @@
 //! library, printing); this file parses, dispatches and maps errors to exit
 //! codes. Errors print as ansible's `[ERROR]: ...` on one line.
 
+pub mod check_age;
 pub mod common;
 pub mod create;
 pub mod decrypt;
 pub mod edit;
 pub mod encrypt;
 pub mod encrypt_string;
+pub mod lint;
 pub mod output;
 pub mod rekey;
 pub mod view;
@@ -44,6 +46,19 @@ pub enum Command {
     EncryptString(encrypt_string::EncryptStringArgs),
     /// Re-encrypt files with a new password or vault-id.
     Rekey(rekey::RekeyArgs),
+    /// Report every secret's age against its policy (CI gate; no password needed).
+    CheckAge(check_age::CheckAgeArgs),
+    /// Check that manifest, vault files and playbooks agree (CI gate).
+    Lint(LintCommand),
+}
+
+/// `lint` plus the vault flags that let it compare vault keys with the manifest.
+#[derive(clap::Args, Debug)]
+pub struct LintCommand {
+    #[command(flatten)]
+    pub lint: lint::LintArgs,
+    #[command(flatten)]
+    pub vault: common::VaultArgs,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -76,5 +91,30 @@ fn dispatch(command: &Command) -> CliResult {
         Command::Encrypt(a) => encrypt::run(a, &settings),
         Command::EncryptString(a) => encrypt_string::run(a, &settings),
         Command::Rekey(a) => rekey::run(a, &settings),
+        Command::CheckAge(a) => exit_with(check_age::run(a)),
+        Command::Lint(a) => run_lint(a),
     }
+}
+
+/// Commands that compute their own exit code (check-age, lint) report it through here.
+fn exit_with(code: i32) -> CliResult {
+    match code {
+        exit_codes::OK => Ok(()),
+        code => Err(common::CliError { code, message: String::new() }),
+    }
+}
+
+/// lint compares vault keys with the manifest when a password is at hand
+/// (flags, environment, or the infra's ansible.cfg); never prompts.
+fn run_lint(command: &LintCommand) -> CliResult {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root = crate::manifest::discover(command.lint.manifest.as_deref(), &cwd)
+        .ok()
+        .map(|path| crate::manifest::infra_root(&path));
+    let _ = root;
+    let settings = VaultSettings::load();
+    let secrets = common::load_secrets(&command.vault, &settings, crate::vault::secrets::Purpose::Read, false)
+        .unwrap_or_default();
+    let secrets = (!secrets.is_empty()).then_some(secrets);
+    exit_with(lint::run(&command.lint, secrets.as_deref()))
 }

@@ -1,0 +1,296 @@
+//! How old each secret is against its policy on a given day, and whether
+//! that should fail a CI gate (`check-age`). Pure: no I/O, no clock.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use super::duration::{MaxAge, Period};
+use super::model::Secret;
+
+/// A secret's standing on the day of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Ok,
+    /// The due date is at most `warn_before` away.
+    DueSoon,
+    /// On or after the due date.
+    Overdue,
+    /// No `last_rotation`.
+    NeverRotated,
+    /// `max_age: never`.
+    Exempt,
+    /// A rotation has been started and not finished or aborted.
+    RotationOpen,
+}
+
+impl Status {
+    /// Every status, most urgent first (the order of summaries).
+    pub const ALL: [Status; 6] = [
+        Status::Overdue,
+        Status::NeverRotated,
+        Status::RotationOpen,
+        Status::DueSoon,
+        Status::Ok,
+        Status::Exempt,
+    ];
+
+    /// The name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::DueSoon => "due_soon",
+            Status::Overdue => "overdue",
+            Status::NeverRotated => "never_rotated",
+            Status::Exempt => "exempt",
+            Status::RotationOpen => "rotation_open",
+        }
+    }
+
+    /// For people: `due soon`, `never rotated`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::DueSoon => "due soon",
+            Status::Overdue => "overdue",
+            Status::NeverRotated => "never rotated",
+            Status::Exempt => "exempt",
+            Status::RotationOpen => "rotation open",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How serious a secret's standing is; `--fail-on` picks the level that fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// `ok`, `exempt`, a rotation open within its window.
+    Fine,
+    /// `due_soon`, a rotation open longer than `warn_before`.
+    DueSoon,
+    /// `overdue`, `never_rotated`.
+    Overdue,
+}
+
+/// The level from which `check-age` exits non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FailOn {
+    #[default]
+    Overdue,
+    DueSoon,
+}
+
+impl FailOn {
+    pub fn level(self) -> Level {
+        match self {
+            FailOn::Overdue => Level::Overdue,
+            FailOn::DueSoon => Level::DueSoon,
+        }
+    }
+}
+
+/// What an assessment depends on besides the manifest.
+#[derive(Debug, Clone, Copy)]
+pub struct AgeOptions {
+    /// The UTC date the report is for (`--now`).
+    pub today: NaiveDate,
+    /// `--warn DAYS`: replaces every secret's `warn_before`.
+    pub warn_before: Option<Period>,
+}
+
+/// One secret's assessment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretAge<'m> {
+    pub secret: &'m Secret,
+    pub status: Status,
+    pub level: Level,
+    /// The window used (the secret's own, or `--warn`).
+    pub warn_before: Period,
+    /// Days since `last_rotation`.
+    pub age_days: Option<i64>,
+    /// Days from `last_rotation` (else today) to the due date; `None` when exempt.
+    pub max_age_days: Option<i64>,
+    /// `last_rotation + max_age`.
+    pub due: Option<NaiveDate>,
+    /// Days from today to `due`, negative when overdue.
+    pub days_left: Option<i64>,
+    /// Days since the open rotation started.
+    pub open_days: Option<i64>,
+    /// A rotation open longer than `warn_before`.
+    pub open_too_long: bool,
+}
+
+impl SecretAge<'_> {
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        self.level >= fail_on.level()
+    }
+
+    /// A short account for people: `12 days overdue`, `due in 3 days`, ...
+    pub fn detail(&self) -> String {
+        let days = |n: i64| {
+            if n == 1 {
+                "1 day".to_string()
+            } else {
+                format!("{n} days")
+            }
+        };
+        match self.status {
+            Status::Overdue => match self.days_left {
+                Some(0) => "due today".to_string(),
+                Some(n) => format!("{} overdue", days(-n)),
+                None => String::new(),
+            },
+            Status::DueSoon | Status::Ok => match self.days_left {
+                Some(n) => format!("due in {}", days(n)),
+                None => String::new(),
+            },
+            Status::NeverRotated => "no last_rotation recorded".to_string(),
+            Status::Exempt => "max_age: never".to_string(),
+            Status::RotationOpen => {
+                let phase = self
+                    .secret
+                    .rotation
+                    .as_ref()
+                    .map(|r| r.phase.as_str())
+                    .unwrap_or("open");
+                let open = days(self.open_days.unwrap_or(0));
+                if self.open_too_long {
+                    format!(
+                        "open for {open} (phase {phase}), longer than warn_before {}",
+                        self.warn_before
+                    )
+                } else {
+                    format!("open for {open} (phase {phase})")
+                }
+            }
+        }
+    }
+}
+
+/// Assesses one secret on `options.today`.
+pub fn assess<'m>(secret: &'m Secret, options: &AgeOptions) -> SecretAge<'m> {
+    let today = options.today;
+    let warn_before = options.warn_before.unwrap_or(secret.warn_before);
+    let due = secret
+        .last_rotation
+        .and_then(|last| secret.max_age.due(last));
+    let age_days = secret.last_rotation.map(|last| (today - last).num_days());
+    let max_age_days = match secret.max_age {
+        MaxAge::Never => None,
+        MaxAge::After(period) => {
+            let from = secret.last_rotation.unwrap_or(today);
+            period.after(from).map(|due| (due - from).num_days())
+        }
+    };
+    let days_left = due.map(|due| (due - today).num_days());
+
+    let mut open_days = None;
+    let mut open_too_long = false;
+    let (status, level) = if let Some(rotation) = &secret.rotation {
+        let started = rotation.started.date_naive();
+        open_days = Some((today - started).num_days());
+        open_too_long = warn_before
+            .after(started)
+            .is_some_and(|limit| today > limit);
+        let level = if open_too_long {
+            Level::DueSoon
+        } else {
+            Level::Fine
+        };
+        (Status::RotationOpen, level)
+    } else if secret.max_age == MaxAge::Never {
+        (Status::Exempt, Level::Fine)
+    } else if secret.last_rotation.is_none() {
+        (Status::NeverRotated, Level::Overdue)
+    } else {
+        match due {
+            Some(due) if today >= due => (Status::Overdue, Level::Overdue),
+            Some(due) if warn_before.before(due).is_none_or(|start| today >= start) => {
+                (Status::DueSoon, Level::DueSoon)
+            }
+            _ => (Status::Ok, Level::Fine),
+        }
+    };
+    SecretAge {
+        secret,
+        status,
+        level,
+        warn_before,
+        age_days,
+        max_age_days,
+        due,
+        days_left,
+        open_days,
+        open_too_long,
+    }
+}
+
+/// Every assessed secret, most urgent first.
+#[derive(Debug, Clone)]
+pub struct AgeReport<'m> {
+    pub today: NaiveDate,
+    pub fail_on: FailOn,
+    pub entries: Vec<SecretAge<'m>>,
+}
+
+impl<'m> AgeReport<'m> {
+    pub fn new(
+        secrets: impl IntoIterator<Item = &'m Secret>,
+        options: &AgeOptions,
+        fail_on: FailOn,
+    ) -> AgeReport<'m> {
+        let mut entries: Vec<SecretAge<'m>> =
+            secrets.into_iter().map(|s| assess(s, options)).collect();
+        entries.sort_by(urgency);
+        AgeReport {
+            today: options.today,
+            fail_on,
+            entries,
+        }
+    }
+
+    pub fn count(&self, status: Status) -> usize {
+        self.entries.iter().filter(|e| e.status == status).count()
+    }
+
+    /// How many rotations are open longer than their window.
+    pub fn open_too_long(&self) -> usize {
+        self.entries.iter().filter(|e| e.open_too_long).count()
+    }
+
+    /// True when some secret is at or past the fail level (exit 1).
+    pub fn failing(&self) -> bool {
+        self.entries.iter().any(|e| e.fails(self.fail_on))
+    }
+}
+
+fn rank(entry: &SecretAge<'_>) -> u8 {
+    match entry.status {
+        Status::Overdue => 0,
+        Status::NeverRotated => 1,
+        Status::RotationOpen if entry.open_too_long => 2,
+        Status::DueSoon => 3,
+        Status::RotationOpen => 4,
+        Status::Ok => 5,
+        Status::Exempt => 6,
+    }
+}
+
+fn urgency(a: &SecretAge<'_>, b: &SecretAge<'_>) -> Ordering {
+    rank(a)
+        .cmp(&rank(b))
+        .then_with(|| b.open_days.cmp(&a.open_days))
+        .then_with(|| match (a.due, b.due) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        })
+        .then_with(|| a.secret.name.cmp(&b.secret.name))
+}

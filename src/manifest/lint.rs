@@ -1,0 +1,607 @@
+//! `lint`: is the manifest consistent with the vault files and the tree?
+//! Every vaulted key listed and vice versa, no `_new` without an open
+//! rotation, vault data encrypted, named playbooks and inventories present.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::de::IgnoredAny;
+
+use super::model::{Manifest, Pos, RotationPhase, Secret, StepAction, Strategy};
+use super::parse::top_level_keys;
+use crate::vault::{self, DecryptOptions, VaultSecret};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Notice,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        }
+    }
+}
+
+/// The four consistency checks (one JUnit test case each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Check {
+    /// Every file holding vault data is encrypted.
+    Encrypted,
+    /// Vault keys and manifest secrets match (needs the password).
+    VaultKeys,
+    /// No `<name>_new` without an open rotation of `<name>`.
+    NewKeys,
+    /// Playbooks, inventories and mint scripts the manifest names exist.
+    Files,
+}
+
+impl Check {
+    pub const ALL: [Check; 4] = [
+        Check::Encrypted,
+        Check::VaultKeys,
+        Check::NewKeys,
+        Check::Files,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Encrypted => "encrypted",
+            Check::VaultKeys => "vault_keys",
+            Check::NewKeys => "new_keys",
+            Check::Files => "files",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Check::Encrypted => "vault data is encrypted",
+            Check::VaultKeys => "vault keys match the manifest",
+            Check::NewKeys => "no _new key without an open rotation",
+            Check::Files => "named playbooks, inventories and scripts exist",
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub check: Check,
+    /// The file the problem is in (the manifest, a vault file, ...).
+    pub file: PathBuf,
+    pub pos: Option<Pos>,
+    pub secret: Option<String>,
+    pub message: String,
+}
+
+/// Everything `lint` found.
+#[derive(Debug, Clone, Default)]
+pub struct LintReport {
+    pub findings: Vec<Finding>,
+    /// Checks that could not run (no vault password for [`Check::VaultKeys`]).
+    pub skipped: Vec<Check>,
+    /// The vault files the manifest names, relative to the infra root.
+    pub vault_files: Vec<PathBuf>,
+    pub secrets: usize,
+}
+
+impl LintReport {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// Errors fail the lint (exit 1); warnings and notices do not.
+    pub fn failing(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+}
+
+/// What a vault file holds, as far as can be told.
+enum VaultKeys {
+    /// Keys known, with their line when the file is readable without a password.
+    Known(Vec<(String, Option<Pos>)>),
+    /// Whole-file vault and no password, or it could not be opened.
+    Unknown,
+}
+
+/// Runs every check; `secrets` are the vault passwords (`None`: the key
+/// check is skipped with a notice).
+pub fn lint(manifest: &Manifest, secrets: Option<&[VaultSecret]>) -> LintReport {
+    let mut lint = Linter {
+        manifest,
+        report: LintReport {
+            secrets: manifest.secrets.len(),
+            ..LintReport::default()
+        },
+    };
+    let by_vault = lint.secrets_by_vault();
+    let mut any_whole_file_vault = false;
+    for (vault_path, listed) in &by_vault {
+        lint.report.vault_files.push(vault_path.clone());
+        let keys = match fs::read(manifest.resolve(vault_path)) {
+            Err(err) => {
+                lint.push(
+                    Severity::Error,
+                    Check::Files,
+                    manifest.resolve(vault_path),
+                    None,
+                    None,
+                    format!(
+                        "vault file {} (of {}) cannot be read: {err}",
+                        vault_path.display(),
+                        listed
+                            .iter()
+                            .map(|s| format!("`{}`", s.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                continue;
+            }
+            Ok(bytes) if vault::is_encrypted(&bytes) => {
+                any_whole_file_vault = true;
+                lint.whole_file_vault_keys(vault_path, &bytes, secrets)
+            }
+            Ok(bytes) => lint.plaintext_vault_keys(vault_path, &bytes),
+        };
+        if let VaultKeys::Known(keys) = keys {
+            lint.compare_keys(vault_path, listed, &keys, &by_vault);
+        }
+    }
+    if secrets.is_none() && any_whole_file_vault {
+        lint.report.skipped.push(Check::VaultKeys);
+        lint.push(
+            Severity::Notice,
+            Check::VaultKeys,
+            manifest.path.clone(),
+            None,
+            None,
+            "vault keys not compared with the manifest: no vault password given (use --vault-id or --vault-password-file)".to_string(),
+        );
+    }
+    lint.unnamed_plaintext_vaults(&by_vault);
+    lint.files();
+    let mut report = lint.report;
+    report.findings.sort_by(|a, b| {
+        (a.severity, &a.file, a.pos.map(|p| p.line)).cmp(&(
+            b.severity,
+            &b.file,
+            b.pos.map(|p| p.line),
+        ))
+    });
+    report
+}
+
+struct Linter<'m> {
+    manifest: &'m Manifest,
+    report: LintReport,
+}
+
+impl<'m> Linter<'m> {
+    fn push(
+        &mut self,
+        severity: Severity,
+        check: Check,
+        file: PathBuf,
+        pos: Option<Pos>,
+        secret: Option<&str>,
+        message: String,
+    ) {
+        self.report.findings.push(Finding {
+            severity,
+            check,
+            file,
+            pos,
+            secret: secret.map(String::from),
+            message,
+        });
+    }
+
+    /// Vault files in the order the manifest first names them.
+    fn secrets_by_vault(&self) -> Vec<(PathBuf, Vec<&'m Secret>)> {
+        let mut order: Vec<(PathBuf, Vec<&'m Secret>)> = Vec::new();
+        for secret in &self.manifest.secrets {
+            match order.iter_mut().find(|(path, _)| *path == secret.vault) {
+                Some((_, listed)) => listed.push(secret),
+                None => order.push((secret.vault.clone(), vec![secret])),
+            }
+        }
+        order
+    }
+
+    fn whole_file_vault_keys(
+        &mut self,
+        vault_path: &Path,
+        bytes: &[u8],
+        secrets: Option<&[VaultSecret]>,
+    ) -> VaultKeys {
+        let Some(secrets) = secrets else {
+            return VaultKeys::Unknown;
+        };
+        let file = self.manifest.resolve(vault_path);
+        let plaintext = match vault::decrypt(bytes, secrets, DecryptOptions::default()) {
+            Ok(decrypted) => decrypted.plaintext,
+            Err(err) => {
+                self.push(
+                    Severity::Error,
+                    Check::VaultKeys,
+                    file,
+                    None,
+                    None,
+                    format!("cannot open vault {}: {err}", vault_path.display()),
+                );
+                return VaultKeys::Unknown;
+            }
+        };
+        let keys = std::str::from_utf8(&plaintext)
+            .map_err(|_| "it is not UTF-8 text".to_string())
+            .and_then(top_level_keys);
+        match keys {
+            // Lines of an encrypted file mean nothing to the reader: drop them.
+            Ok(keys) => VaultKeys::Known(keys.into_iter().map(|(k, _)| (k, None)).collect()),
+            Err(err) => {
+                self.push(
+                    Severity::Error,
+                    Check::VaultKeys,
+                    file,
+                    None,
+                    None,
+                    format!(
+                        "vault {} decrypts but is not a YAML mapping of variables: {err}",
+                        vault_path.display()
+                    ),
+                );
+                VaultKeys::Unknown
+            }
+        }
+    }
+
+    /// A vault file that is not whole-file encrypted: fine only if every
+    /// value is an inline `!vault`.
+    fn plaintext_vault_keys(&mut self, vault_path: &Path, bytes: &[u8]) -> VaultKeys {
+        let file = self.manifest.resolve(vault_path);
+        let keys = std::str::from_utf8(bytes)
+            .map_err(|_| "it is not UTF-8 text".to_string())
+            .and_then(|text| top_level_keys(text).map(|keys| (text, keys)));
+        let (text, keys) = match keys {
+            Ok(found) => found,
+            Err(err) => {
+                self.push(
+                    Severity::Error,
+                    Check::Encrypted,
+                    file,
+                    None,
+                    None,
+                    format!(
+                        "{} is neither an encrypted vault nor readable YAML: {err}",
+                        vault_path.display()
+                    ),
+                );
+                return VaultKeys::Unknown;
+            }
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let plain: Vec<&(String, Option<Pos>)> = keys
+            .iter()
+            .filter(|(_, pos)| !is_inline_vault_value(&lines, *pos))
+            .collect();
+        if !keys.is_empty() && plain.len() == keys.len() {
+            self.push(
+                Severity::Error,
+                Check::Encrypted,
+                file,
+                Some(Pos { line: 1, column: 1 }),
+                None,
+                format!(
+                    "vault file {} is not encrypted: {} secret values in plaintext; encrypt it (vaultrot encrypt {})",
+                    vault_path.display(),
+                    keys.len(),
+                    vault_path.display()
+                ),
+            );
+        } else {
+            for (key, pos) in plain {
+                self.push(
+                    Severity::Error,
+                    Check::Encrypted,
+                    file.clone(),
+                    *pos,
+                    Some(key),
+                    format!(
+                        "`{key}` is in plaintext in vault file {}; encrypt the value (vaultrot encrypt-string) or the file",
+                        vault_path.display()
+                    ),
+                );
+            }
+        }
+        VaultKeys::Known(keys)
+    }
+
+    fn compare_keys(
+        &mut self,
+        vault_path: &Path,
+        listed: &[&'m Secret],
+        keys: &[(String, Option<Pos>)],
+        by_vault: &[(PathBuf, Vec<&'m Secret>)],
+    ) {
+        let file = self.manifest.resolve(vault_path);
+        let present: HashSet<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        let here: HashMap<&str, &Secret> = listed.iter().map(|s| (s.name.as_str(), *s)).collect();
+        let elsewhere: HashMap<&str, &Path> = by_vault
+            .iter()
+            .filter(|(path, _)| path != vault_path)
+            .flat_map(|(path, secrets)| {
+                secrets
+                    .iter()
+                    .map(move |s| (s.name.as_str(), path.as_path()))
+            })
+            .collect();
+
+        for secret in listed {
+            if !present.contains(secret.name.as_str()) {
+                self.push(
+                    Severity::Error,
+                    Check::VaultKeys,
+                    self.manifest.path.clone(),
+                    Some(secret.pos),
+                    Some(&secret.name),
+                    format!(
+                        "secret `{}` is listed in the manifest but missing from vault {}",
+                        secret.name,
+                        vault_path.display()
+                    ),
+                );
+            }
+            if let Some(rotation) = &secret.rotation
+                && secret.strategy == Strategy::Dual
+                && rotation.phase == RotationPhase::Dual
+                && !present.contains(secret.new_key().as_str())
+            {
+                self.push(
+                    Severity::Warning,
+                    Check::NewKeys,
+                    self.manifest.path.clone(),
+                    Some(rotation.pos),
+                    Some(&secret.name),
+                    format!(
+                        "rotation {} of `{}` is in phase dual but `{}` is missing from vault {}",
+                        rotation.id,
+                        secret.name,
+                        secret.new_key(),
+                        vault_path.display()
+                    ),
+                );
+            }
+        }
+
+        for (key, pos) in keys {
+            if here.contains_key(key.as_str()) {
+                continue;
+            }
+            if let Some(stem) = key.strip_suffix("_new")
+                && let Some(owner) = here.get(stem)
+            {
+                if owner.rotation.is_none() {
+                    self.push(
+                        Severity::Error,
+                        Check::NewKeys,
+                        file.clone(),
+                        *pos,
+                        Some(stem),
+                        format!(
+                            "`{key}` in vault {} but no rotation of `{stem}` is open; finish or abort it, or remove `{key}`",
+                            vault_path.display()
+                        ),
+                    );
+                }
+                continue;
+            }
+            let message = match elsewhere.get(key.as_str()) {
+                Some(other) => format!(
+                    "`{key}` is in vault {} but the manifest keeps it in {}",
+                    vault_path.display(),
+                    other.display()
+                ),
+                None => format!(
+                    "`{key}` is in vault {} but not listed in the manifest; add it under secrets_manifest.secrets",
+                    vault_path.display()
+                ),
+            };
+            self.push(
+                Severity::Error,
+                Check::VaultKeys,
+                file.clone(),
+                *pos,
+                Some(key),
+                message,
+            );
+        }
+    }
+
+    /// `vault*.yml` under group_vars/host_vars that the manifest does not name.
+    fn unnamed_plaintext_vaults(&mut self, by_vault: &[(PathBuf, Vec<&'m Secret>)]) {
+        let named: HashSet<PathBuf> = by_vault
+            .iter()
+            .map(|(path, _)| self.manifest.resolve(path))
+            .collect();
+        let walker = ignore::WalkBuilder::new(&self.manifest.root)
+            .filter_entry(|entry| {
+                let name = entry.file_name();
+                !(name == "target" || name == "node_modules" || name == ".venv" || name == ".git")
+            })
+            .build();
+        let mut found: BTreeMap<PathBuf, ()> = BTreeMap::new();
+        for entry in walker.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy();
+            let looks_like_vault = name.starts_with("vault")
+                && (name.ends_with(".yml") || name.ends_with(".yaml"))
+                && entry.file_type().is_some_and(|t| t.is_file())
+                && path.ancestors().any(|a| {
+                    a.file_name()
+                        .is_some_and(|n| n == "group_vars" || n == "host_vars")
+                });
+            if looks_like_vault && !named.contains(path) {
+                found.insert(path.to_path_buf(), ());
+            }
+        }
+        for path in found.into_keys() {
+            let Ok(bytes) = fs::read(&path) else { continue };
+            if vault::is_encrypted(&bytes) {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let has_inline = text.lines().any(|l| l.contains("!vault"));
+            if has_inline {
+                continue;
+            }
+            let empty =
+                serde_saphyr::from_str::<Option<IgnoredAny>>(&text).is_ok_and(|v| v.is_none());
+            if empty {
+                continue;
+            }
+            let shown = path
+                .strip_prefix(&self.manifest.root)
+                .unwrap_or(&path)
+                .to_path_buf();
+            self.push(
+                Severity::Error,
+                Check::Encrypted,
+                path,
+                Some(Pos { line: 1, column: 1 }),
+                None,
+                format!(
+                    "{} is named like a vault file but is not encrypted; encrypt it (vaultrot encrypt {})",
+                    shown.display(),
+                    shown.display()
+                ),
+            );
+        }
+    }
+
+    fn files(&mut self) {
+        let manifest = self.manifest;
+        let exists = |relative: &Path| manifest.resolve(relative).exists();
+        if let Some(inventory) = &manifest.defaults.inventory
+            && !is_host_list(inventory)
+            && !exists(inventory)
+        {
+            self.push(
+                Severity::Error,
+                Check::Files,
+                manifest.path.clone(),
+                None,
+                None,
+                format!(
+                    "defaults.inventory {} does not exist under the infra root",
+                    inventory.display()
+                ),
+            );
+        }
+        if let Some(changelog) = &manifest.defaults.changelog
+            && !exists(changelog)
+        {
+            self.push(
+                Severity::Warning,
+                Check::Files,
+                manifest.path.clone(),
+                None,
+                None,
+                format!(
+                    "defaults.changelog {} does not exist yet; vaultrot will create it",
+                    changelog.display()
+                ),
+            );
+        }
+        for secret in &manifest.secrets {
+            let lists = [
+                ("deploy", &secret.deploy),
+                ("verify", &secret.verify),
+                ("revoke", &secret.revoke),
+                ("notify", &secret.notify),
+            ];
+            for (list, steps) in lists {
+                for step in steps {
+                    let StepAction::Playbook(run) = &step.action else {
+                        continue;
+                    };
+                    if !exists(&run.playbook) {
+                        self.push(
+                            Severity::Error,
+                            Check::Files,
+                            manifest.path.clone(),
+                            Some(step.pos),
+                            Some(&secret.name),
+                            format!(
+                                "playbook {} ({list} of `{}`) does not exist under the infra root",
+                                run.playbook.display(),
+                                secret.name
+                            ),
+                        );
+                    }
+                    if let Some(inventory) = &run.inventory
+                        && Some(inventory) != manifest.defaults.inventory.as_ref()
+                        && !is_host_list(inventory)
+                        && !exists(inventory)
+                    {
+                        self.push(
+                            Severity::Error,
+                            Check::Files,
+                            manifest.path.clone(),
+                            Some(step.pos),
+                            Some(&secret.name),
+                            format!(
+                                "inventory {} ({list} of `{}`) does not exist under the infra root",
+                                inventory.display(),
+                                secret.name
+                            ),
+                        );
+                    }
+                }
+            }
+            if let Some(super::model::Generate::Command { command }) = &secret.generate {
+                let program = command.split_whitespace().next().unwrap_or("");
+                if program.contains('/') && !exists(Path::new(program)) {
+                    self.push(
+                        Severity::Error,
+                        Check::Files,
+                        manifest.path.clone(),
+                        Some(secret.pos),
+                        Some(&secret.name),
+                        format!(
+                            "generate.command {program} of `{}` does not exist under the infra root",
+                            secret.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// ansible's `-i host1,host2,` form names hosts, not a file.
+fn is_host_list(inventory: &Path) -> bool {
+    inventory.to_string_lossy().contains(',')
+}
+
+/// Whether the value of the key at `pos` is an inline `!vault` scalar.
+fn is_inline_vault_value(lines: &[&str], pos: Option<Pos>) -> bool {
+    let Some(pos) = pos else { return false };
+    let Some(line) = lines.get(pos.line as usize - 1) else {
+        return false;
+    };
+    // The key may be quoted and contain ':'; the value starts after the first ": ".
+    line.split_once(':')
+        .map(|(_, rest)| rest.trim_start().starts_with("!vault"))
+        .unwrap_or(false)
+}

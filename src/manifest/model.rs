@@ -1,0 +1,315 @@
+//! The validated manifest as the rest of vaultrot sees it: every secret with
+//! its policy already applied, and where in the file each item was written.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::duration::{MaxAge, Period};
+
+/// Where an item was written in the manifest (1-based line and column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// `warn_before` when neither the policy nor `defaults` sets one.
+pub const DEFAULT_WARN_BEFORE: Period = Period::days(30);
+
+/// The manifest version this vaultrot reads.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// A loaded `_secrets_manifest.yml`.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The manifest file, as given or discovered.
+    pub path: PathBuf,
+    /// The infra root: every relative path in the manifest is relative to it.
+    pub root: PathBuf,
+    pub version: u32,
+    pub defaults: Defaults,
+    /// In file order.
+    pub policies: Vec<Policy>,
+    /// In file order.
+    pub secrets: Vec<Secret>,
+}
+
+impl Manifest {
+    pub fn secret(&self, name: &str) -> Option<&Secret> {
+        self.secrets.iter().find(|s| s.name == name)
+    }
+
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+
+    /// A manifest path (vault, playbook, inventory, ...) on disk.
+    pub fn resolve(&self, relative: &Path) -> PathBuf {
+        self.root.join(relative)
+    }
+}
+
+/// `secrets_manifest.defaults`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Defaults {
+    /// The vault file of secrets that name none; when the manifest does not
+    /// say, `vault.yml` beside the manifest.
+    pub vault: PathBuf,
+    /// The inventory of playbook steps that name none.
+    pub inventory: Option<PathBuf>,
+    /// The Keep-a-Changelog file rotation events are written to.
+    pub changelog: Option<PathBuf>,
+    pub warn_before: Period,
+}
+
+/// How a rotation replaces a value (DESIGN.md §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Strategy {
+    /// `start` adds `<name>_new` beside the old value; `finish` promotes it.
+    #[default]
+    Dual,
+    /// The new value replaces the old one in a single `rotate`.
+    Swap,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Dual => "dual",
+            Strategy::Swap => "swap",
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A class of secrets (`secrets_manifest.policies.<name>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub name: String,
+    pub pos: Pos,
+    pub max_age: MaxAge,
+    pub warn_before: Option<Period>,
+    pub strategy: Option<Strategy>,
+    /// How long a dual window stays open at least before `finish` promotes.
+    pub min_window: Option<Period>,
+}
+
+/// One secret, with its policy, the defaults and its own settings merged
+/// (own setting > policy > defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Secret {
+    /// The vault variable, e.g. `vault_nats_password`.
+    pub name: String,
+    /// Where the secret's key is written.
+    pub pos: Pos,
+    pub policy: Option<String>,
+    pub max_age: MaxAge,
+    pub warn_before: Period,
+    pub strategy: Strategy,
+    pub min_window: Option<Period>,
+    /// `None`: never rotated.
+    pub last_rotation: Option<NaiveDate>,
+    pub owner: Option<String>,
+    pub description: Option<String>,
+    /// The vault file holding it (relative to the infra root).
+    pub vault: PathBuf,
+    pub generate: Option<Generate>,
+    pub deploy: Vec<Step>,
+    pub verify: Vec<Step>,
+    pub revoke: Vec<Step>,
+    pub notify: Vec<Step>,
+    /// Present only while a rotation is open (written by vaultrot).
+    pub rotation: Option<Rotation>,
+    /// Past rotation events, oldest first (written by vaultrot).
+    pub history: Vec<HistoryEntry>,
+}
+
+impl Secret {
+    /// The key that holds the next value during a dual rotation.
+    pub fn new_key(&self) -> String {
+        format!("{}_new", self.name)
+    }
+}
+
+/// Character sets for generated values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Charset {
+    /// `A-Z a-z 0-9`
+    Alnum,
+    /// Printable ASCII without space (`!` to `~`).
+    Ascii,
+    /// `0-9 a-f`
+    Hex,
+    /// `A-Z a-z 0-9 - _`
+    Base64url,
+}
+
+impl Charset {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Charset::Alnum => "alnum",
+            Charset::Ascii => "ascii",
+            Charset::Hex => "hex",
+            Charset::Base64url => "base64url",
+        }
+    }
+
+    /// Every character of the set, in ASCII order.
+    pub fn chars(self) -> Vec<char> {
+        let keep: fn(&char) -> bool = match self {
+            Charset::Alnum => |c| c.is_ascii_alphanumeric(),
+            Charset::Ascii => |c| c.is_ascii_graphic(),
+            Charset::Hex => |c| c.is_ascii_digit() || ('a'..='f').contains(c),
+            Charset::Base64url => |c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_',
+        };
+        ('!'..='~').filter(keep).collect()
+    }
+}
+
+/// Default length of a generated value.
+pub const DEFAULT_GENERATE_LENGTH: u32 = 32;
+
+/// Where a new value comes from (`generate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Generate {
+    /// vaultrot draws `length` characters from `alphabet` (the charset minus `exclude`).
+    Random {
+        length: u32,
+        charset: Charset,
+        exclude: String,
+        /// The characters to draw from, in ASCII order.
+        alphabet: Vec<char>,
+    },
+    /// Issued elsewhere (BotFather, a provider console): the operator types it in.
+    External,
+    /// A mint command (relative to the infra root when it is a path) prints it.
+    Command { command: String },
+}
+
+/// One `deploy`/`verify`/`revoke`/`notify` step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub pos: Pos,
+    pub action: StepAction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepAction {
+    Playbook(PlaybookStep),
+    /// A shell command, run from the infra root.
+    Run(String),
+}
+
+/// An `ansible-playbook` run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaybookStep {
+    pub playbook: PathBuf,
+    /// The step's own inventory, else `defaults.inventory`.
+    pub inventory: Option<PathBuf>,
+    pub tags: Vec<String>,
+    pub limit: Option<String>,
+    /// Passed with `-e` as JSON, beside vaultrot's own `vaultrot_*` variables.
+    pub extra_vars: BTreeMap<String, serde_json::Value>,
+}
+
+/// Where an open rotation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RotationPhase {
+    /// `start` is storing the new value and deploying it.
+    Starting,
+    /// Old and new value both valid; waiting for `finish`.
+    Dual,
+    /// `finish` recorded its intent to promote; the vault may or may not be written.
+    Promoting,
+    /// The vault holds the new value only; redeploy/verify/revoke pending.
+    Promoted,
+    /// `abort` is undoing the rotation.
+    Aborting,
+}
+
+impl RotationPhase {
+    pub const ALL: [RotationPhase; 5] = [
+        RotationPhase::Starting,
+        RotationPhase::Dual,
+        RotationPhase::Promoting,
+        RotationPhase::Promoted,
+        RotationPhase::Aborting,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationPhase::Starting => "starting",
+            RotationPhase::Dual => "dual",
+            RotationPhase::Promoting => "promoting",
+            RotationPhase::Promoted => "promoted",
+            RotationPhase::Aborting => "aborting",
+        }
+    }
+}
+
+impl fmt::Display for RotationPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `secrets.<name>.rotation`: an open rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub pos: Pos,
+    pub id: String,
+    pub phase: RotationPhase,
+    pub started: DateTime<Utc>,
+    pub by: Option<String>,
+    /// The other secrets started in the same command (rotated together).
+    pub group: Vec<String>,
+}
+
+/// What happened in a past rotation event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HistoryEvent {
+    Started,
+    Finished,
+    Aborted,
+    Rotated,
+    Compromised,
+}
+
+impl HistoryEvent {
+    pub const ALL: [HistoryEvent; 5] = [
+        HistoryEvent::Started,
+        HistoryEvent::Finished,
+        HistoryEvent::Aborted,
+        HistoryEvent::Rotated,
+        HistoryEvent::Compromised,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryEvent::Started => "started",
+            HistoryEvent::Finished => "finished",
+            HistoryEvent::Aborted => "aborted",
+            HistoryEvent::Rotated => "rotated",
+            HistoryEvent::Compromised => "compromised",
+        }
+    }
+}
+
+/// One `history` item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub event: HistoryEvent,
+    /// When it happened (a date alone reads as midnight UTC).
+    pub at: DateTime<Utc>,
+    pub id: Option<String>,
+    pub by: Option<String>,
+    pub reason: Option<String>,
+}

@@ -1,0 +1,806 @@
+//! Reading `_secrets_manifest.yml`: the file's shape as serde sees it (unknown
+//! fields rejected), then the checks serde cannot do, collected with positions.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Location, MessageFormatter, Spanned, UserMessageFormatter};
+
+use super::duration::{MaxAge, Period, parse_date};
+use super::error::{Diagnostic, ManifestError};
+use super::model::*;
+
+type Sp<T> = Spanned<T>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    secrets_manifest: Sp<RawManifest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    version: Sp<u32>,
+    defaults: Option<RawDefaults>,
+    policies: Option<OrderedMap<Sp<RawPolicy>>>,
+    secrets: Option<OrderedMap<Sp<RawSecret>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    vault: Option<Sp<String>>,
+    inventory: Option<Sp<String>>,
+    changelog: Option<Sp<String>>,
+    warn_before: Option<Sp<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    max_age: Sp<String>,
+    warn_before: Option<Sp<String>>,
+    strategy: Option<Sp<String>>,
+    min_window: Option<Sp<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecret {
+    policy: Option<Sp<String>>,
+    max_age: Option<Sp<String>>,
+    warn_before: Option<Sp<String>>,
+    strategy: Option<Sp<String>>,
+    min_window: Option<Sp<String>>,
+    last_rotation: Option<Sp<String>>,
+    owner: Option<String>,
+    description: Option<String>,
+    vault: Option<Sp<String>>,
+    generate: Option<Sp<RawGenerate>>,
+    deploy: Option<Vec<Sp<RawStep>>>,
+    verify: Option<Vec<Sp<RawStep>>>,
+    revoke: Option<Vec<Sp<RawStep>>>,
+    notify: Option<Vec<Sp<RawStep>>>,
+    rotation: Option<Sp<RawRotation>>,
+    history: Option<Vec<Sp<RawHistory>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGenerate {
+    length: Option<Sp<u32>>,
+    charset: Option<Sp<String>>,
+    exclude: Option<String>,
+    external: Option<Sp<bool>>,
+    command: Option<Sp<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    playbook: Option<Sp<String>>,
+    inventory: Option<Sp<String>>,
+    tags: Option<Tags>,
+    limit: Option<String>,
+    extra_vars: Option<BTreeMap<String, serde_json::Value>>,
+    run: Option<Sp<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRotation {
+    id: String,
+    phase: Sp<String>,
+    started: Sp<String>,
+    by: Option<String>,
+    group: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    event: Sp<String>,
+    at: Sp<String>,
+    id: Option<String>,
+    by: Option<String>,
+    reason: Option<String>,
+}
+
+/// A YAML mapping kept in file order, with each key's position.
+struct OrderedMap<V>(Vec<(Sp<String>, V)>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = OrderedMap<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping of names to settings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(OrderedMap(entries))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(OrderedMap(Vec::new()))
+            }
+        }
+        deserializer.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// Ansible's `tags`: a list, or one comma-separated string.
+struct Tags(Vec<String>);
+
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagsVisitor;
+        impl<'de> Visitor<'de> for TagsVisitor {
+            type Value = Tags;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of tags or a comma-separated string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Tags, E> {
+                Ok(Tags(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(String::from)
+                        .collect(),
+                ))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tags, A::Error> {
+                let mut tags = Vec::new();
+                while let Some(tag) = seq.next_element::<String>()? {
+                    tags.push(tag);
+                }
+                Ok(Tags(tags))
+            }
+        }
+        deserializer.deserialize_any(TagsVisitor)
+    }
+}
+
+fn pos_of(location: &Location) -> Option<Pos> {
+    (location.line() > 0).then(|| Pos {
+        line: u32::try_from(location.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(location.column()).unwrap_or(u32::MAX),
+    })
+}
+
+fn pos<T>(spanned: &Sp<T>) -> Option<Pos> {
+    pos_of(&spanned.referenced)
+}
+
+/// Parses manifest text; `path` names the file in messages, `root` is the infra root.
+pub(super) fn parse(text: &str, path: &Path, root: &Path) -> Result<Manifest, ManifestError> {
+    let invalid = |diagnostics| ManifestError::Invalid {
+        path: path.to_path_buf(),
+        diagnostics,
+    };
+    let raw: RawFile = serde_saphyr::from_str_with_options(text, yaml_options())
+        .map_err(|err| invalid(vec![yaml_diagnostic(&err)]))?;
+    let mut checker = Checker {
+        diagnostics: Vec::new(),
+        manifest_dir: path.parent().unwrap_or(Path::new("")).to_path_buf(),
+        root: root.to_path_buf(),
+    };
+    let manifest = checker.manifest(raw, path, root);
+    if checker.diagnostics.is_empty() {
+        Ok(manifest)
+    } else {
+        Err(invalid(checker.diagnostics))
+    }
+}
+
+fn yaml_options() -> serde_saphyr::Options {
+    // Manifests of thousands of secrets exceed the default node budget, which
+    // is sized for small configs; the file is the operator's own.
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_nodes: 50_000_000,
+            max_events: 100_000_000,
+        },
+        emit_comments: false,
+    }
+}
+
+fn yaml_diagnostic(err: &serde_saphyr::Error) -> Diagnostic {
+    let bare = err.without_snippet();
+    let message = match bare {
+        serde_saphyr::Error::Eof { .. } => {
+            "the file is empty; expected a `secrets_manifest:` mapping".to_string()
+        }
+        _ => {
+            let text = UserMessageFormatter.format_message(bare);
+            let text: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            humanize(&text)
+        }
+    };
+    Diagnostic {
+        pos: bare.location().as_ref().and_then(pos_of),
+        message,
+    }
+}
+
+/// serde's wording, made to say what the manifest expects.
+fn humanize(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key") {
+        let key = rest
+            .trim_start_matches([':', ' '])
+            .split([',', ' '])
+            .next()
+            .unwrap_or("")
+            .trim_matches('`');
+        return format!("`{key}` is written twice in the same mapping; keep one");
+    }
+    if message.contains("missing field `secrets_manifest`") {
+        return "expected the top-level key `secrets_manifest`".to_string();
+    }
+    message.to_string()
+}
+
+struct Checker {
+    diagnostics: Vec<Diagnostic>,
+    manifest_dir: PathBuf,
+    root: PathBuf,
+}
+
+impl Checker {
+    fn error(&mut self, pos: Option<Pos>, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic {
+            pos,
+            message: message.into(),
+        });
+    }
+
+    fn manifest(&mut self, raw: RawFile, path: &Path, root: &Path) -> Manifest {
+        let raw = raw.secrets_manifest.value;
+        if raw.version.value != MANIFEST_VERSION {
+            self.error(
+                pos(&raw.version),
+                format!(
+                    "unsupported manifest version {}; this vaultrot reads version {MANIFEST_VERSION}",
+                    raw.version.value
+                ),
+            );
+        }
+        let defaults = self.defaults(raw.defaults);
+        let policies: Vec<Policy> = raw
+            .policies
+            .map(|m| m.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, policy)| self.policy(name, policy))
+            .collect();
+        let entries = raw.secrets.map(|m| m.0).unwrap_or_default();
+        let mut secrets = Vec::with_capacity(entries.len());
+        for (name, secret) in entries {
+            if let Some(secret) = self.secret(name, secret, &defaults, &policies) {
+                secrets.push(secret);
+            }
+        }
+        self.check_new_suffix_collisions(&secrets);
+        Manifest {
+            path: path.to_path_buf(),
+            root: root.to_path_buf(),
+            version: raw.version.value,
+            defaults,
+            policies,
+            secrets,
+        }
+    }
+
+    fn defaults(&mut self, raw: Option<RawDefaults>) -> Defaults {
+        let raw = raw.unwrap_or(RawDefaults {
+            vault: None,
+            inventory: None,
+            changelog: None,
+            warn_before: None,
+        });
+        let default_vault = self
+            .manifest_dir
+            .join("vault.yml")
+            .strip_prefix(&self.root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| PathBuf::from("group_vars/all/vault.yml"));
+        Defaults {
+            vault: self
+                .path(raw.vault.as_ref(), "defaults.vault")
+                .unwrap_or(default_vault),
+            inventory: self.path(raw.inventory.as_ref(), "defaults.inventory"),
+            changelog: self.path(raw.changelog.as_ref(), "defaults.changelog"),
+            warn_before: self
+                .period(raw.warn_before.as_ref(), "warn_before")
+                .unwrap_or(DEFAULT_WARN_BEFORE),
+        }
+    }
+
+    fn path(&mut self, raw: Option<&Sp<String>>, what: &str) -> Option<PathBuf> {
+        let raw = raw?;
+        if raw.value.trim().is_empty() {
+            self.error(
+                pos(raw),
+                format!("{what} is empty; expected a path relative to the infra root"),
+            );
+            return None;
+        }
+        Some(PathBuf::from(&raw.value))
+    }
+
+    fn period(&mut self, raw: Option<&Sp<String>>, what: &str) -> Option<Period> {
+        let raw = raw?;
+        match raw.value.parse::<Period>() {
+            Ok(period) => Some(period),
+            Err(err) => {
+                let hint = if raw.value == "never" {
+                    " (`never` is only valid for max_age)"
+                } else {
+                    ""
+                };
+                self.error(pos(raw), format!("bad {what}: {err}{hint}"));
+                None
+            }
+        }
+    }
+
+    fn max_age(&mut self, raw: &Sp<String>) -> Option<MaxAge> {
+        match raw.value.parse::<MaxAge>() {
+            Ok(max_age) => Some(max_age),
+            Err(err) => {
+                self.error(pos(raw), format!("bad max_age: {err}"));
+                None
+            }
+        }
+    }
+
+    fn strategy(&mut self, raw: Option<&Sp<String>>) -> Option<Strategy> {
+        let raw = raw?;
+        match raw.value.as_str() {
+            "dual" => Some(Strategy::Dual),
+            "swap" => Some(Strategy::Swap),
+            other => {
+                self.error(
+                    pos(raw),
+                    format!("unknown strategy `{other}`; expected `dual` or `swap`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn policy(&mut self, name: Sp<String>, raw: Sp<RawPolicy>) -> Policy {
+        let raw = raw.value;
+        Policy {
+            pos: pos(&name).unwrap_or_default(),
+            max_age: self.max_age(&raw.max_age).unwrap_or(MaxAge::Never),
+            warn_before: self.period(raw.warn_before.as_ref(), "warn_before"),
+            strategy: self.strategy(raw.strategy.as_ref()),
+            min_window: self.period(raw.min_window.as_ref(), "min_window"),
+            name: name.value,
+        }
+    }
+
+    fn secret(
+        &mut self,
+        name: Sp<String>,
+        raw: Sp<RawSecret>,
+        defaults: &Defaults,
+        policies: &[Policy],
+    ) -> Option<Secret> {
+        let key_pos = pos(&name);
+        let name = name.value;
+        let raw = raw.value;
+        let errors_before = self.diagnostics.len();
+        if !is_ansible_variable(&name) {
+            self.error(
+                key_pos,
+                format!(
+                    "`{name}` is not a valid Ansible variable name; expected letters, digits and underscores, not starting with a digit"
+                ),
+            );
+        }
+
+        let policy = match &raw.policy {
+            None => None,
+            Some(wanted) => match policies.iter().find(|p| p.name == wanted.value) {
+                Some(policy) => Some(policy),
+                None => {
+                    let known = if policies.is_empty() {
+                        "no policies are defined under secrets_manifest.policies".to_string()
+                    } else {
+                        format!(
+                            "expected one of: {}",
+                            policies
+                                .iter()
+                                .map(|p| p.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    };
+                    self.error(
+                        pos(wanted),
+                        format!(
+                            "unknown policy `{}` for secret `{name}`; {known}",
+                            wanted.value
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let own_max_age = raw.max_age.as_ref().and_then(|m| self.max_age(m));
+        let max_age = match (own_max_age, policy) {
+            (Some(max_age), _) => Some(max_age),
+            (None, Some(policy)) => Some(policy.max_age),
+            (None, None) => {
+                if raw.policy.is_none() && raw.max_age.is_none() {
+                    self.error(
+                        key_pos,
+                        format!(
+                            "secret `{name}` has neither a policy nor a max_age; add `policy: NAME` or e.g. `max_age: 6mo`"
+                        ),
+                    );
+                }
+                None
+            }
+        };
+        let warn_before = self
+            .period(raw.warn_before.as_ref(), "warn_before")
+            .or(policy.and_then(|p| p.warn_before))
+            .unwrap_or(defaults.warn_before);
+        let strategy = self
+            .strategy(raw.strategy.as_ref())
+            .or(policy.and_then(|p| p.strategy))
+            .unwrap_or_default();
+        let min_window = self
+            .period(raw.min_window.as_ref(), "min_window")
+            .or(policy.and_then(|p| p.min_window));
+        let last_rotation = raw
+            .last_rotation
+            .as_ref()
+            .and_then(|d| self.last_rotation(d));
+        let vault = self
+            .path(raw.vault.as_ref(), "vault")
+            .unwrap_or_else(|| defaults.vault.clone());
+        let generate = raw.generate.map(|g| self.generate(g));
+        let deploy = self.steps(raw.deploy, defaults);
+        let verify = self.steps(raw.verify, defaults);
+        let revoke = self.steps(raw.revoke, defaults);
+        let notify = self.steps(raw.notify, defaults);
+        let rotation = raw.rotation.and_then(|r| self.rotation(r));
+        let history = raw
+            .history
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|h| self.history(h))
+            .collect();
+
+        if self.diagnostics.len() > errors_before {
+            return None;
+        }
+        Some(Secret {
+            name,
+            pos: key_pos.unwrap_or_default(),
+            policy: raw.policy.map(|p| p.value),
+            max_age: max_age?,
+            warn_before,
+            strategy,
+            min_window,
+            last_rotation,
+            owner: raw.owner,
+            description: raw.description,
+            vault,
+            generate: generate.flatten(),
+            deploy,
+            verify,
+            revoke,
+            notify,
+            rotation,
+            history,
+        })
+    }
+
+    fn last_rotation(&mut self, raw: &Sp<String>) -> Option<NaiveDate> {
+        match parse_date(&raw.value) {
+            Ok(date) => Some(date),
+            Err(err) => {
+                let hint = if raw.value == "never" {
+                    " (leave last_rotation empty for a secret never rotated)"
+                } else {
+                    ""
+                };
+                self.error(pos(raw), format!("bad last_rotation: {err}{hint}"));
+                None
+            }
+        }
+    }
+
+    fn generate(&mut self, raw: Sp<RawGenerate>) -> Option<Generate> {
+        let at = pos(&raw);
+        let raw = raw.value;
+        let random = raw.length.is_some() || raw.charset.is_some() || raw.exclude.is_some();
+        let kinds = usize::from(random)
+            + usize::from(raw.external.is_some())
+            + usize::from(raw.command.is_some());
+        if kinds > 1 {
+            self.error(
+                at,
+                "generate takes one of {length, charset, exclude}, {external: true} or {command: PATH}, not a mix",
+            );
+            return None;
+        }
+        if let Some(external) = raw.external {
+            if !external.value {
+                self.error(
+                    pos(&external),
+                    "generate.external can only be `true`; drop it to let vaultrot generate the value",
+                );
+                return None;
+            }
+            return Some(Generate::External);
+        }
+        if let Some(command) = raw.command {
+            if command.value.trim().is_empty() {
+                self.error(
+                    pos(&command),
+                    "generate.command is empty; expected a command or a script path",
+                );
+                return None;
+            }
+            return Some(Generate::Command {
+                command: command.value,
+            });
+        }
+        let charset = match raw.charset.as_ref() {
+            None => Charset::Alnum,
+            Some(c) => match c.value.as_str() {
+                "alnum" => Charset::Alnum,
+                "ascii" => Charset::Ascii,
+                "hex" => Charset::Hex,
+                "base64url" => Charset::Base64url,
+                other => {
+                    self.error(
+                        pos(c),
+                        format!(
+                            "unknown charset `{other}`; expected alnum, ascii, hex or base64url"
+                        ),
+                    );
+                    return None;
+                }
+            },
+        };
+        let length = match raw.length {
+            None => DEFAULT_GENERATE_LENGTH,
+            Some(length) if (8..=4096).contains(&length.value) => length.value,
+            Some(length) => {
+                self.error(
+                    pos(&length),
+                    format!(
+                        "generate.length {} is out of range; expected 8 to 4096",
+                        length.value
+                    ),
+                );
+                return None;
+            }
+        };
+        let exclude = raw.exclude.unwrap_or_default();
+        let alphabet: Vec<char> = charset
+            .chars()
+            .into_iter()
+            .filter(|c| !exclude.contains(*c))
+            .collect();
+        if alphabet.len() < 2 {
+            self.error(
+                at,
+                "generate.exclude removes (almost) every character of the charset",
+            );
+            return None;
+        }
+        Some(Generate::Random {
+            length,
+            charset,
+            exclude,
+            alphabet,
+        })
+    }
+
+    fn steps(&mut self, raw: Option<Vec<Sp<RawStep>>>, defaults: &Defaults) -> Vec<Step> {
+        raw.unwrap_or_default()
+            .into_iter()
+            .filter_map(|step| self.step(step, defaults))
+            .collect()
+    }
+
+    fn step(&mut self, raw: Sp<RawStep>, defaults: &Defaults) -> Option<Step> {
+        let at = pos(&raw);
+        let raw = raw.value;
+        let action = match (raw.playbook, raw.run) {
+            (Some(playbook), None) => {
+                let playbook = self.path(Some(&playbook), "playbook")?;
+                let inventory = match raw.inventory.as_ref() {
+                    Some(inventory) => Some(self.path(Some(inventory), "inventory")?),
+                    None => defaults.inventory.clone(),
+                };
+                StepAction::Playbook(PlaybookStep {
+                    playbook,
+                    inventory,
+                    tags: raw.tags.map(|t| t.0).unwrap_or_default(),
+                    limit: raw.limit,
+                    extra_vars: raw.extra_vars.unwrap_or_default(),
+                })
+            }
+            (None, Some(run)) => {
+                let extras = raw.inventory.is_some()
+                    || raw.tags.is_some()
+                    || raw.limit.is_some()
+                    || raw.extra_vars.is_some();
+                if extras {
+                    self.error(
+                        at,
+                        "inventory, tags, limit and extra_vars only apply to a `playbook` step, not to `run`",
+                    );
+                    return None;
+                }
+                if run.value.trim().is_empty() {
+                    self.error(pos(&run), "run is empty; expected a command");
+                    return None;
+                }
+                StepAction::Run(run.value)
+            }
+            (Some(_), Some(_)) => {
+                self.error(
+                    at,
+                    "a step is either `playbook: PATH` or `run: COMMAND`, not both",
+                );
+                return None;
+            }
+            (None, None) => {
+                self.error(
+                    at,
+                    "a step needs `playbook: PATH` (with optional inventory, tags, limit, extra_vars) or `run: COMMAND`",
+                );
+                return None;
+            }
+        };
+        Some(Step {
+            pos: at.unwrap_or_default(),
+            action,
+        })
+    }
+
+    fn rotation(&mut self, raw: Sp<RawRotation>) -> Option<Rotation> {
+        let at = pos(&raw).unwrap_or_default();
+        let raw = raw.value;
+        let phase = RotationPhase::ALL
+            .into_iter()
+            .find(|p| p.as_str() == raw.phase.value);
+        let started = self.timestamp(&raw.started, "rotation.started");
+        let Some(phase) = phase else {
+            self.error(
+                pos(&raw.phase),
+                format!(
+                    "unknown rotation phase `{}`; expected one of: {}",
+                    raw.phase.value,
+                    RotationPhase::ALL.map(RotationPhase::as_str).join(", ")
+                ),
+            );
+            return None;
+        };
+        Some(Rotation {
+            pos: at,
+            id: raw.id,
+            phase,
+            started: started?,
+            by: raw.by,
+            group: raw.group.unwrap_or_default(),
+        })
+    }
+
+    fn history(&mut self, raw: Sp<RawHistory>) -> Option<HistoryEntry> {
+        let raw = raw.value;
+        let event = HistoryEvent::ALL
+            .into_iter()
+            .find(|e| e.as_str() == raw.event.value);
+        let at = self.timestamp(&raw.at, "history.at");
+        let Some(event) = event else {
+            self.error(
+                pos(&raw.event),
+                format!(
+                    "unknown history event `{}`; expected one of: {}",
+                    raw.event.value,
+                    HistoryEvent::ALL.map(HistoryEvent::as_str).join(", ")
+                ),
+            );
+            return None;
+        };
+        Some(HistoryEntry {
+            event,
+            at: at?,
+            id: raw.id,
+            by: raw.by,
+            reason: raw.reason,
+        })
+    }
+
+    fn timestamp(&mut self, raw: &Sp<String>, what: &str) -> Option<DateTime<Utc>> {
+        if let Ok(date) = parse_date(&raw.value) {
+            return Some(date.and_time(NaiveTime::MIN).and_utc());
+        }
+        match DateTime::parse_from_rfc3339(&raw.value) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                self.error(
+                    pos(raw),
+                    format!(
+                        "bad {what}: `{}` is not a timestamp; expected RFC 3339 (2026-11-22T10:15:00Z) or a date (YYYY-MM-DD)",
+                        raw.value
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn check_new_suffix_collisions(&mut self, secrets: &[Secret]) {
+        let names: std::collections::HashSet<&str> =
+            secrets.iter().map(|s| s.name.as_str()).collect();
+        for secret in secrets {
+            if let Some(stem) = secret.name.strip_suffix("_new")
+                && names.contains(stem)
+            {
+                self.error(
+                    Some(secret.pos),
+                    format!(
+                        "secret `{}` collides with the key a dual rotation of `{stem}` uses; rename it",
+                        secret.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn is_ansible_variable(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The top-level keys of a YAML mapping (a vault's variables), with positions.
+pub(super) fn top_level_keys(text: &str) -> Result<Vec<(String, Option<Pos>)>, String> {
+    match serde_saphyr::from_str_with_options::<Option<OrderedMap<de::IgnoredAny>>>(
+        text,
+        yaml_options(),
+    ) {
+        Ok(map) => Ok(map
+            .map(|m| m.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(key, _)| {
+                let at = pos(&key);
+                (key.value, at)
+            })
+            .collect()),
+        Err(serde_saphyr::Error::Eof { .. }) => Ok(Vec::new()),
+        Err(err) => {
+            let d = yaml_diagnostic(&err);
+            Err(match d.pos {
+                Some(p) => format!("line {} column {}: {}", p.line, p.column, d.message),
+                None => d.message,
+            })
+        }
+    }
+}

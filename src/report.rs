@@ -1,0 +1,882 @@
+//! Output of the reporting commands (`check-age`, `lint`) in every format:
+//! a table for people, `json`, `github` annotations, `junit`, `markdown`.
+//!
+//! Renderers return the whole text; they never decide exit codes or print.
+
+use std::fmt::Write as _;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use crate::manifest::lint::{Check, Finding, LintReport, Severity};
+use crate::manifest::{AgeReport, FailOn, Level, ManifestError, SecretAge, Status, Strategy};
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people, coloured on a terminal.
+    #[default]
+    Table,
+    /// One JSON document (schema in docs/check-age.md).
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...,line=...::`).
+    Github,
+    /// JUnit XML for CI test reports.
+    Junit,
+    /// A Markdown summary (e.g. for `$GITHUB_STEP_SUMMARY`).
+    Markdown,
+}
+
+/// Whether to colour the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    /// Colour only when stdout is a terminal and `NO_COLOR` is unset or empty.
+    pub fn detect() -> Style {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style {
+            color: !no_color && io::stdout().is_terminal(),
+        }
+    }
+}
+
+/// Shows paths relative to a base directory (the current one) when below it.
+#[derive(Debug, Clone, Default)]
+pub struct PathDisplay {
+    base: Option<PathBuf>,
+}
+
+impl PathDisplay {
+    pub fn new(base: Option<PathBuf>) -> PathDisplay {
+        PathDisplay { base }
+    }
+
+    pub fn from_cwd() -> PathDisplay {
+        PathDisplay::new(std::env::current_dir().ok())
+    }
+
+    pub fn show(&self, path: &Path) -> String {
+        let shown = match &self.base {
+            Some(base) if path.is_absolute() => path.strip_prefix(base).unwrap_or(path),
+            _ => path,
+        };
+        let shown = shown.strip_prefix(".").unwrap_or(shown);
+        shown.display().to_string()
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+pub fn print(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+// ---------------------------------------------------------------- check-age
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `11 secrets as of 2026-11-23: 1 overdue, 1 never rotated, ...`
+pub fn age_summary(report: &AgeReport<'_>) -> String {
+    let mut parts = Vec::new();
+    for status in Status::ALL {
+        let n = report.count(status);
+        if n == 0 {
+            continue;
+        }
+        let mut part = format!("{n} {}", status.label());
+        if status == Status::RotationOpen && report.open_too_long() > 0 {
+            let _ = write!(part, " ({} open too long)", report.open_too_long());
+        }
+        parts.push(part);
+    }
+    let head = format!(
+        "{} as of {}",
+        plural(report.entries.len(), "secret", "secrets"),
+        report.today
+    );
+    if parts.is_empty() {
+        head
+    } else {
+        format!("{head}: {}", parts.join(", "))
+    }
+}
+
+/// The command that deals with a secret.
+fn remedy(entry: &SecretAge<'_>) -> String {
+    let name = &entry.secret.name;
+    match entry.secret.strategy {
+        Strategy::Dual => format!("vaultrot start {name}"),
+        Strategy::Swap => format!("vaultrot rotate {name}"),
+    }
+}
+
+/// One sentence about a secret, for annotations and test reports.
+pub fn age_sentence(entry: &SecretAge<'_>) -> String {
+    let s = entry.secret;
+    let name = &s.name;
+    let last = s
+        .last_rotation
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "never".to_string());
+    match entry.status {
+        Status::Overdue => format!(
+            "{name} is overdue: due {} ({}), last rotated {last}, max_age {}; rotate it: {}",
+            entry.due.map(|d| d.to_string()).unwrap_or_default(),
+            entry.detail(),
+            s.max_age,
+            remedy(entry)
+        ),
+        Status::NeverRotated => format!(
+            "{name} has never been rotated (no last_rotation, max_age {}); rotate it ({}) or record when it was last rotated",
+            s.max_age,
+            remedy(entry)
+        ),
+        Status::DueSoon => format!(
+            "{name} is due soon: due {} ({}), last rotated {last}, max_age {}, warn_before {}",
+            entry.due.map(|d| d.to_string()).unwrap_or_default(),
+            entry.detail(),
+            s.max_age,
+            entry.warn_before
+        ),
+        Status::RotationOpen => {
+            let (id, phase) = s
+                .rotation
+                .as_ref()
+                .map(|r| (r.id.as_str(), r.phase.as_str()))
+                .unwrap_or(("?", "?"));
+            let open = entry.open_days.unwrap_or(0);
+            if entry.open_too_long {
+                format!(
+                    "rotation {id} of {name} has been open for {} (phase {phase}), longer than warn_before {}; finish it (vaultrot finish {name}) or abort it (vaultrot abort {name})",
+                    plural(open.max(0) as usize, "day", "days"),
+                    entry.warn_before
+                )
+            } else {
+                format!(
+                    "rotation {id} of {name} is open for {} (phase {phase})",
+                    plural(open.max(0) as usize, "day", "days")
+                )
+            }
+        }
+        Status::Ok => format!(
+            "{name} is ok: due {} ({})",
+            entry.due.map(|d| d.to_string()).unwrap_or_default(),
+            entry.detail()
+        ),
+        Status::Exempt => format!("{name} is exempt (max_age: never)"),
+    }
+}
+
+fn status_color(entry: &SecretAge<'_>) -> Color {
+    match entry.status {
+        Status::Overdue | Status::NeverRotated => Color::Red,
+        Status::DueSoon => Color::Yellow,
+        Status::RotationOpen if entry.open_too_long => Color::Yellow,
+        Status::RotationOpen => Color::Cyan,
+        Status::Ok => Color::Green,
+        Status::Exempt => Color::DarkGrey,
+    }
+}
+
+fn new_table(style: Style) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+fn header(style: Style, names: &[&str]) -> Vec<Cell> {
+    names
+        .iter()
+        .map(|name| {
+            let cell = Cell::new(name);
+            if style.color {
+                cell.add_attribute(Attribute::Bold)
+            } else {
+                cell
+            }
+        })
+        .collect()
+}
+
+/// Removes the padding comfy-table leaves at the start and end of each line.
+fn tidy(table: &Table) -> String {
+    let mut out = String::new();
+    for line in table.lines() {
+        let line = line.strip_prefix(' ').unwrap_or(&line);
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "-".to_string())
+}
+
+/// Renders a `check-age` report; `manifest` is the manifest path as shown.
+pub fn render_age(report: &AgeReport<'_>, manifest: &str, format: Format, style: Style) -> String {
+    match format {
+        Format::Table => age_table(report, style),
+        Format::Json => age_json(report, manifest),
+        Format::Github => age_github(report, manifest),
+        Format::Junit => age_junit(report, manifest),
+        Format::Markdown => age_markdown(report, manifest),
+    }
+}
+
+fn age_table(report: &AgeReport<'_>, style: Style) -> String {
+    let mut table = new_table(style);
+    table.set_header(header(
+        style,
+        &[
+            "SECRET",
+            "STATUS",
+            "POLICY",
+            "OWNER",
+            "LAST ROTATION",
+            "AGE",
+            "MAX AGE",
+            "DUE",
+            "DETAIL",
+        ],
+    ));
+    for entry in &report.entries {
+        let s = entry.secret;
+        let mut status = Cell::new(entry.status.as_str());
+        if style.color {
+            status = status.fg(status_color(entry));
+            if entry.fails(report.fail_on) {
+                status = status.add_attribute(Attribute::Bold);
+            }
+        }
+        table.add_row(vec![
+            Cell::new(&s.name),
+            status,
+            Cell::new(opt(s.policy.as_deref())),
+            Cell::new(opt(s.owner.as_deref())),
+            Cell::new(opt(s.last_rotation)),
+            Cell::new(
+                entry
+                    .age_days
+                    .map(|d| format!("{d}d"))
+                    .unwrap_or_else(|| "-".into()),
+            )
+            .set_alignment(CellAlignment::Right),
+            Cell::new(s.max_age.to_string()).set_alignment(CellAlignment::Right),
+            Cell::new(opt(entry.due)),
+            Cell::new(entry.detail()),
+        ]);
+    }
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    let mut out = if report.entries.is_empty() {
+        String::new()
+    } else {
+        tidy(&table)
+    };
+    out.push_str(&age_summary(report));
+    out.push('\n');
+    out
+}
+
+#[derive(Serialize)]
+struct AgeJson<'a> {
+    generated: String,
+    manifest: &'a str,
+    fail_on: &'static str,
+    failing: bool,
+    secrets: Vec<SecretJson<'a>>,
+    summary: SummaryJson,
+}
+
+#[derive(Serialize)]
+struct SecretJson<'a> {
+    name: &'a str,
+    policy: Option<&'a str>,
+    owner: Option<&'a str>,
+    last_rotation: Option<String>,
+    age_days: Option<i64>,
+    max_age_days: Option<i64>,
+    due: Option<String>,
+    status: &'static str,
+    max_age: String,
+    warn_before: String,
+    days_left: Option<i64>,
+    strategy: &'static str,
+    fails: bool,
+    line: u32,
+    rotation: Option<RotationJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct RotationJson<'a> {
+    id: &'a str,
+    phase: &'static str,
+    started: String,
+    by: Option<&'a str>,
+    open_days: i64,
+    open_too_long: bool,
+}
+
+#[derive(Serialize)]
+struct SummaryJson {
+    overdue: usize,
+    never_rotated: usize,
+    rotation_open: usize,
+    due_soon: usize,
+    ok: usize,
+    exempt: usize,
+}
+
+fn fail_on_str(fail_on: FailOn) -> &'static str {
+    match fail_on {
+        FailOn::Overdue => "overdue",
+        FailOn::DueSoon => "due_soon",
+    }
+}
+
+fn age_json(report: &AgeReport<'_>, manifest: &str) -> String {
+    let secrets = report
+        .entries
+        .iter()
+        .map(|e| {
+            let s = e.secret;
+            SecretJson {
+                name: &s.name,
+                policy: s.policy.as_deref(),
+                owner: s.owner.as_deref(),
+                last_rotation: s.last_rotation.map(|d| d.to_string()),
+                age_days: e.age_days,
+                max_age_days: e.max_age_days,
+                due: e.due.map(|d| d.to_string()),
+                status: e.status.as_str(),
+                max_age: s.max_age.to_string(),
+                warn_before: e.warn_before.to_string(),
+                days_left: e.days_left,
+                strategy: s.strategy.as_str(),
+                fails: e.fails(report.fail_on),
+                line: s.pos.line,
+                rotation: s.rotation.as_ref().map(|r| RotationJson {
+                    id: &r.id,
+                    phase: r.phase.as_str(),
+                    started: r
+                        .started
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    by: r.by.as_deref(),
+                    open_days: e.open_days.unwrap_or(0),
+                    open_too_long: e.open_too_long,
+                }),
+            }
+        })
+        .collect();
+    let doc = AgeJson {
+        generated: report.today.to_string(),
+        manifest,
+        fail_on: fail_on_str(report.fail_on),
+        failing: report.failing(),
+        secrets,
+        summary: SummaryJson {
+            overdue: report.count(Status::Overdue),
+            never_rotated: report.count(Status::NeverRotated),
+            rotation_open: report.count(Status::RotationOpen),
+            due_soon: report.count(Status::DueSoon),
+            ok: report.count(Status::Ok),
+            exempt: report.count(Status::Exempt),
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&doc).expect("report serializes");
+    out.push('\n');
+    out
+}
+
+/// Escapes a workflow command's message.
+pub fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+pub fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn github_command(kind: &str, file: &str, line: Option<u32>, title: &str, message: &str) -> String {
+    let mut props = format!("file={}", github_property(file));
+    if let Some(line) = line.filter(|l| *l > 0) {
+        let _ = write!(props, ",line={line}");
+    }
+    let _ = write!(props, ",title={}", github_property(title));
+    format!("::{kind} {props}::{}\n", github_data(message))
+}
+
+fn age_github(report: &AgeReport<'_>, manifest: &str) -> String {
+    let mut out = String::new();
+    for entry in &report.entries {
+        let kind = if entry.fails(report.fail_on) {
+            "error"
+        } else if entry.level >= Level::DueSoon {
+            "warning"
+        } else if entry.status == Status::RotationOpen {
+            "notice"
+        } else {
+            continue;
+        };
+        let title = format!("{} {}", entry.secret.name, entry.status.label());
+        out.push_str(&github_command(
+            kind,
+            manifest,
+            Some(entry.secret.pos.line),
+            &title,
+            &age_sentence(entry),
+        ));
+    }
+    out.push_str(&age_summary(report));
+    out.push('\n');
+    out
+}
+
+/// Escapes text for XML attributes and content.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn age_junit(report: &AgeReport<'_>, manifest: &str) -> String {
+    let tests = report.entries.len();
+    let failures = report
+        .entries
+        .iter()
+        .filter(|e| e.fails(report.fail_on))
+        .count();
+    let skipped = report.count(Status::Exempt);
+    let stamp = format!("{}T00:00:00", report.today);
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let counts =
+        format!("tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\"");
+    let _ = writeln!(out, "<testsuites name=\"vaultrot check-age\" {counts}>");
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" {counts} timestamp=\"{stamp}\">",
+        xml(manifest)
+    );
+    for entry in &report.entries {
+        let _ = write!(
+            out,
+            "    <testcase name=\"{}\" classname=\"check-age\" file=\"{}\" line=\"{}\"",
+            xml(&entry.secret.name),
+            xml(manifest),
+            entry.secret.pos.line
+        );
+        let sentence = xml(&age_sentence(entry));
+        if entry.fails(report.fail_on) {
+            let _ = writeln!(
+                out,
+                ">\n      <failure type=\"{}\" message=\"{sentence}\"/>\n    </testcase>",
+                entry.status.as_str()
+            );
+        } else if entry.status == Status::Exempt {
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{sentence}\"/>\n    </testcase>"
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                ">\n      <system-out>{}: {sentence}</system-out>\n    </testcase>",
+                entry.status.as_str()
+            );
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// Escapes a Markdown table cell.
+pub fn md_cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace(['\n', '\r'], " ")
+}
+
+fn status_badge(entry: &SecretAge<'_>) -> &'static str {
+    match entry.status {
+        Status::Overdue | Status::NeverRotated => ":red_circle:",
+        Status::DueSoon => ":yellow_circle:",
+        Status::RotationOpen if entry.open_too_long => ":yellow_circle:",
+        Status::RotationOpen => ":large_blue_circle:",
+        Status::Ok => ":green_circle:",
+        Status::Exempt => ":white_circle:",
+    }
+}
+
+fn age_markdown(report: &AgeReport<'_>, manifest: &str) -> String {
+    let failing = report
+        .entries
+        .iter()
+        .filter(|e| e.fails(report.fail_on))
+        .count();
+    let mut out = String::new();
+    let verdict = if failing > 0 {
+        format!(
+            ":x: {} at or past the fail level ({})",
+            plural(failing, "secret", "secrets"),
+            fail_on_str(report.fail_on)
+        )
+    } else {
+        ":white_check_mark: no secret at or past the fail level".to_string()
+    };
+    let _ = writeln!(out, "### Secret rotation: {verdict}\n");
+    let _ = writeln!(
+        out,
+        "{}, manifest `{}`.\n",
+        age_summary(report),
+        md_cell(manifest)
+    );
+    if report.entries.is_empty() {
+        return out;
+    }
+    out.push_str(
+        "| Secret | Status | Policy | Owner | Last rotation | Age | Max age | Due | Detail |\n",
+    );
+    out.push_str("|---|---|---|---|---|--:|--:|---|---|\n");
+    for entry in &report.entries {
+        let s = entry.secret;
+        let _ = writeln!(
+            out,
+            "| `{}` | {} {} | {} | {} | {} | {} | {} | {} | {} |",
+            md_cell(&s.name),
+            status_badge(entry),
+            entry.status.as_str(),
+            md_cell(&opt(s.policy.as_deref())),
+            md_cell(&opt(s.owner.as_deref())),
+            opt(s.last_rotation),
+            entry
+                .age_days
+                .map(|d| format!("{d}d"))
+                .unwrap_or_else(|| "-".into()),
+            s.max_age,
+            opt(entry.due),
+            md_cell(&entry.detail()),
+        );
+    }
+    out
+}
+
+// ---------------------------------------------------------------------- lint
+
+fn location(paths: &PathDisplay, finding: &Finding) -> String {
+    let file = paths.show(&finding.file);
+    match finding.pos {
+        Some(pos) => format!("{file}:{}:{}", pos.line, pos.column),
+        None => file,
+    }
+}
+
+/// `lint: 2 errors, 1 warning (11 secrets, 1 vault file)`
+pub fn lint_summary(report: &LintReport) -> String {
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    let scope = format!(
+        "{}, {}",
+        plural(report.secrets, "secret", "secrets"),
+        plural(report.vault_files.len(), "vault file", "vault files")
+    );
+    let skipped = if report.skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; skipped: {}",
+            report
+                .skipped
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    if errors == 0 && warnings == 0 {
+        format!("lint: ok ({scope}{skipped})")
+    } else {
+        format!(
+            "lint: {}, {} ({scope}{skipped})",
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings")
+        )
+    }
+}
+
+/// Renders a `lint` report; `manifest` is the manifest path as shown.
+pub fn render_lint(
+    report: &LintReport,
+    manifest: &str,
+    paths: &PathDisplay,
+    format: Format,
+    style: Style,
+) -> String {
+    match format {
+        Format::Table => lint_text(report, paths, style),
+        Format::Json => lint_json(report, manifest, paths),
+        Format::Github => lint_github(report, paths),
+        Format::Junit => lint_junit(report, manifest, paths),
+        Format::Markdown => lint_markdown(report, manifest, paths),
+    }
+}
+
+fn severity_color(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "\x1b[1;31m",
+        Severity::Warning => "\x1b[1;33m",
+        Severity::Notice => "\x1b[1;36m",
+    }
+}
+
+/// Compiler-style lines (`file:line:col: error: ...`), which editors can follow.
+fn lint_text(report: &LintReport, paths: &PathDisplay, style: Style) -> String {
+    let mut out = String::new();
+    for finding in &report.findings {
+        let severity = finding.severity.as_str();
+        let severity = if style.color {
+            format!("{}{severity}\x1b[0m", severity_color(finding.severity))
+        } else {
+            severity.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "{}: {severity}: {} [{}]",
+            location(paths, finding),
+            finding.message,
+            finding.check.as_str()
+        );
+    }
+    out.push_str(&lint_summary(report));
+    out.push('\n');
+    out
+}
+
+#[derive(Serialize)]
+struct LintJson<'a> {
+    manifest: &'a str,
+    failing: bool,
+    secrets: usize,
+    vault_files: Vec<String>,
+    skipped: Vec<&'static str>,
+    findings: Vec<FindingJson<'a>>,
+    summary: LintSummaryJson,
+}
+
+#[derive(Serialize)]
+struct FindingJson<'a> {
+    severity: &'static str,
+    check: &'static str,
+    file: String,
+    line: Option<u32>,
+    column: Option<u32>,
+    secret: Option<&'a str>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct LintSummaryJson {
+    error: usize,
+    warning: usize,
+    notice: usize,
+}
+
+fn lint_json(report: &LintReport, manifest: &str, paths: &PathDisplay) -> String {
+    let doc = LintJson {
+        manifest,
+        failing: report.failing(),
+        secrets: report.secrets,
+        vault_files: report
+            .vault_files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        skipped: report.skipped.iter().map(|c| c.as_str()).collect(),
+        findings: report
+            .findings
+            .iter()
+            .map(|f| FindingJson {
+                severity: f.severity.as_str(),
+                check: f.check.as_str(),
+                file: paths.show(&f.file),
+                line: f.pos.map(|p| p.line),
+                column: f.pos.map(|p| p.column),
+                secret: f.secret.as_deref(),
+                message: &f.message,
+            })
+            .collect(),
+        summary: LintSummaryJson {
+            error: report.count(Severity::Error),
+            warning: report.count(Severity::Warning),
+            notice: report.count(Severity::Notice),
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&doc).expect("report serializes");
+    out.push('\n');
+    out
+}
+
+fn lint_github(report: &LintReport, paths: &PathDisplay) -> String {
+    let mut out = String::new();
+    for finding in &report.findings {
+        let title = format!("vaultrot lint: {}", finding.check.title());
+        out.push_str(&github_command(
+            finding.severity.as_str(),
+            &paths.show(&finding.file),
+            finding.pos.map(|p| p.line),
+            &title,
+            &finding.message,
+        ));
+    }
+    out.push_str(&lint_summary(report));
+    out.push('\n');
+    out
+}
+
+fn lint_junit(report: &LintReport, manifest: &str, paths: &PathDisplay) -> String {
+    let failed = |check: Check| {
+        report
+            .findings
+            .iter()
+            .any(|f| f.check == check && f.severity == Severity::Error)
+    };
+    let failures = Check::ALL.iter().filter(|c| failed(**c)).count();
+    let skipped = Check::ALL
+        .iter()
+        .filter(|c| !failed(**c) && report.skipped.contains(c))
+        .count();
+    let counts = format!(
+        "tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\"",
+        Check::ALL.len()
+    );
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<testsuites name=\"vaultrot lint\" {counts}>");
+    let _ = writeln!(out, "  <testsuite name=\"{}\" {counts}>", xml(manifest));
+    for check in Check::ALL {
+        let _ = write!(
+            out,
+            "    <testcase name=\"{}\" classname=\"lint.{}\"",
+            xml(check.title()),
+            check.as_str()
+        );
+        let lines = |severity: Severity| {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.check == check && f.severity == severity)
+                .map(|f| format!("{}: {}", location(paths, f), f.message))
+                .collect::<Vec<_>>()
+        };
+        let errors = lines(Severity::Error);
+        let mut others = lines(Severity::Warning);
+        others.extend(lines(Severity::Notice));
+        if errors.is_empty() && others.is_empty() && !report.skipped.contains(&check) {
+            out.push_str("/>\n");
+            continue;
+        }
+        out.push_str(">\n");
+        if !errors.is_empty() {
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                check.as_str(),
+                xml(&plural(errors.len(), "problem", "problems")),
+                xml(&errors.join("\n"))
+            );
+        } else if report.skipped.contains(&check) {
+            let _ = writeln!(out, "      <skipped message=\"no vault password given\"/>");
+        }
+        if !others.is_empty() {
+            let _ = writeln!(
+                out,
+                "      <system-out>{}</system-out>",
+                xml(&others.join("\n"))
+            );
+        }
+        out.push_str("    </testcase>\n");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn lint_markdown(report: &LintReport, manifest: &str, paths: &PathDisplay) -> String {
+    let mut out = String::new();
+    let verdict = if report.failing() {
+        ":x:"
+    } else {
+        ":white_check_mark:"
+    };
+    let _ = writeln!(out, "### {verdict} {}\n", lint_summary(report));
+    let _ = writeln!(out, "Manifest `{}`.\n", md_cell(manifest));
+    if report.findings.is_empty() {
+        return out;
+    }
+    out.push_str("| Severity | Where | Check | Problem |\n|---|---|---|---|\n");
+    for finding in &report.findings {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} |",
+            finding.severity.as_str(),
+            md_cell(&location(paths, finding)),
+            finding.check.as_str(),
+            md_cell(&finding.message)
+        );
+    }
+    out
+}
+
+// ------------------------------------------------------------------- errors
+
+/// A manifest that cannot be read, as workflow annotations (`--format github`).
+pub fn manifest_error_github(err: &ManifestError, paths: &PathDisplay) -> String {
+    let mut out = String::new();
+    for (file, pos, message) in err.diagnostics() {
+        match file {
+            Some(file) => out.push_str(&github_command(
+                "error",
+                &paths.show(&file),
+                pos.map(|p| p.line),
+                "vaultrot: invalid secrets manifest",
+                &message,
+            )),
+            None => {
+                let _ = writeln!(out, "::error title=vaultrot::{}", github_data(&message));
+            }
+        }
+    }
+    out
+}
