@@ -384,6 +384,9 @@ fn json_value(v: &NewValue) -> Value {
         NewValue::Map(m) => serde_json::json!({
             "map": m.iter().map(|(k, v)| serde_json::json!([{ "str": k }, json_value(v)])).collect::<Vec<_>>()
         }),
+        NewValue::Raw(_) | NewValue::List(_) => {
+            panic!("the corpus does not use raw values or lists")
+        }
     }
 }
 
@@ -396,6 +399,7 @@ fn apply_json(mut root: Value, edits: &[Edit]) -> Value {
             }
             Edit::InsertAfter { after, .. } => (&after[..after.len() - 1], after.last()),
             Edit::Append { parent, .. } => (parent, None),
+            Edit::Push { .. } => panic!("the corpus does not push to lists"),
         };
         let p = walk(&mut root, parent);
         if p.get("null").is_some() {
@@ -420,6 +424,7 @@ fn apply_json(mut root: Value, edits: &[Edit]) -> Value {
             Edit::Append { key, value, .. } => {
                 m.push(serde_json::json!([{ "str": key }, json_value(value)]))
             }
+            Edit::Push { .. } => unreachable!(),
         }
     }
     root

@@ -38,7 +38,13 @@ pub struct VaultSettings {
 impl VaultSettings {
     /// Reads the environment and the config file ansible would read.
     pub fn load() -> Self {
-        let config_file = find_config_file();
+        Self::load_in(env::current_dir().ok().as_deref())
+    }
+
+    /// As [`VaultSettings::load`], for ansible run from `dir` (the infra root
+    /// for playbook steps, whose `ansible.cfg` is the one that counts there).
+    pub fn load_in(dir: Option<&Path>) -> Self {
+        let config_file = find_config_file(dir);
         let ini = config_file
             .as_deref()
             .and_then(|p| fs::read(p).ok())
@@ -121,8 +127,8 @@ fn is_true(value: &str) -> bool {
     )
 }
 
-/// `find_ini_config_file`: the first existing, readable candidate.
-pub fn find_config_file() -> Option<PathBuf> {
+/// `find_ini_config_file` as run from `cwd`: the first existing, readable candidate.
+pub fn find_config_file(cwd: Option<&Path>) -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Ok(from_env) = env::var("ANSIBLE_CONFIG") {
         let path = unfrack(&from_env, None);
@@ -132,8 +138,8 @@ pub fn find_config_file() -> Option<PathBuf> {
             path
         });
     }
-    if let Ok(cwd) = env::current_dir()
-        && let Ok(meta) = fs::metadata(&cwd)
+    if let Some(cwd) = cwd
+        && let Ok(meta) = fs::metadata(cwd)
         // ansible ignores ./ansible.cfg in a world-writable directory.
         && meta.permissions().mode() & 0o002 == 0
     {

@@ -7,7 +7,7 @@ use super::common::{CliResult, VaultArgs, check_single_output, read_context};
 use super::output::{stdout_is_tty, write_stdout};
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::FileMode;
-use crate::vaultfile::{Input, OUTPUT_MODE, replace};
+use crate::vaultfile::{Input, OUTPUT_MODE, decrypted_view, replace};
 
 #[derive(Args, Debug)]
 pub struct DecryptArgs {
@@ -32,7 +32,17 @@ pub fn run(args: &DecryptArgs, settings: &VaultSettings) -> CliResult {
     // Decrypt everything first: one bad file means nothing is written.
     let mut decrypted = Vec::with_capacity(inputs.len());
     for input in &inputs {
-        decrypted.push((input, ctx.open(input)?.plaintext));
+        let bytes = input.read()?;
+        let to_stdout = args.output.as_deref() == Some("-")
+            || (args.output.is_none() && *input == Input::Stdin);
+        let plain = if to_stdout || args.output.is_some() {
+            decrypted_view(input, &bytes, &ctx)?
+        } else {
+            // In place, only whole-file vaults: writing inline secrets back
+            // as plaintext into a vars file is never what anyone wants.
+            ctx.decrypt(input, &bytes)?.plaintext
+        };
+        decrypted.push((input, plain));
     }
     for (input, plain) in decrypted {
         match (args.output.as_deref(), input) {

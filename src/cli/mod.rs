@@ -2,6 +2,7 @@
 //! library, printing); this file parses, dispatches and maps errors to exit
 //! codes. Errors print as ansible's `[ERROR]: ...` on one line.
 
+pub mod abort;
 pub mod check_age;
 pub mod common;
 pub mod create;
@@ -9,9 +10,21 @@ pub mod decrypt;
 pub mod edit;
 pub mod encrypt;
 pub mod encrypt_string;
+pub mod finish;
+pub mod get;
 pub mod lint;
+pub mod ls;
 pub mod output;
 pub mod rekey;
+pub mod restore;
+pub mod rotate;
+pub mod rotation_common;
+pub mod secret_file;
+pub mod set;
+pub mod start;
+pub mod status;
+pub mod textconv;
+pub mod verify;
 pub mod view;
 
 use clap::{Parser, Subcommand};
@@ -44,8 +57,32 @@ pub enum Command {
     /// Encrypt a string as a YAML `!vault` block.
     #[command(name = "encrypt_string", visible_alias = "encrypt-string")]
     EncryptString(encrypt_string::EncryptStringArgs),
-    /// Re-encrypt files with a new password or vault-id.
+    /// Re-encrypt files, directories and inline values with a new password or vault-id.
     Rekey(rekey::RekeyArgs),
+    /// Print one value's exact bytes.
+    Get(get::GetArgs),
+    /// Set one value (inside a whole-file vault, or as an inline `!vault`).
+    Set(set::SetArgs),
+    /// Remove one key.
+    Unset(set::UnsetArgs),
+    /// List the keys of a secrets file (never values).
+    Ls(ls::LsArgs),
+    /// Decrypted (or --redact'ed) rendering for `git diff` textconv.
+    Textconv(textconv::TextconvArgs),
+    /// Open a dual rotation: add X_new, deploy accepting both, verify.
+    Start(start::StartArgs),
+    /// Promote X_new, redeploy, verify, revoke, record.
+    Finish(finish::FinishArgs),
+    /// Withdraw a started rotation.
+    Abort(abort::AbortArgs),
+    /// Swap rotation in one step (or --compromised for an incident).
+    Rotate(rotate::RotateArgs),
+    /// Open rotations and what to run next.
+    Status(status::StatusArgs),
+    /// Run the verify steps outside a rotation.
+    Verify(verify::VerifyArgs),
+    /// List or restore the backups kept before each vault write.
+    Restore(restore::RestoreArgs),
     /// Report every secret's age against its policy (CI gate; no password needed).
     CheckAge(check_age::CheckAgeArgs),
     /// Check that manifest, vault files and playbooks agree (CI gate).
@@ -91,6 +128,18 @@ fn dispatch(command: &Command) -> CliResult {
         Command::Encrypt(a) => encrypt::run(a, &settings),
         Command::EncryptString(a) => encrypt_string::run(a, &settings),
         Command::Rekey(a) => rekey::run(a, &settings),
+        Command::Get(a) => get::run(a, &settings),
+        Command::Set(a) => set::run_set(a, &settings),
+        Command::Unset(a) => set::run_unset(a, &settings),
+        Command::Ls(a) => ls::run(a, &settings),
+        Command::Textconv(a) => textconv::run(a, &settings),
+        Command::Start(a) => start::run(a),
+        Command::Finish(a) => finish::run(a),
+        Command::Abort(a) => abort::run(a),
+        Command::Rotate(a) => rotate::run(a),
+        Command::Status(a) => status::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Restore(a) => restore::run(a),
         Command::CheckAge(a) => exit_with(check_age::run(a)),
         Command::Lint(a) => run_lint(a),
     }
@@ -100,7 +149,10 @@ fn dispatch(command: &Command) -> CliResult {
 fn exit_with(code: i32) -> CliResult {
     match code {
         exit_codes::OK => Ok(()),
-        code => Err(common::CliError { code, message: String::new() }),
+        code => Err(common::CliError {
+            code,
+            message: String::new(),
+        }),
     }
 }
 
@@ -111,10 +163,14 @@ fn run_lint(command: &LintCommand) -> CliResult {
     let root = crate::manifest::discover(command.lint.manifest.as_deref(), &cwd)
         .ok()
         .map(|path| crate::manifest::infra_root(&path));
-    let _ = root;
-    let settings = VaultSettings::load();
-    let secrets = common::load_secrets(&command.vault, &settings, crate::vault::secrets::Purpose::Read, false)
-        .unwrap_or_default();
+    let settings = VaultSettings::load_in(root.as_deref().or(Some(&cwd)));
+    let secrets = common::load_secrets(
+        &command.vault,
+        &settings,
+        crate::vault::secrets::Purpose::Read,
+        false,
+    )
+    .unwrap_or_default();
     let secrets = (!secrets.is_empty()).then_some(secrets);
     exit_with(lint::run(&command.lint, secrets.as_deref()))
 }

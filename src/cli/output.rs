@@ -53,3 +53,16 @@ pub fn page(data: &[u8], pager: &str) -> CliResult {
     let _ = child.wait();
     Ok(())
 }
+
+/// A progress bar on a terminal for long work; hidden in CI and pipes.
+pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    if len < 2 || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}

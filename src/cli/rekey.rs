@@ -1,4 +1,5 @@
 //! `vaultrot rekey FILE...`: re-encrypt under a new password / vault-id.
+//! Files and directories; inline `!vault` values are re-encrypted in place.
 //! Every file is re-encrypted in memory before the first one is replaced.
 
 use std::path::PathBuf;
@@ -9,7 +10,10 @@ use super::common::{CliError, CliResult, VaultArgs, choose_secret, read_context,
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::{FileMode, resolve_target};
 use crate::vault::secrets::{Purpose, SecretLoader, SecretRequest, default_age_identity};
-use crate::vaultfile::{Input, replace};
+use rayon::prelude::*;
+
+use super::output::progress_bar;
+use crate::vaultfile::{FileError, rekeyed, replace, tree};
 
 #[derive(Args, Debug)]
 pub struct RekeyArgs {
@@ -60,15 +64,30 @@ pub fn run(args: &RekeyArgs, settings: &VaultSettings) -> CliResult {
     }
     let new_secret = choose_secret(&new_secrets, encrypt_vault_id)?;
 
-    let mut rekeyed = Vec::with_capacity(args.files.len());
-    for file in &args.files {
-        let path = resolve_target(std::path::Path::new(file));
-        let input = Input::File(path.clone());
-        let opened = ctx.open(&input)?;
-        rekeyed.push((path, ctx.seal(&input, &opened.plaintext, &new_secret)?));
+    // Plan every file in memory (in parallel) before the first is replaced:
+    // a failure anywhere replaces nothing.
+    let files = tree::expand(&args.files)?;
+    let progress = progress_bar(files.len() as u64, "rekeying");
+    type Planned = Result<(PathBuf, Option<Vec<u8>>), FileError>;
+    let planned: Vec<Planned> = files
+        .par_iter()
+        .map(|file| {
+            let path = resolve_target(file);
+            let result = rekeyed(&path, &ctx, &new_secret).map(|bytes| (path, bytes));
+            progress.inc(1);
+            result
+        })
+        .collect();
+    progress.finish_and_clear();
+    let mut writes = Vec::with_capacity(planned.len());
+    for plan in planned {
+        let (path, bytes) = plan?;
+        if let Some(bytes) = bytes {
+            writes.push((path, bytes));
+        }
     }
-    for (path, text) in rekeyed {
-        replace(&path, text.as_bytes(), FileMode::Keep)?;
+    for (path, bytes) in writes {
+        replace(&path, &bytes, FileMode::Keep)?;
     }
     eprintln!("Rekey successful");
     Ok(())

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::duration::{MaxAge, Period};
+pub use crate::rotation::state::RotationKind;
 
 /// Where an item was written in the manifest (1-based line and column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -271,6 +272,8 @@ pub struct Rotation {
     pub by: Option<String>,
     /// The other secrets started in the same command (rotated together).
     pub group: Vec<String>,
+    /// Which command opened it (`start`: dual; `rotate`: swap or compromised).
+    pub kind: RotationKind,
 }
 
 /// What happened in a past rotation event.

@@ -100,6 +100,7 @@ struct RawRotation {
     started: Sp<String>,
     by: Option<String>,
     group: Option<Vec<String>>,
+    kind: Option<Sp<String>>,
 }
 
 #[derive(Deserialize)]
@@ -706,6 +707,21 @@ impl Checker {
             started: started?,
             by: raw.by,
             group: raw.group.unwrap_or_default(),
+            kind: match raw.kind {
+                None => RotationKind::Dual,
+                Some(k) => {
+                    match RotationKind::parse(&k.value) {
+                        Some(kind) => kind,
+                        None => {
+                            self.error(
+                            pos(&k),
+                            format!("unknown rotation kind `{}`; expected dual, swap or compromised", k.value),
+                        );
+                            return None;
+                        }
+                    }
+                }
+            },
         })
     }
 

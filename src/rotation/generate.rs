@@ -52,29 +52,47 @@ pub enum GenerateError {
     EmptyCommandOutput(String),
 }
 
-/// A uniformly random value of `length` characters from `charset` minus `exclude`.
-pub fn random_value(
-    length: usize,
-    charset: Charset,
-    exclude: &str,
-) -> Result<Zeroizing<String>, GenerateError> {
+/// Length of a generated value when the manifest does not say.
+pub const DEFAULT_LENGTH: usize = 32;
+
+/// `A-Z a-z 0-9`, the default alphabet.
+pub fn alnum() -> Vec<char> {
+    Charset::Alnum
+        .alphabet()
+        .into_iter()
+        .map(char::from)
+        .collect()
+}
+
+/// A uniformly random value of `length` characters from `alphabet`.
+pub fn random_from(length: usize, alphabet: &[char]) -> Result<Zeroizing<String>, GenerateError> {
     if !(8..=4096).contains(&length) {
         return Err(GenerateError::BadLength(length));
     }
-    let alphabet: Vec<u8> = charset
-        .alphabet()
-        .into_iter()
-        .filter(|c| !exclude.as_bytes().contains(c))
-        .collect();
     if alphabet.is_empty() {
         return Err(GenerateError::EmptyAlphabet);
     }
     let mut rng = rand::rng();
     let mut value = Zeroizing::new(String::with_capacity(length));
     for _ in 0..length {
-        value.push(alphabet[rng.random_range(0..alphabet.len())] as char);
+        value.push(alphabet[rng.random_range(0..alphabet.len())]);
     }
     Ok(value)
+}
+
+/// A uniformly random value of `length` characters from `charset` minus `exclude`.
+pub fn random_value(
+    length: usize,
+    charset: Charset,
+    exclude: &str,
+) -> Result<Zeroizing<String>, GenerateError> {
+    let alphabet: Vec<char> = charset
+        .alphabet()
+        .into_iter()
+        .filter(|c| !exclude.as_bytes().contains(c))
+        .map(char::from)
+        .collect();
+    random_from(length, &alphabet)
 }
 
 /// Runs a mint command (`sh -c`, from `cwd`); its stdout minus the final

@@ -94,10 +94,23 @@ impl Drop for ManifestLock {
 
 /// Who runs this command, for the lock, the manifest and the changelog.
 pub fn current_user() -> String {
-    std::env::var("VAULTROT_USER")
-        .or_else(|_| std::env::var("USER"))
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".to_string())
+    ["VAULTROT_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .or_else(user_from_passwd)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The login name of this process's uid, from /etc/passwd (CI and cron often set no USER).
+fn user_from_passwd() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_string())
+    })
 }
 
 #[cfg(test)]

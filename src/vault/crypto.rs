@@ -86,6 +86,36 @@ impl DerivedKeys {
     }
 }
 
+/// A short keyed fingerprint of a value, for `textconv --redact`: shows
+/// whether a secret changed without revealing it. The key is derived from a
+/// vault password, so without it low-entropy values cannot be guessed.
+pub struct Fingerprinter {
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl Fingerprinter {
+    pub fn new(password: &[u8]) -> Self {
+        let mut key = Zeroizing::new([0u8; 32]);
+        pbkdf2::pbkdf2_hmac::<Sha256>(
+            password,
+            b"vaultrot textconv fingerprint v1",
+            PBKDF2_ITERATIONS,
+            key.as_mut(),
+        );
+        Fingerprinter { key }
+    }
+
+    /// 12 hex digits of HMAC-SHA256(key, name NUL value).
+    pub fn fingerprint(&self, name: &str, value: &[u8]) -> String {
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(self.key.as_ref())
+            .expect("HMAC takes keys of any length");
+        mac.update(name.as_bytes());
+        mac.update(&[0]);
+        mac.update(value);
+        const_hex::encode(&mac.finalize().into_bytes()[..6])
+    }
+}
+
 /// PKCS7 to 16-byte blocks: always 1..=16 bytes of padding.
 fn pkcs7_pad(data: &[u8]) -> Vec<u8> {
     let pad = BLOCK - data.len() % BLOCK;

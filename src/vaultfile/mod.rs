@@ -2,7 +2,9 @@
 //! encrypting, and replacing files with ansible's mode rules. The layer the
 //! commands call, so that no command touches the cipher or the file system.
 
+pub mod document;
 pub mod edit;
+pub mod tree;
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -148,4 +150,38 @@ pub fn replace_plaintext(path: &Path, data: &[u8]) -> Result<(), FileError> {
             source,
         }
     })
+}
+
+/// What `view` and `decrypt --output -` show for one input: a whole-file
+/// vault's exact plaintext, or a vars file with its inline values decrypted.
+pub fn decrypted_view(
+    input: &Input,
+    bytes: &[u8],
+    ctx: &VaultContext,
+) -> Result<Zeroizing<Vec<u8>>, FileError> {
+    if vault::is_encrypted(bytes) || !tree::holds_vault_data(bytes) {
+        return Ok(ctx.decrypt(input, bytes)?.plaintext);
+    }
+    let path = PathBuf::from(input.display_name());
+    let file = document::SecretsFile::from_bytes(&path, bytes, ctx)?;
+    let text = file.render_decrypted(ctx)?;
+    Ok(Zeroizing::new(text.as_bytes().to_vec()))
+}
+
+/// The new bytes of one file under `new_secret`, planned in memory.
+pub fn rekeyed(
+    path: &Path,
+    ctx: &VaultContext,
+    new_secret: &VaultSecret,
+) -> Result<Option<Vec<u8>>, FileError> {
+    let input = Input::File(path.to_path_buf());
+    let bytes = input.read()?;
+    if vault::is_encrypted(&bytes) || !tree::holds_vault_data(&bytes) {
+        let opened = ctx.decrypt(&input, &bytes)?;
+        return Ok(Some(
+            ctx.seal(&input, &opened.plaintext, new_secret)?
+                .into_bytes(),
+        ));
+    }
+    document::SecretsFile::from_bytes(path, &bytes, ctx)?.rekeyed(&bytes, ctx, new_secret)
 }

@@ -7,7 +7,7 @@ use super::error::YamlError;
 use super::model::{self, Located};
 use super::quote::{literal_block, quote_scalar};
 use super::tree::{Kind, Node, Pair, Style};
-use super::verify::{apply_expected, first_difference, own_val};
+use super::verify::{Reader, apply_expected, first_difference, own_val};
 use super::{Doc, Edit, NewValue};
 
 /// Replace `start..end` of the original text by `text`.
@@ -98,7 +98,7 @@ fn check(doc: &Doc, edits: &[Edit], new_text: &str) -> Result<(), YamlError> {
     let new_doc =
         Doc::parse(new_text).map_err(|e| fail(format!("the edited text does not parse: {e}")))?;
     let mut expected = own_val(&doc.parsed.root);
-    apply_expected(&mut expected, edits)
+    apply_expected(&mut expected, edits, Reader::Own)
         .map_err(|p| fail(format!("cannot follow the edits at `{p}`")))?;
     if let Some(p) = first_difference(&expected, &own_val(&new_doc.parsed.root)) {
         return Err(fail(format!(
@@ -106,7 +106,7 @@ fn check(doc: &Doc, edits: &[Edit], new_text: &str) -> Result<(), YamlError> {
         )));
     }
     let mut expected = doc.saphyr.clone();
-    apply_expected(&mut expected, edits)
+    apply_expected(&mut expected, edits, Reader::Saphyr)
         .map_err(|p| fail(format!("cannot follow the edits at `{p}`")))?;
     if let Some(p) = first_difference(&expected, &new_doc.saphyr) {
         return Err(fail(format!(
@@ -254,7 +254,62 @@ impl<'d> Planner<'d> {
                 self.insert(parent, Some(anchor), key, value)
             }
             Edit::Append { parent, key, value } => self.insert(parent, None, key, value),
+            Edit::Push { path, value } => self.push(seq, path, value),
         }
+    }
+
+    /// Appends one item to the block sequence at `path`, at its items' indentation.
+    fn push(&mut self, seq: usize, path: &[String], value: &'d NewValue) -> Result<(), YamlError> {
+        let doc = self.doc;
+        let loc = self.locate(path)?;
+        let target = *loc.chain.last().expect("the chain holds the target");
+        let not_a_list = || YamlError::NotEditable {
+            path: show(path),
+            line: doc.lines.line_of(target.start) + 1,
+            reason: "items can only be appended to a non-empty block sequence".into(),
+        };
+        let Kind::Seq(list) = &target.kind else {
+            return Err(not_a_list());
+        };
+        let (Some(first), Some(last)) = (list.items.first(), list.items.last()) else {
+            return Err(not_a_list());
+        };
+        if target.flow {
+            return Err(not_a_list());
+        }
+        self.touch(path, false)?;
+        let dash = doc.text[..first.start].rfind('-').ok_or_else(not_a_list)?;
+        let dash_col = doc.col(dash);
+        let gap = first.start.saturating_sub(dash + 1).max(1);
+        let mut item_path = path.to_vec();
+        item_path.push(format!("[{}]", list.items.len()));
+        let (head, body) = self.render(&item_path, value, dash_col + 1 + gap, false)?;
+        if !body.is_empty() || head.is_empty() {
+            return Err(YamlError::InvalidValue {
+                path: show(&item_path),
+                reason: "only one-line items can be appended".into(),
+            });
+        }
+        let pos = doc.lines.next_line(last.end);
+        let mut text = String::new();
+        if pos == doc.text.len() && !doc.text.is_empty() && !doc.text.ends_with('\n') {
+            text.push_str(self.eol);
+        }
+        text.push_str(&format!(
+            "{}-{}{head}{}",
+            " ".repeat(dash_col),
+            " ".repeat(gap),
+            self.eol
+        ));
+        self.splices.push(Splice {
+            start: pos,
+            end: pos,
+            text,
+            prio: 2,
+            seq,
+            path: show(path),
+        });
+        Ok(())
     }
 
     fn replace_or_remove(
@@ -507,6 +562,33 @@ impl<'d> Planner<'d> {
                     .map(|l| format!("{pad}{l}"))
                     .collect();
                 Ok(("!vault |".to_string(), body))
+            }
+            NewValue::Raw(text) => {
+                if text.is_empty() || text.contains(['\n', '\r']) {
+                    return Err(YamlError::InvalidValue {
+                        path: show(path),
+                        reason: "a raw value must be one non-empty line".into(),
+                    });
+                }
+                Ok((text.clone(), Vec::new()))
+            }
+            NewValue::List(items) if items.is_empty() => Ok(("[]".to_string(), Vec::new())),
+            NewValue::List(items) => {
+                let col = key_col + model::indent_step(self.doc);
+                let mut body = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let mut p = path.to_vec();
+                    p.push(format!("[{i}]"));
+                    let (head, lines) = self.render(&p, item, col + 2, at_eof)?;
+                    if !lines.is_empty() || head.is_empty() {
+                        return Err(YamlError::InvalidValue {
+                            path: show(&p),
+                            reason: "list items must be one line".into(),
+                        });
+                    }
+                    body.push(format!("{}- {head}", " ".repeat(col)));
+                }
+                Ok((String::new(), body))
             }
             NewValue::Map(entries) if entries.is_empty() => Ok(("{}".to_string(), Vec::new())),
             NewValue::Map(entries) => {

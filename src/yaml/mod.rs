@@ -107,6 +107,12 @@ pub enum NewValue {
     /// A block mapping of new values, in this order (`{}` when empty), indented under its
     /// key by the file's usual step.
     Map(Vec<(String, NewValue)>),
+    /// One line of YAML written as it is (`2026-11-23`, `dual`, `{at: .., event: ..}`): for
+    /// values vaultrot owns and wants in the file's natural style. Checked like any edit:
+    /// the result must read back as this text reads on its own.
+    Raw(String),
+    /// A block sequence of one-line items (`- item`), indented under its key.
+    List(Vec<NewValue>),
 }
 
 /// One edit of a batch given to [`Doc::apply`]. Edits apply in order.
@@ -129,6 +135,9 @@ pub enum Edit {
     },
     /// Deletes the entry's lines (key line and value lines) and nothing else.
     Remove { path: Vec<String> },
+    /// Appends a one-line item to the block sequence at `path`, after its last item and at
+    /// its items' indentation.
+    Push { path: Vec<String>, value: NewValue },
 }
 
 impl fmt::Debug for Entry {
@@ -165,6 +174,8 @@ impl fmt::Debug for NewValue {
                 .debug_struct("Vault")
                 .field("vault_text", vault_text)
                 .finish(),
+            NewValue::Raw(_) => f.write_str("Raw(..)"),
+            NewValue::List(items) => write!(f, "List({} items)", items.len()),
             NewValue::Map(entries) => f
                 .debug_map()
                 .entries(entries.iter().map(|(k, v)| (k, v)))

@@ -309,22 +309,54 @@ fn walk_mut<'v>(root: &'v mut Val, path: &[String]) -> Option<&'v mut Val> {
     Some(cur)
 }
 
-fn new_val(v: &NewValue) -> Val {
+/// Which of the two readers an expectation is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reader {
+    Own,
+    Saphyr,
+}
+
+fn new_val(v: &NewValue, reader: Reader) -> Val {
     match v {
         NewValue::Plain(s) => Val::Str(s.clone()),
         NewValue::Vault { vault_text } => Val::Vault(trim_breaks(vault_text)),
         NewValue::Map(entries) => Val::Map(
             entries
                 .iter()
-                .map(|(k, v)| (Val::Str(k.clone()), new_val(v)))
+                .map(|(k, v)| (Val::Str(k.clone()), new_val(v, reader)))
                 .collect(),
         ),
+        NewValue::List(items) => Val::Seq(items.iter().map(|i| new_val(i, reader)).collect()),
+        NewValue::Raw(text) => raw_val(text, reader),
+    }
+}
+
+/// How a reader reads `text` as a value on its own (`k: TEXT`).
+fn raw_val(text: &str, reader: Reader) -> Val {
+    let Ok(doc) = super::Doc::parse(&format!("k: {text}\n")) else {
+        return Val::Alias(String::new()); // never matches: the edit is refused
+    };
+    let root = match reader {
+        Reader::Own => own_val(&doc.parsed.root),
+        Reader::Saphyr => doc.saphyr.clone(),
+    };
+    match root {
+        Val::Map(mut m) if m.len() == 1 => m.remove(0).1,
+        _ => Val::Alias(String::new()),
     }
 }
 
 /// Applies `edits` in order to a reading of the old document.
-pub(crate) fn apply_expected(root: &mut Val, edits: &[Edit]) -> Result<(), String> {
+pub(crate) fn apply_expected(root: &mut Val, edits: &[Edit], reader: Reader) -> Result<(), String> {
     for e in edits {
+        if let Edit::Push { path, value } = e {
+            let shown = path.join(".");
+            match walk_mut(root, path).map(content_mut) {
+                Some(Val::Seq(items)) => items.push(new_val(value, reader)),
+                _ => return Err(shown),
+            }
+            continue;
+        }
         let (parent_path, last) = match e {
             Edit::Replace { path, .. } | Edit::Remove { path } => match path.split_last() {
                 Some((last, parent)) => (parent.to_vec(), Some(last.clone())),
@@ -335,6 +367,7 @@ pub(crate) fn apply_expected(root: &mut Val, edits: &[Edit]) -> Result<(), Strin
                 None => return Err(String::new()),
             },
             Edit::Append { parent, .. } => (parent.clone(), None),
+            Edit::Push { .. } => continue,
         };
         let shown = parent_path.join(".");
         let parent = walk_mut(root, &parent_path).ok_or_else(|| shown.clone())?;
@@ -350,7 +383,7 @@ pub(crate) fn apply_expected(root: &mut Val, edits: &[Edit]) -> Result<(), Strin
             Edit::Replace { value, .. } => {
                 let i =
                     find(m, last.as_deref().unwrap_or_default()).ok_or_else(|| shown.clone())?;
-                m[i].1 = new_val(value);
+                m[i].1 = new_val(value, reader);
             }
             Edit::Remove { .. } => {
                 let i =
@@ -363,9 +396,12 @@ pub(crate) fn apply_expected(root: &mut Val, edits: &[Edit]) -> Result<(), Strin
             Edit::InsertAfter { key, value, .. } => {
                 let i =
                     find(m, last.as_deref().unwrap_or_default()).ok_or_else(|| shown.clone())?;
-                m.insert(i + 1, (Val::Str(key.clone()), new_val(value)));
+                m.insert(i + 1, (Val::Str(key.clone()), new_val(value, reader)));
             }
-            Edit::Append { key, value, .. } => m.push((Val::Str(key.clone()), new_val(value))),
+            Edit::Append { key, value, .. } => {
+                m.push((Val::Str(key.clone()), new_val(value, reader)))
+            }
+            Edit::Push { .. } => {}
         }
     }
     Ok(())
@@ -451,7 +487,12 @@ mod tests {
             }
             let text = std::fs::read_to_string(&path).unwrap();
             let (root, sap) = both(&text);
-            assert_eq!(agrees(&root, &sap, text.len()), Ok(()), "{}", path.display());
+            assert_eq!(
+                agrees(&root, &sap, text.len()),
+                Ok(()),
+                "{}",
+                path.display()
+            );
             n += 1;
         }
         assert!(n > 10);
@@ -498,6 +539,7 @@ mod tests {
                     value: NewValue::Plain("1".into()),
                 },
             ],
+            Reader::Own,
         )
         .unwrap();
         let want = own_val(&both("a: 1\nz: '1'\nb:\n  d: y\n").0);

@@ -1,0 +1,37 @@
+//! `vaultrot finish SECRET...`: promote the new values, redeploy, verify,
+//! revoke, record.
+
+use clap::Args;
+
+use super::common::{CliError, CliResult};
+use super::rotation_common::{RotationArgs, run_rotation};
+use crate::manifest::Period;
+use crate::rotation::engine::ValueSource;
+
+#[derive(Args, Debug)]
+pub struct FinishArgs {
+    #[command(flatten)]
+    pub common: RotationArgs,
+    /// Refuse to finish before the dual window has lasted this long (e.g. 1d, 2w); overrides the policy.
+    #[arg(long, value_name = "DURATION")]
+    pub min_window: Option<String>,
+    /// Finish even if the minimum window has not passed.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: &FinishArgs) -> CliResult {
+    let min_window = match &args.min_window {
+        None => None,
+        Some(text) => Some(text.parse::<Period>().map_err(|e| CliError {
+            code: crate::exit_codes::USAGE,
+            message: format!("--min-window: {e}"),
+        })?),
+    };
+    run_rotation(
+        &args.common,
+        "finish",
+        || Ok((ValueSource::Prompt, None, args.force, min_window)),
+        |r| r.finish(),
+    )
+}

@@ -1,0 +1,132 @@
+//! What the rotation commands share: `--manifest`, `--dry-run`, the vault
+//! flags, discovery, the manifest lock, and mapping rotation errors to exit codes.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use zeroize::Zeroizing;
+
+use super::common::{CliError, CliResult, VaultArgs, read_context};
+use super::output::write_stdout;
+use crate::ansible::config::VaultSettings;
+use crate::exit_codes;
+use crate::manifest::{self, Manifest};
+use crate::rotation::RotationError;
+use crate::rotation::engine::{Options, Rotation, ValueSource};
+use crate::rotation::lock::{ManifestLock, current_user};
+
+/// Flags every rotation command takes.
+#[derive(Args, Debug, Clone)]
+pub struct RotationArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// The manifest (default: $VAULTROT_MANIFEST, else the one `**/group_vars/all/_secrets_manifest.yml` below the cwd).
+    #[arg(long, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+    /// Print the plan (files and keys that would change, each command line); write and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The secrets (manifest names, e.g. vault_nats_password).
+    #[arg(value_name = "SECRET")]
+    pub secrets: Vec<String>,
+}
+
+pub fn manifest_path(explicit: Option<&Path>) -> CliResult<PathBuf> {
+    let cwd = std::env::current_dir().map_err(|e| CliError::error(e.to_string()))?;
+    manifest::discover(explicit, &cwd).map_err(|e| CliError {
+        code: exit_codes::USAGE,
+        message: e.to_string(),
+    })
+}
+
+pub fn load_manifest(path: &Path) -> CliResult<Manifest> {
+    Manifest::load(path).map_err(|e| CliError {
+        code: exit_codes::USAGE,
+        message: e.to_string(),
+    })
+}
+
+pub fn rotation_error(e: RotationError) -> CliError {
+    let code = match &e {
+        RotationError::Usage(_) => exit_codes::USAGE,
+        RotationError::Lock(crate::rotation::lock::LockError::Held { .. }) => exit_codes::LOCKED,
+        _ => exit_codes::ERROR,
+    };
+    CliError {
+        code,
+        message: e.to_string(),
+    }
+}
+
+/// "Now" for rotation records: `VAULTROT_NOW` (RFC 3339 or a date) in tests, else the clock.
+pub fn now() -> CliResult<chrono::DateTime<chrono::Utc>> {
+    match std::env::var("VAULTROT_NOW") {
+        Ok(text) if !text.is_empty() => chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .or_else(|_| {
+                chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .map(|d| d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc())
+            })
+            .map_err(|_| {
+                CliError::options(format!(
+                    "VAULTROT_NOW={text} is not a date or an RFC 3339 time"
+                ))
+            }),
+        _ => Ok(chrono::Utc::now()),
+    }
+}
+
+/// Reads one value per line from stdin for `external: true` secrets.
+pub fn values_from_stdin() -> CliResult<ValueSource> {
+    let mut raw = Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_to_string(&mut raw)
+        .map_err(|e| CliError::error(format!("cannot read stdin: {e}")))?;
+    Ok(ValueSource::Stdin(
+        raw.lines()
+            .map(|l| Zeroizing::new(l.trim_end_matches('\r').to_string()))
+            .collect(),
+    ))
+}
+
+/// Locks the manifest, loads secrets, and runs `body` on a [`Rotation`].
+pub fn run_rotation(
+    args: &RotationArgs,
+    command: &str,
+    mut opts_fn: impl FnMut()
+        -> CliResult<(ValueSource, Option<String>, bool, Option<manifest::Period>)>,
+    body: impl FnOnce(&mut Rotation) -> Result<(), RotationError>,
+) -> CliResult {
+    let path = manifest_path(args.manifest.as_deref())?;
+    let _lock = if args.dry_run {
+        None
+    } else {
+        let line = format!("{command} {}", args.secrets.join(" "));
+        Some(ManifestLock::acquire(&path, line.trim()).map_err(|e| rotation_error(e.into()))?)
+    };
+    let manifest = load_manifest(&path)?;
+    let settings = VaultSettings::load_in(Some(&manifest.root));
+    let ctx = read_context(&args.vault, &settings)?;
+    let (values, reason, force, min_window) = opts_fn()?;
+    let opts = Options {
+        dry_run: args.dry_run,
+        force,
+        now: now()?,
+        user: current_user(),
+        values,
+        reason,
+        min_window,
+    };
+    let mut rotation =
+        Rotation::new(manifest, &ctx, args.secrets.clone(), opts).map_err(rotation_error)?;
+    let result = body(&mut rotation);
+    if args.dry_run {
+        let mut plan = String::from("dry run: nothing was written or run. Plan:\n");
+        for line in &rotation.plan {
+            plan.push_str(&format!("  {line}\n"));
+        }
+        write_stdout(plan.as_bytes())?;
+    }
+    result.map_err(rotation_error)
+}

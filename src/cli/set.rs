@@ -1,0 +1,132 @@
+//! `vaultrot set FILE KEY (VALUE | --stdin | --generate)`: store a value,
+//! inside a whole-file vault or as an inline `!vault` in a vars file.
+//! `unset` removes one. Only the key's own lines change.
+
+use std::io::Read;
+
+use clap::Args;
+use zeroize::Zeroizing;
+
+use super::common::{CliError, CliResult, VaultArgs, read_context};
+use super::secret_file;
+use crate::ansible::config::VaultSettings;
+use crate::fsutil::FileMode;
+use crate::rotation::generate::{Charset, random_value};
+use crate::vaultfile::document::Change;
+use crate::vaultfile::replace;
+
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// A whole-file vault or a vars file.
+    pub file: String,
+    /// The top-level key.
+    pub key: String,
+    /// The value (visible in the process list: prefer --stdin or --generate).
+    #[arg(conflicts_with_all = ["stdin", "generate"])]
+    pub value: Option<String>,
+    /// Read the value from stdin (one trailing newline is dropped).
+    #[arg(long, conflicts_with = "generate")]
+    pub stdin: bool,
+    /// Generate a random value.
+    #[arg(long)]
+    pub generate: bool,
+    /// Length of a generated value.
+    #[arg(long, default_value_t = 32, requires = "generate")]
+    pub length: usize,
+    /// Alphabet of a generated value: alnum, ascii, hex, base64url.
+    #[arg(long, default_value = "alnum", requires = "generate")]
+    pub charset: String,
+    /// The vault-id label for a new inline value.
+    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
+    pub encrypt_vault_id: Option<String>,
+    /// Say which key would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UnsetArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    pub file: String,
+    pub key: String,
+    /// Say which key would be removed; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn value_of(args: &SetArgs) -> CliResult<Zeroizing<String>> {
+    if args.generate {
+        let charset = Charset::parse(&args.charset).ok_or_else(|| {
+            CliError::options(format!(
+                "unknown --charset {}: use alnum, ascii, hex or base64url",
+                args.charset
+            ))
+        })?;
+        return random_value(args.length, charset, "")
+            .map_err(|e| CliError::options(e.to_string()));
+    }
+    if args.stdin {
+        let mut raw = Zeroizing::new(Vec::new());
+        std::io::stdin()
+            .read_to_end(&mut raw)
+            .map_err(|e| CliError::error(format!("cannot read stdin: {e}")))?;
+        let text = std::str::from_utf8(&raw)
+            .map_err(|_| CliError::error("the value on stdin is not UTF-8 text"))?;
+        let text = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(text);
+        return Ok(Zeroizing::new(text.to_string()));
+    }
+    match &args.value {
+        Some(v) => Ok(Zeroizing::new(v.clone())),
+        None => Err(CliError::options("give a VALUE, --stdin or --generate")),
+    }
+}
+
+pub fn run_set(args: &SetArgs, settings: &VaultSettings) -> CliResult {
+    let value = value_of(args)?;
+    let ctx = read_context(&args.vault, settings)?;
+    let file = secret_file::open(&args.file, &ctx)?;
+    let secret = secret_file::secret_for_new_values(&file, &ctx, args.encrypt_vault_id.as_deref())?;
+    let change = Change::Set {
+        key: args.key.clone(),
+        value,
+    };
+    let planned = file.plan(std::slice::from_ref(&change), &ctx, secret.as_ref())?;
+    report_and_write(&args.file, &args.key, planned, args.dry_run, "set")
+}
+
+pub fn run_unset(args: &UnsetArgs, settings: &VaultSettings) -> CliResult {
+    let ctx = read_context(&args.vault, settings)?;
+    let file = secret_file::open(&args.file, &ctx)?;
+    let planned = file.plan(
+        &[Change::Remove {
+            key: args.key.clone(),
+        }],
+        &ctx,
+        None,
+    )?;
+    report_and_write(&args.file, &args.key, planned, args.dry_run, "removed")
+}
+
+fn report_and_write(
+    file: &str,
+    key: &str,
+    planned: Option<Vec<u8>>,
+    dry_run: bool,
+    verb: &str,
+) -> CliResult {
+    match (planned, dry_run) {
+        (None, _) => eprintln!("{file}: `{key}` unchanged"),
+        (Some(_), true) => eprintln!("{file}: `{key}` would be {verb} (dry run: nothing written)"),
+        (Some(bytes), false) => {
+            replace(std::path::Path::new(file), &bytes, FileMode::Keep)?;
+            eprintln!("{file}: `{key}` {verb}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `vaultrot textconv FILE` for `git diff`: the decrypted content (whole-file
+//! vault or inline values in place); `--redact` shows each key with a keyed
+//! fingerprint instead, so a reviewer sees which secrets changed, not what
+//! they became. Without a usable password the file is shown as it is.
+
+use clap::Args;
+
+use super::common::{CliResult, VaultArgs, context, load_secrets};
+use super::output::write_stdout;
+use crate::ansible::config::VaultSettings;
+use crate::vault::crypto::Fingerprinter;
+use crate::vault::secrets::Purpose;
+use crate::vaultfile::document::SecretsFile;
+use crate::vaultfile::{Input, decrypted_view};
+
+#[derive(Args, Debug)]
+pub struct TextconvArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// Show fingerprints instead of values.
+    #[arg(long)]
+    pub redact: bool,
+    pub file: String,
+}
+
+pub fn run(args: &TextconvArgs, settings: &VaultSettings) -> CliResult {
+    let input = Input::from_arg(&args.file);
+    let bytes = input.read()?;
+    // git runs this non-interactively: never prompt, fall back to the raw file.
+    let secrets = load_secrets(&args.vault, settings, Purpose::Read, false).unwrap_or_default();
+    if secrets.is_empty() {
+        return write_stdout(&bytes);
+    }
+    let fingerprinter = Fingerprinter::new(secrets[0].password());
+    let ctx = context(secrets, settings);
+    let shown = if args.redact {
+        let path = std::path::PathBuf::from(&args.file);
+        SecretsFile::from_bytes(&path, &bytes, &ctx)
+            .and_then(|f| {
+                f.render_redacted(&ctx, &|name, value| fingerprinter.fingerprint(name, value))
+            })
+            .map(|t| t.into_bytes())
+    } else {
+        decrypted_view(&input, &bytes, &ctx).map(|p| p.to_vec())
+    };
+    match shown {
+        Ok(text) => write_stdout(&text),
+        Err(_) => write_stdout(&bytes),
+    }
+}

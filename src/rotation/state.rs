@@ -1,0 +1,230 @@
+//! The rotation's record in the manifest, written surgically through the
+//! YAML editor: the `rotation:` block (the intent log), `last_rotation` and
+//! `history`. Every write replaces the manifest atomically and changes only
+//! the keys of the named secrets.
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::RotationError;
+use crate::fsutil::{self, FileMode};
+use crate::manifest::RotationPhase;
+use crate::yaml::{Doc, Edit, NewValue};
+
+/// What kind of rotation is open: it decides which command resumes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationKind {
+    /// `start` … `finish`: the `_new` window.
+    Dual,
+    /// `rotate`: swap in one step.
+    Swap,
+    /// `rotate --compromised`: swap at once, the entry says why.
+    Compromised,
+}
+
+impl RotationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationKind::Dual => "dual",
+            RotationKind::Swap => "swap",
+            RotationKind::Compromised => "compromised",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "dual" => Some(RotationKind::Dual),
+            "swap" => Some(RotationKind::Swap),
+            "compromised" => Some(RotationKind::Compromised),
+            _ => None,
+        }
+    }
+}
+
+/// A new `rotation:` block.
+pub struct OpenRecord<'a> {
+    pub id: &'a str,
+    pub kind: RotationKind,
+    pub started: DateTime<Utc>,
+    pub by: &'a str,
+    pub group: &'a [String],
+}
+
+/// How a rotation ended, for `history` and `last_rotation`.
+pub struct CloseRecord<'a> {
+    pub id: &'a str,
+    /// `finished`, `aborted`, `rotated`, `compromised`.
+    pub event: &'a str,
+    pub at: DateTime<Utc>,
+    pub by: &'a str,
+    pub reason: Option<&'a str>,
+    /// Set `last_rotation` to this date (not on abort).
+    pub last_rotation: Option<NaiveDate>,
+}
+
+fn secret_path(name: &str) -> Vec<String> {
+    vec![
+        "secrets_manifest".into(),
+        "secrets".into(),
+        name.to_string(),
+    ]
+}
+
+fn child(name: &str, key: &str) -> Vec<String> {
+    let mut path = secret_path(name);
+    path.push(key.to_string());
+    path
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Applies `edits` to the manifest file atomically.
+pub fn edit_manifest(
+    path: &Path,
+    edits: impl FnOnce(&Doc) -> Vec<Edit>,
+) -> Result<(), RotationError> {
+    let err = |what: String| RotationError::Manifest(format!("{}: {what}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let doc = Doc::parse(&text).map_err(|e| err(e.to_string()))?;
+    let edits = edits(&doc);
+    if edits.is_empty() {
+        return Ok(());
+    }
+    let updated = doc.apply(&edits).map_err(|e| err(e.to_string()))?;
+    fsutil::write_atomic(path, updated.as_bytes(), FileMode::Keep).map_err(|e| err(e.to_string()))
+}
+
+/// Opens a rotation for each secret (phase `starting`).
+pub fn open(path: &Path, names: &[String], record: &OpenRecord) -> Result<(), RotationError> {
+    edit_manifest(path, |doc| {
+        names
+            .iter()
+            .map(|name| {
+                let mut fields = vec![
+                    ("id".to_string(), NewValue::Plain(record.id.to_string())),
+                    (
+                        "kind".to_string(),
+                        NewValue::Raw(record.kind.as_str().to_string()),
+                    ),
+                    (
+                        "phase".to_string(),
+                        NewValue::Raw(RotationPhase::Starting.as_str().to_string()),
+                    ),
+                    (
+                        "started".to_string(),
+                        NewValue::Raw(timestamp(record.started)),
+                    ),
+                    ("by".to_string(), NewValue::Plain(record.by.to_string())),
+                ];
+                if record.group.len() > 1 {
+                    let group = record.group.join(", ");
+                    fields.push(("group".to_string(), NewValue::Raw(format!("[{group}]"))));
+                }
+                let value = NewValue::Map(fields);
+                if doc.get(&refs(&child(name, "rotation"))).is_some() {
+                    Edit::Replace {
+                        path: child(name, "rotation"),
+                        value,
+                    }
+                } else {
+                    Edit::Append {
+                        parent: secret_path(name),
+                        key: "rotation".into(),
+                        value,
+                    }
+                }
+            })
+            .collect()
+    })
+}
+
+/// Records the next phase of each secret's open rotation (the intent log).
+pub fn set_phase(path: &Path, names: &[String], phase: RotationPhase) -> Result<(), RotationError> {
+    edit_manifest(path, |_| {
+        names
+            .iter()
+            .map(|name| {
+                let mut p = child(name, "rotation");
+                p.push("phase".into());
+                Edit::Replace {
+                    path: p,
+                    value: NewValue::Raw(phase.as_str().to_string()),
+                }
+            })
+            .collect()
+    })
+}
+
+/// Closes each secret's rotation: history entry, `last_rotation`, no `rotation:`.
+pub fn close(path: &Path, names: &[String], record: &CloseRecord) -> Result<(), RotationError> {
+    edit_manifest(path, |doc| {
+        let mut edits = Vec::new();
+        for name in names {
+            let mut entry = format!(
+                "{{at: {}, event: {}, id: {}, by: {}",
+                timestamp(record.at),
+                record.event,
+                record.id,
+                flow_safe(record.by)
+            );
+            if let Some(reason) = record.reason {
+                entry.push_str(&format!(", reason: {}", flow_safe(reason)));
+            }
+            entry.push('}');
+            if doc.get(&refs(&child(name, "history"))).is_some() {
+                edits.push(Edit::Push {
+                    path: child(name, "history"),
+                    value: NewValue::Raw(entry),
+                });
+            } else {
+                edits.push(Edit::Append {
+                    parent: secret_path(name),
+                    key: "history".into(),
+                    value: NewValue::List(vec![NewValue::Raw(entry)]),
+                });
+            }
+            if let Some(date) = record.last_rotation {
+                let value = NewValue::Raw(date.format("%Y-%m-%d").to_string());
+                if doc.get(&refs(&child(name, "last_rotation"))).is_some() {
+                    edits.push(Edit::Replace {
+                        path: child(name, "last_rotation"),
+                        value,
+                    });
+                } else {
+                    edits.push(Edit::Append {
+                        parent: secret_path(name),
+                        key: "last_rotation".into(),
+                        value,
+                    });
+                }
+            }
+            if doc.get(&refs(&child(name, "rotation"))).is_some() {
+                edits.push(Edit::Remove {
+                    path: child(name, "rotation"),
+                });
+            }
+        }
+        edits
+    })
+}
+
+/// A scalar safe inside a flow mapping: plain for simple words, else single-quoted.
+fn flow_safe(text: &str) -> String {
+    let simple = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c))
+        && text.starts_with(|c: char| c.is_ascii_alphabetic());
+    if simple {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace(['\n', '\r'], " ").replace('\'', "''"))
+    }
+}
+
+fn refs(path: &[String]) -> Vec<&str> {
+    path.iter().map(String::as_str).collect()
+}
