@@ -6,7 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ANSIBLE_CORE_VERSION="2.19.14"
-if [ ! -x .venv/bin/ansible-vault ] || ! .venv/bin/ansible-vault --version 2>/dev/null | grep -q "core ${ANSIBLE_CORE_VERSION}"; then
+installed=""
+if [ -x .venv/bin/ansible-vault ]; then
+  installed="$(.venv/bin/ansible-vault --version 2>/dev/null | head -n 1 || true)"
+fi
+if [[ "$installed" != *"core ${ANSIBLE_CORE_VERSION}]"* ]]; then
   echo "setup: installing ansible-core ${ANSIBLE_CORE_VERSION} into .venv" >&2
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check "ansible-core==${ANSIBLE_CORE_VERSION}"
