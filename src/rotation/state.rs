@@ -228,3 +228,91 @@ fn flow_safe(text: &str) -> String {
 fn refs(path: &[String]) -> Vec<&str> {
     path.iter().map(String::as_str).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = "\
+# hand-written header
+secrets_manifest:
+  version: 1
+  secrets:
+    vault_a:   # the first
+      policy: p
+      last_rotation: 2026-01-15
+      deploy: [{run: 'true'}]
+
+    vault_b:
+      policy: p
+      history:
+        - {at: 2026-01-01T00:00:00Z, event: finished, id: r-0, by: bob}
+";
+
+    fn names(n: &[&str]) -> Vec<String> {
+        n.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn open_phase_close_touch_only_the_secrets_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.yml");
+        std::fs::write(&path, MANIFEST).unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-23T10:15:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let group = names(&["vault_a", "vault_b"]);
+        let record = OpenRecord {
+            id: "r-1",
+            kind: RotationKind::Dual,
+            started: at,
+            by: "alice",
+            group: &group,
+        };
+        open(&path, &group, &record).unwrap();
+        set_phase(&path, &group, RotationPhase::Dual).unwrap();
+        let opened = std::fs::read_to_string(&path).unwrap();
+        assert!(opened.starts_with("# hand-written header\nsecrets_manifest:\n  version: 1\n"));
+        assert!(opened.contains(
+            "      deploy: [{run: 'true'}]\n      rotation:\n        id: r-1\n        kind: dual\n        phase: dual\n        started: 2026-11-23T10:15:00Z\n        by: alice\n        group: [vault_a, vault_b]\n\n    vault_b:"
+        ), "{opened}");
+
+        let close_record = CloseRecord {
+            id: "r-1",
+            event: "finished",
+            at,
+            by: "alice",
+            reason: None,
+            last_rotation: Some(at.date_naive()),
+        };
+        close(&path, &group, &close_record).unwrap();
+        let closed = std::fs::read_to_string(&path).unwrap();
+        let expected = "\
+# hand-written header
+secrets_manifest:
+  version: 1
+  secrets:
+    vault_a:   # the first
+      policy: p
+      last_rotation: 2026-11-23
+      deploy: [{run: 'true'}]
+      history:
+        - {at: 2026-11-23T10:15:00Z, event: finished, id: r-1, by: alice}
+
+    vault_b:
+      policy: p
+      history:
+        - {at: 2026-01-01T00:00:00Z, event: finished, id: r-0, by: bob}
+        - {at: 2026-11-23T10:15:00Z, event: finished, id: r-1, by: alice}
+      last_rotation: 2026-11-23
+";
+        assert_eq!(closed, expected);
+    }
+
+    #[test]
+    fn reasons_are_quoted_for_flow_context() {
+        assert_eq!(flow_safe("alice"), "alice");
+        assert_eq!(flow_safe("leaked, in CI: log"), "'leaked, in CI: log'");
+        assert_eq!(flow_safe("it's"), "'it''s'");
+    }
+}

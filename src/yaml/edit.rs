@@ -305,7 +305,7 @@ impl<'d> Planner<'d> {
             start: pos,
             end: pos,
             text,
-            prio: 2,
+            prio: 0,
             seq,
             path: show(path),
         });
