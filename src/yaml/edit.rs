@@ -17,6 +17,9 @@ struct Splice {
     text: String,
     /// Among insertions at one position: a replaced value's lines before new entries.
     prio: u8,
+    /// Among new entries at one position: those of deeper mappings first (they belong to
+    /// the value of the entry the shallower ones follow).
+    depth: usize,
     seq: usize,
     path: String,
 }
@@ -47,6 +50,10 @@ struct Planner<'d> {
     parents: Vec<ParentPlan<'d>>,
     parent_index: HashMap<Vec<String>, usize>,
     splices: Vec<Splice>,
+    /// Replacements to render: (edit index, path, entry, new value).
+    replaces: Vec<(usize, Vec<String>, &'d Pair, &'d NewValue)>,
+    /// Line ranges the batch deletes, by start.
+    removed: HashMap<usize, usize>,
 }
 
 fn show(path: &[String]) -> String {
@@ -65,11 +72,13 @@ pub(crate) fn apply(doc: &Doc, edits: &[Edit]) -> Result<String, YamlError> {
         parents: Vec::new(),
         parent_index: HashMap::new(),
         splices: Vec::new(),
+        replaces: Vec::new(),
+        removed: HashMap::new(),
     };
     for (seq, e) in edits.iter().enumerate() {
         plan.add(seq, e)?;
     }
-    plan.insertions()?;
+    plan.finish()?;
     let Planner { splices, eol, .. } = plan;
     let text = splice(&doc.text, splices)?;
     // A file without a final line break keeps lacking one, unless that changes a value.
@@ -117,7 +126,15 @@ fn check(doc: &Doc, edits: &[Edit], new_text: &str) -> Result<(), YamlError> {
 }
 
 fn splice(text: &str, mut splices: Vec<Splice>) -> Result<String, YamlError> {
-    splices.sort_by_key(|s| (s.start, s.end != s.start, s.prio, s.seq));
+    splices.sort_by_key(|s| {
+        (
+            s.start,
+            s.end != s.start,
+            s.prio,
+            std::cmp::Reverse(s.depth),
+            s.seq,
+        )
+    });
     let lacks_final_eol = !text.is_empty() && !text.ends_with('\n');
     let eol = line_ending(text);
     let mut out =
@@ -304,27 +321,21 @@ impl<'d> Planner<'d> {
         match value {
             Some(v) => {
                 self.parents[pi].slots[slot].new = Some(v);
-                let splices = self.replace_splices(path, pair, v)?;
-                self.splices
-                    .extend(splices.into_iter().map(|(start, end, text)| Splice {
-                        start,
-                        end,
-                        text,
-                        prio: 0,
-                        seq,
-                        path: shown.clone(),
-                    }));
+                // Rendered once every removal is known (see `finish`).
+                self.replaces.push((seq, path.to_vec(), pair, v));
             }
             None => {
                 self.parents[pi].slots.remove(slot);
                 let li = &self.doc.lines;
                 let start = li.line_start(pair.key.span.start);
                 let end = li.next_line(pair.value.end.max(pair.colon + 1));
+                self.removed.insert(start, end);
                 self.splices.push(Splice {
                     start,
                     end,
                     text: String::new(),
                     prio: 0,
+                    depth: 0,
                     seq,
                     path: shown,
                 });
@@ -372,6 +383,92 @@ impl<'d> Planner<'d> {
         Ok(())
     }
 
+    /// Renders the replacements and the new entries, now that all removals are known.
+    fn finish(&mut self) -> Result<(), YamlError> {
+        let replaces = std::mem::take(&mut self.replaces);
+        for (seq, path, pair, value) in replaces {
+            let shown = show(&path);
+            let splices = self.replace_splices(&path, pair, value)?;
+            self.splices
+                .extend(splices.into_iter().map(|(start, end, text)| Splice {
+                    start,
+                    end,
+                    text,
+                    prio: 0,
+                    depth: 0,
+                    seq,
+                    path: shown.clone(),
+                }));
+        }
+        self.insertions()?;
+        self.keep_final_block_value();
+        Ok(())
+    }
+
+    /// A block scalar ending a text without a final line break has no trailing newline in
+    /// its value; once text follows it, it would gain one, unless it is chomped (`|-`).
+    fn keep_final_block_value(&mut self) {
+        let text = &self.doc.text;
+        let len = text.len();
+        if text.is_empty()
+            || text.ends_with('\n')
+            || !self
+                .splices
+                .iter()
+                .any(|s| s.start == len && !s.text.is_empty())
+        {
+            return;
+        }
+        let mut n = &self.doc.parsed.root;
+        loop {
+            n = match &n.kind {
+                Kind::Map(m) if !n.flow => match m.pairs.last() {
+                    Some(p) => &p.value,
+                    None => return,
+                },
+                Kind::Seq(sq) if !n.flow => match sq.items.last() {
+                    Some(i) => i,
+                    None => return,
+                },
+                _ => break,
+            };
+        }
+        let Kind::Scalar(sc) = &n.kind else { return };
+        let Some(b) = &sc.block else { return };
+        if n.end != len || n.is_vault() {
+            return;
+        }
+        let header_start = if n.has_props() {
+            text[n.props.end..]
+                .find(['|', '>'])
+                .map_or(n.start, |i| n.props.end + i)
+        } else {
+            n.start
+        };
+        let header = &text[header_start..b.header_end];
+        if header.contains('-')
+            || self
+                .splices
+                .iter()
+                .any(|s| s.start < b.header_end && s.end > header_start)
+        {
+            return;
+        }
+        let (start, end) = match header.find('+') {
+            Some(i) => (header_start + i, header_start + i + 1),
+            None => (b.header_end, b.header_end),
+        };
+        self.splices.push(Splice {
+            start,
+            end,
+            text: "-".into(),
+            prio: 0,
+            depth: 0,
+            seq: usize::MAX,
+            path: String::new(),
+        });
+    }
+
     /// Splices writing the new entries of every mapping, each run after the original entry
     /// it follows in the final order.
     fn insertions(&mut self) -> Result<(), YamlError> {
@@ -395,11 +492,12 @@ impl<'d> Planner<'d> {
         self.splices.extend(
             out.into_iter()
                 .enumerate()
-                .map(|(i, (start, text, path))| Splice {
+                .map(|(i, (start, text, path, depth))| Splice {
                     start,
                     end: start,
                     text,
                     prio: 1,
+                    depth,
                     seq: seq0 + i,
                     path,
                 }),
@@ -412,7 +510,7 @@ impl<'d> Planner<'d> {
         plan: &ParentPlan<'d>,
         last_orig: Option<&Pair>,
         pending: &mut Vec<(&str, &NewValue)>,
-        out: &mut Vec<(usize, String, String)>,
+        out: &mut Vec<(usize, String, String, usize)>,
     ) -> Result<(), YamlError> {
         if pending.is_empty() {
             return Ok(());
@@ -442,7 +540,7 @@ impl<'d> Planner<'d> {
             (_, Some(owner)) => doc.col(owner.key.span.start) + model::indent_step(doc),
             (_, None) => 0,
         };
-        let at_eof = pos == doc.text.len() && !doc.text.ends_with('\n');
+        let tail = self.tail(pos);
         let mut text = String::new();
         let mut shown = String::new();
         for (key, value) in pending.drain(..) {
@@ -455,7 +553,7 @@ impl<'d> Planner<'d> {
                     reason: "the key is longer than YAML allows for a plain mapping key".into(),
                 });
             }
-            let (head, body) = self.render(&path, value, indent, at_eof)?;
+            let (head, body) = self.render(&path, value, indent, tail)?;
             text.push_str(&entry_line(indent, key, &head));
             text.push_str(self.eol);
             for l in body {
@@ -464,7 +562,7 @@ impl<'d> Planner<'d> {
             }
             shown = show(&path);
         }
-        out.push((pos, text, shown));
+        out.push((pos, text, shown, plan.path.len()));
         Ok(())
     }
 
@@ -475,14 +573,14 @@ impl<'d> Planner<'d> {
         path: &[String],
         value: &NewValue,
         key_col: usize,
-        at_eof: bool,
+        tail: Tail,
     ) -> Result<(String, Vec<String>), YamlError> {
         match value {
             NewValue::Plain(s) => {
                 if let Some((header, lines)) = literal_block(s)
-                    && !(at_eof && header == "|")
+                    && !(tail.at_eof && header == "|")
                 {
-                    let pad = " ".repeat(key_col + model::indent_step(self.doc));
+                    let pad = " ".repeat((key_col + model::indent_step(self.doc)).max(tail.floor));
                     let body = lines
                         .into_iter()
                         .map(|l| {
@@ -502,7 +600,7 @@ impl<'d> Planner<'d> {
                     path: show(path),
                     reason: reason.into(),
                 })?;
-                let pad = " ".repeat(key_col + model::vault_offset(self.doc));
+                let pad = " ".repeat((key_col + model::vault_offset(self.doc)).max(tail.floor));
                 let body = vault_lines(vault_text)
                     .map(|l| format!("{pad}{l}"))
                     .collect();
@@ -522,7 +620,7 @@ impl<'d> Planner<'d> {
                             reason: "the key appears twice in the new mapping".into(),
                         });
                     }
-                    let (head, lines) = self.render(&p, v, col, at_eof)?;
+                    let (head, lines) = self.render(&p, v, col, tail)?;
                     body.push(entry_line(col, k, &head));
                     body.extend(lines);
                 }
@@ -544,7 +642,7 @@ impl<'d> Planner<'d> {
         let key_col = doc.col(pair.key.span.start);
         let body_start = li.next_line(pair.colon);
         let body_end = li.next_line(v.end.max(pair.colon + 1)).max(body_start);
-        let at_eof = body_end == doc.text.len() && !doc.text.ends_with('\n');
+
         let join = |lines: Vec<String>| -> String {
             lines
                 .into_iter()
@@ -573,7 +671,7 @@ impl<'d> Planner<'d> {
             return Ok(vec![(li.next_line(b.header_end), end, join(lines))]);
         }
 
-        let (head, body) = self.render(path, value, key_col, at_eof)?;
+        let (head, body) = self.render(path, value, key_col, self.tail(body_end))?;
         let mut out = Vec::new();
         let inline = li.line_of(v.start) == key_line && v.end > v.start;
         match (inline, head.is_empty()) {
@@ -587,6 +685,36 @@ impl<'d> Planner<'d> {
             out.push((body_start, body_end, join(body)));
         }
         Ok(out)
+    }
+
+    /// What follows a block written to end at line start `pos`.
+    fn tail(&self, pos: usize) -> Tail {
+        let text = &self.doc.text;
+        let mut floor = 0;
+        let mut ls = pos;
+        while ls < text.len() {
+            if let Some(&end) = self.removed.get(&ls) {
+                ls = end;
+                continue;
+            }
+            let line = &text[ls..self.doc.lines.next_line(ls)];
+            let line = line.trim_end_matches(['\n', '\r']);
+            let spaces = line.len() - line.trim_start_matches(' ').len();
+            let rest = line[spaces..].trim_start_matches([' ', '\t']);
+            if rest.starts_with('#') || (rest.is_empty() && line.len() > spaces) {
+                // A block's content indentation must exceed this line's, or it joins the block.
+                floor = floor.max(spaces + 1);
+            } else if rest.is_empty() {
+                floor = floor.max(spaces);
+            } else {
+                break;
+            }
+            ls = self.doc.lines.next_line(ls);
+        }
+        Tail {
+            at_eof: pos == text.len() && !text.is_empty() && !text.ends_with('\n'),
+            floor,
+        }
     }
 
     /// End of the part of value `v` that sits on the key's line.
@@ -613,6 +741,15 @@ impl<'d> Planner<'d> {
             }
         }
     }
+}
+
+/// What follows the place a new block value ends.
+#[derive(Clone, Copy)]
+struct Tail {
+    /// The block would end the text, which has no final line break.
+    at_eof: bool,
+    /// The least content indentation that keeps the following blank and comment lines out.
+    floor: usize,
 }
 
 /// `key: head` at column `col` (`key:` alone when the value is on the following lines).

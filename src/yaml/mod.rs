@@ -19,6 +19,9 @@ mod resolve;
 mod tree;
 mod verify;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 use std::fmt;
 use std::ops::Range;
 
@@ -179,8 +182,8 @@ impl Doc {
     pub fn parse(text: &str) -> Result<Doc, YamlError> {
         let lines = LineIndex::new(text);
         let parsed = parse::parse(text, &lines)?;
-        let saphyr = verify::saphyr_val(text)?;
-        if let Err(pos) = verify::agrees(&parsed.root, &saphyr, text.len()) {
+        let mut saphyr = verify::saphyr_val(text)?;
+        if let Err(pos) = verify::agrees(&parsed.root, &mut saphyr, text.len()) {
             let (line, column) = lines.line_col(text, pos);
             return Err(YamlError::Unsupported {
                 line,
