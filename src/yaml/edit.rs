@@ -54,6 +54,9 @@ struct Planner<'d> {
     replaces: Vec<(usize, Vec<String>, &'d Pair, &'d NewValue)>,
     /// Line ranges the batch deletes, by start.
     removed: HashMap<usize, usize>,
+    /// The file's habits: nested mapping indentation, `!vault` block indentation.
+    indent_step: usize,
+    vault_offset: usize,
 }
 
 fn show(path: &[String]) -> String {
@@ -74,6 +77,8 @@ pub(crate) fn apply(doc: &Doc, edits: &[Edit]) -> Result<String, YamlError> {
         splices: Vec::new(),
         replaces: Vec::new(),
         removed: HashMap::new(),
+        indent_step: model::indent_step(doc),
+        vault_offset: model::vault_offset(doc),
     };
     for (seq, e) in edits.iter().enumerate() {
         plan.add(seq, e)?;
@@ -537,7 +542,7 @@ impl<'d> Planner<'d> {
         };
         let indent = match (&plan.node.kind, plan.owner) {
             (Kind::Map(m), _) => m.indent,
-            (_, Some(owner)) => doc.col(owner.key.span.start) + model::indent_step(doc),
+            (_, Some(owner)) => doc.col(owner.key.span.start) + self.indent_step,
             (_, None) => 0,
         };
         let tail = self.tail(pos);
@@ -580,7 +585,7 @@ impl<'d> Planner<'d> {
                 if let Some((header, lines)) = literal_block(s)
                     && !(tail.at_eof && header == "|")
                 {
-                    let pad = " ".repeat((key_col + model::indent_step(self.doc)).max(tail.floor));
+                    let pad = " ".repeat((key_col + self.indent_step).max(tail.floor));
                     let body = lines
                         .into_iter()
                         .map(|l| {
@@ -600,7 +605,7 @@ impl<'d> Planner<'d> {
                     path: show(path),
                     reason: reason.into(),
                 })?;
-                let pad = " ".repeat((key_col + model::vault_offset(self.doc)).max(tail.floor));
+                let pad = " ".repeat((key_col + self.vault_offset).max(tail.floor));
                 let body = vault_lines(vault_text)
                     .map(|l| format!("{pad}{l}"))
                     .collect();
@@ -608,7 +613,7 @@ impl<'d> Planner<'d> {
             }
             NewValue::Map(entries) if entries.is_empty() => Ok(("{}".to_string(), Vec::new())),
             NewValue::Map(entries) => {
-                let col = key_col + model::indent_step(self.doc);
+                let col = key_col + self.indent_step;
                 let mut seen = HashSet::new();
                 let mut body = Vec::new();
                 for (k, v) in entries {
@@ -959,6 +964,194 @@ mod tests {
             ),
             "s:\n    x:\n        last: 1\n    y:\n        id: r-1\n        phase: dual\n        empty: {}\n"
         );
+    }
+
+    fn err(text: &str, edits: &[Edit]) -> YamlError {
+        Doc::parse(text).unwrap().apply(edits).unwrap_err()
+    }
+
+    #[test]
+    fn refusals_name_the_key() {
+        let t = "a: 1\nl: [1, 2]\ns:\n- x\nm: {k: v}\n";
+        let plain = |s: &str| NewValue::Plain(s.into());
+        assert_eq!(
+            err(t, &[replace("nope", "x")]),
+            YamlError::NotFound {
+                path: "nope".into()
+            }
+        );
+        assert_eq!(
+            err(t, &[replace("a.b", "x")]),
+            YamlError::NotFound { path: "a.b".into() }
+        );
+        assert_eq!(
+            err(
+                t,
+                &[Edit::Append {
+                    parent: p("a"),
+                    key: "k".into(),
+                    value: plain("x")
+                }]
+            ),
+            YamlError::NotAMapping { path: "a".into() }
+        );
+        assert_eq!(
+            err(
+                t,
+                &[Edit::Append {
+                    parent: p("s"),
+                    key: "k".into(),
+                    value: plain("x")
+                }]
+            ),
+            YamlError::NotAMapping { path: "s".into() }
+        );
+        assert!(matches!(
+            err(
+                t,
+                &[Edit::Append {
+                    parent: p("m"),
+                    key: "k2".into(),
+                    value: plain("x")
+                }]
+            ),
+            YamlError::NotEditable { .. }
+        ));
+        assert_eq!(
+            err(
+                t,
+                &[Edit::InsertAfter {
+                    after: p("a"),
+                    key: "l".into(),
+                    value: plain("x")
+                }]
+            ),
+            YamlError::AlreadyExists { path: "l".into() }
+        );
+        assert_eq!(
+            err(t, &[replace("a", "x"), replace("a", "y")]),
+            YamlError::Conflict { path: "a".into() }
+        );
+        assert_eq!(
+            err("a:\n  b: 1\n", &[replace("a", "x"), replace("a.b", "y")]),
+            YamlError::Conflict { path: "a.b".into() }
+        );
+        assert!(matches!(
+            err(t, &[replace("s.[0]", "x")]),
+            YamlError::NotEditable { .. }
+        ));
+        assert_eq!(
+            err(t, &[Edit::Remove { path: vec![] }]),
+            YamlError::NotFound {
+                path: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn batches_follow_edit_order() {
+        let t = "a: 1\nb: 2\n";
+        let ins = |after: &str, key: &str| Edit::InsertAfter {
+            after: p(after),
+            key: key.into(),
+            value: NewValue::Plain(key.into()),
+        };
+        // Each insert goes right after its anchor, as if applied one by one.
+        assert_eq!(
+            run(t, &[ins("a", "x"), ins("a", "z")]),
+            "a: 1\nz: z\nx: x\nb: 2\n"
+        );
+        assert_eq!(
+            run(t, &[ins("a", "x"), ins("x", "z")]),
+            "a: 1\nx: x\nz: z\nb: 2\n"
+        );
+        // Remove then re-add under the same name: a rename round trip.
+        assert_eq!(
+            run(t, &[Edit::Remove { path: p("a") }, ins("b", "a")]),
+            "b: 2\na: a\n"
+        );
+        // New keys before every surviving original key.
+        assert_eq!(
+            run(t, &[ins("a", "x"), Edit::Remove { path: p("a") }]),
+            "x: x\nb: 2\n"
+        );
+        // An empty value becomes a mapping; an empty document too.
+        assert_eq!(
+            run(
+                "k:\n",
+                &[Edit::Append {
+                    parent: p("k"),
+                    key: "c".into(),
+                    value: NewValue::Plain("v".into())
+                }]
+            ),
+            "k:\n  c: v\n"
+        );
+        assert_eq!(
+            run(
+                "# only a comment\n",
+                &[Edit::Append {
+                    parent: p(""),
+                    key: "c".into(),
+                    value: NewValue::Plain("v".into())
+                }]
+            ),
+            "# only a comment\nc: v\n"
+        );
+        assert_eq!(
+            run(
+                "---\n...\n",
+                &[Edit::Append {
+                    parent: p(""),
+                    key: "c".into(),
+                    value: NewValue::Plain("v".into())
+                }]
+            ),
+            "---\nc: v\n...\n"
+        );
+        assert_eq!(
+            run(
+                "",
+                &[Edit::Append {
+                    parent: p(""),
+                    key: "c".into(),
+                    value: NewValue::Plain("v".into())
+                }]
+            ),
+            "c: v\n"
+        );
+    }
+
+    #[test]
+    fn messages_never_carry_values() {
+        let secret = "S3CRET";
+        let bad = [
+            "a: \"S3CRET\n",
+            "a: S3CRET: x\n",
+            "a: 'S3CRET\n",
+            "a: \"S3CRET\\q\"\n",
+            "a:\n  - S3CRET\n  b: 1\n",
+            "a: [S3CRET\n",
+            "a: S3CRET\n  b: c\n",
+            "k: S3CRET: [\n",
+            "k: &S3CRET! x\n",
+        ];
+        for t in bad {
+            let e = Doc::parse(t).unwrap_err();
+            assert!(!e.to_string().contains(secret), "{e}");
+            assert!(!format!("{e:?}").contains(secret), "{e:?}");
+        }
+        let doc = Doc::parse("a: S3CRET\n").unwrap();
+        assert!(!format!("{doc:?} {:?}", doc.entries()).contains(secret));
+        let e = doc
+            .apply(&[Edit::Replace {
+                path: p("a"),
+                value: NewValue::Vault {
+                    vault_text: "S3CRET".into(),
+                },
+            }])
+            .unwrap_err();
+        assert!(!e.to_string().contains(secret), "{e}");
     }
 
     #[test]
