@@ -971,6 +971,13 @@ mod tests {
     }
 
     #[test]
+    fn docs_can_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Doc>();
+        send_sync::<YamlError>();
+    }
+
+    #[test]
     fn refusals_name_the_key() {
         let t = "a: 1\nl: [1, 2]\ns:\n- x\nm: {k: v}\n";
         let plain = |s: &str| NewValue::Plain(s.into());
