@@ -518,3 +518,165 @@ fn ansible_reads_inputs_and_outputs_as_we_intend() {
         );
     }
 }
+
+/// Strings YAML 1.1 would read as something else, written by `Doc::apply`, read back by
+/// Ansible as the very same strings.
+#[test]
+fn ansible_reads_quoted_strings_back() {
+    let Some(python) = std::env::var_os("VAULTROT_PYTHON") else {
+        eprintln!(
+            "skipped: set VAULTROT_PYTHON to a Python with ansible-core to compare with Ansible"
+        );
+        return;
+    };
+    let strings = [
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "y",
+        "n",
+        "true",
+        "null",
+        "Null",
+        "~",
+        "",
+        "0755",
+        "0x1F",
+        "0b101",
+        "1e3",
+        "1_000",
+        ".inf",
+        "-.Inf",
+        ".nan",
+        "12:30",
+        "190:20:30",
+        "1:30.5",
+        "2026-01-01",
+        "2001-12-14 21:59:43.10 -5",
+        "*x",
+        "&a",
+        "!t",
+        "@x",
+        "`x",
+        "a: b",
+        "a #b",
+        "a#b",
+        "- x",
+        "-x",
+        "? x",
+        "%x",
+        " lead",
+        "trail ",
+        "'",
+        "\"",
+        "it's",
+        "say \"hi\"",
+        "both ' and \"",
+        "back\\slash",
+        "tab\there",
+        "two\nlines",
+        "end\n",
+        "two\n\n",
+        "\nlead",
+        "crlf\r\n",
+        "bell\u{7}",
+        "nul\0",
+        "\u{85}nel",
+        "\u{a0}nbsp",
+        "\u{2028}",
+        "\u{feff}bom",
+        "é",
+        "😀",
+        "<<",
+        "=",
+        "---",
+        "...",
+        "[x]",
+        "{x}",
+        "a,b",
+        "|",
+        ">",
+        "-----BEGIN KEY-----\nabc\n-----END KEY-----\n",
+        "x:",
+        ":x",
+        "http://h:8080/p?q=1#frag",
+        "$HOME",
+        "{{ lookup('env', 'X') }}",
+        "0",
+        "-1",
+        "+1",
+        "1.",
+        "0o17",
+    ];
+    let mut doc_text = String::from("first: 1\n");
+    for (i, s) in strings.iter().enumerate() {
+        let doc = Doc::parse(&doc_text).unwrap();
+        doc_text = doc
+            .apply(&[Edit::Append {
+                parent: vec![],
+                key: format!("k{i}"),
+                value: NewValue::Plain(s.to_string()),
+            }])
+            .unwrap_or_else(|e| panic!("{s:?}: {e}"));
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &doc_text).unwrap();
+    let read = ansible_read(python.to_str().unwrap(), &[file.path().to_path_buf()]);
+    let map = read[0]["ok"]["map"]
+        .as_array()
+        .expect("Ansible reads a mapping");
+    for (i, s) in strings.iter().enumerate() {
+        let v = &map[i + 1][1];
+        assert_eq!(
+            v.get("str").and_then(Value::as_str),
+            Some(*s),
+            "{s:?} was written as:\n{doc_text}"
+        );
+    }
+}
+
+/// A 500-entry vars file: parse, one edit, and re-encrypting 100 inline vaults. Timings are
+/// printed, not asserted (`cargo test --release --test yaml_corpus -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn timing_of_a_500_entry_file() {
+    let vault = new_vault();
+    let mut text = String::from("---\n# generated\n");
+    for i in 0..400 {
+        text.push_str(&format!("var_{i}: 'value {i}'  # comment {i}\n"));
+    }
+    for i in 0..100 {
+        text.push_str(&format!("vault_{i}: !vault |\n"));
+        for l in vault.lines() {
+            text.push_str(&format!("          {l}\n"));
+        }
+    }
+    let t = std::time::Instant::now();
+    let doc = Doc::parse(&text).unwrap();
+    let parse = t.elapsed();
+    let t = std::time::Instant::now();
+    let out = doc
+        .apply(&[Edit::Replace {
+            path: vec!["var_250".into()],
+            value: NewValue::Plain("new".into()),
+        }])
+        .unwrap();
+    let one = t.elapsed();
+    assert_ne!(out, text);
+    let edits: Vec<Edit> = (0..100)
+        .map(|i| Edit::Replace {
+            path: vec![format!("vault_{i}")],
+            value: NewValue::Vault {
+                vault_text: vault.clone(),
+            },
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    assert_eq!(doc.apply(&edits).unwrap(), text);
+    let rekey = t.elapsed();
+    eprintln!(
+        "{} bytes: parse {parse:?}, one edit {one:?}, 100 vaults re-encrypted {rekey:?}",
+        text.len()
+    );
+}

@@ -17,6 +17,9 @@ struct Splice {
     text: String,
     /// Among insertions at one position: a replaced value's lines before new entries.
     prio: u8,
+    /// Among new entries at one position: those of deeper mappings first (they belong to
+    /// the value of the entry the shallower ones follow).
+    depth: usize,
     seq: usize,
     path: String,
 }
@@ -47,6 +50,13 @@ struct Planner<'d> {
     parents: Vec<ParentPlan<'d>>,
     parent_index: HashMap<Vec<String>, usize>,
     splices: Vec<Splice>,
+    /// Replacements to render: (edit index, path, entry, new value).
+    replaces: Vec<(usize, Vec<String>, &'d Pair, &'d NewValue)>,
+    /// Line ranges the batch deletes, by start.
+    removed: HashMap<usize, usize>,
+    /// The file's habits: nested mapping indentation, `!vault` block indentation.
+    indent_step: usize,
+    vault_offset: usize,
 }
 
 fn show(path: &[String]) -> String {
@@ -65,11 +75,15 @@ pub(crate) fn apply(doc: &Doc, edits: &[Edit]) -> Result<String, YamlError> {
         parents: Vec::new(),
         parent_index: HashMap::new(),
         splices: Vec::new(),
+        replaces: Vec::new(),
+        removed: HashMap::new(),
+        indent_step: model::indent_step(doc),
+        vault_offset: model::vault_offset(doc),
     };
     for (seq, e) in edits.iter().enumerate() {
         plan.add(seq, e)?;
     }
-    plan.insertions()?;
+    plan.finish()?;
     let Planner { splices, eol, .. } = plan;
     let text = splice(&doc.text, splices)?;
     // A file without a final line break keeps lacking one, unless that changes a value.
@@ -117,7 +131,15 @@ fn check(doc: &Doc, edits: &[Edit], new_text: &str) -> Result<(), YamlError> {
 }
 
 fn splice(text: &str, mut splices: Vec<Splice>) -> Result<String, YamlError> {
-    splices.sort_by_key(|s| (s.start, s.end != s.start, s.prio, s.seq));
+    splices.sort_by_key(|s| {
+        (
+            s.start,
+            s.end != s.start,
+            s.prio,
+            std::cmp::Reverse(s.depth),
+            s.seq,
+        )
+    });
     let lacks_final_eol = !text.is_empty() && !text.ends_with('\n');
     let eol = line_ending(text);
     let mut out =
@@ -283,14 +305,14 @@ impl<'d> Planner<'d> {
         let gap = first.start.saturating_sub(dash + 1).max(1);
         let mut item_path = path.to_vec();
         item_path.push(format!("[{}]", list.items.len()));
-        let (head, body) = self.render(&item_path, value, dash_col + 1 + gap, false)?;
+        let pos = doc.lines.next_line(last.end);
+        let (head, body) = self.render(&item_path, value, dash_col + 1 + gap, self.tail(pos))?;
         if !body.is_empty() || head.is_empty() {
             return Err(YamlError::InvalidValue {
                 path: show(&item_path),
                 reason: "only one-line items can be appended".into(),
             });
         }
-        let pos = doc.lines.next_line(last.end);
         let mut text = String::new();
         if pos == doc.text.len() && !doc.text.is_empty() && !doc.text.ends_with('\n') {
             text.push_str(self.eol);
@@ -306,6 +328,7 @@ impl<'d> Planner<'d> {
             end: pos,
             text,
             prio: 0,
+            depth: path.len(),
             seq,
             path: show(path),
         });
@@ -359,27 +382,21 @@ impl<'d> Planner<'d> {
         match value {
             Some(v) => {
                 self.parents[pi].slots[slot].new = Some(v);
-                let splices = self.replace_splices(path, pair, v)?;
-                self.splices
-                    .extend(splices.into_iter().map(|(start, end, text)| Splice {
-                        start,
-                        end,
-                        text,
-                        prio: 0,
-                        seq,
-                        path: shown.clone(),
-                    }));
+                // Rendered once every removal is known (see `finish`).
+                self.replaces.push((seq, path.to_vec(), pair, v));
             }
             None => {
                 self.parents[pi].slots.remove(slot);
                 let li = &self.doc.lines;
                 let start = li.line_start(pair.key.span.start);
                 let end = li.next_line(pair.value.end.max(pair.colon + 1));
+                self.removed.insert(start, end);
                 self.splices.push(Splice {
                     start,
                     end,
                     text: String::new(),
                     prio: 0,
+                    depth: 0,
                     seq,
                     path: shown,
                 });
@@ -427,6 +444,92 @@ impl<'d> Planner<'d> {
         Ok(())
     }
 
+    /// Renders the replacements and the new entries, now that all removals are known.
+    fn finish(&mut self) -> Result<(), YamlError> {
+        let replaces = std::mem::take(&mut self.replaces);
+        for (seq, path, pair, value) in replaces {
+            let shown = show(&path);
+            let splices = self.replace_splices(&path, pair, value)?;
+            self.splices
+                .extend(splices.into_iter().map(|(start, end, text)| Splice {
+                    start,
+                    end,
+                    text,
+                    prio: 0,
+                    depth: 0,
+                    seq,
+                    path: shown.clone(),
+                }));
+        }
+        self.insertions()?;
+        self.keep_final_block_value();
+        Ok(())
+    }
+
+    /// A block scalar ending a text without a final line break has no trailing newline in
+    /// its value; once text follows it, it would gain one, unless it is chomped (`|-`).
+    fn keep_final_block_value(&mut self) {
+        let text = &self.doc.text;
+        let len = text.len();
+        if text.is_empty()
+            || text.ends_with('\n')
+            || !self
+                .splices
+                .iter()
+                .any(|s| s.start == len && !s.text.is_empty())
+        {
+            return;
+        }
+        let mut n = &self.doc.parsed.root;
+        loop {
+            n = match &n.kind {
+                Kind::Map(m) if !n.flow => match m.pairs.last() {
+                    Some(p) => &p.value,
+                    None => return,
+                },
+                Kind::Seq(sq) if !n.flow => match sq.items.last() {
+                    Some(i) => i,
+                    None => return,
+                },
+                _ => break,
+            };
+        }
+        let Kind::Scalar(sc) = &n.kind else { return };
+        let Some(b) = &sc.block else { return };
+        if n.end != len || n.is_vault() {
+            return;
+        }
+        let header_start = if n.has_props() {
+            text[n.props.end..]
+                .find(['|', '>'])
+                .map_or(n.start, |i| n.props.end + i)
+        } else {
+            n.start
+        };
+        let header = &text[header_start..b.header_end];
+        if header.contains('-')
+            || self
+                .splices
+                .iter()
+                .any(|s| s.start < b.header_end && s.end > header_start)
+        {
+            return;
+        }
+        let (start, end) = match header.find('+') {
+            Some(i) => (header_start + i, header_start + i + 1),
+            None => (b.header_end, b.header_end),
+        };
+        self.splices.push(Splice {
+            start,
+            end,
+            text: "-".into(),
+            prio: 0,
+            depth: 0,
+            seq: usize::MAX,
+            path: String::new(),
+        });
+    }
+
     /// Splices writing the new entries of every mapping, each run after the original entry
     /// it follows in the final order.
     fn insertions(&mut self) -> Result<(), YamlError> {
@@ -450,11 +553,12 @@ impl<'d> Planner<'d> {
         self.splices.extend(
             out.into_iter()
                 .enumerate()
-                .map(|(i, (start, text, path))| Splice {
+                .map(|(i, (start, text, path, depth))| Splice {
                     start,
                     end: start,
                     text,
                     prio: 1,
+                    depth,
                     seq: seq0 + i,
                     path,
                 }),
@@ -467,7 +571,7 @@ impl<'d> Planner<'d> {
         plan: &ParentPlan<'d>,
         last_orig: Option<&Pair>,
         pending: &mut Vec<(&str, &NewValue)>,
-        out: &mut Vec<(usize, String, String)>,
+        out: &mut Vec<(usize, String, String, usize)>,
     ) -> Result<(), YamlError> {
         if pending.is_empty() {
             return Ok(());
@@ -494,10 +598,10 @@ impl<'d> Planner<'d> {
         };
         let indent = match (&plan.node.kind, plan.owner) {
             (Kind::Map(m), _) => m.indent,
-            (_, Some(owner)) => doc.col(owner.key.span.start) + model::indent_step(doc),
+            (_, Some(owner)) => doc.col(owner.key.span.start) + self.indent_step,
             (_, None) => 0,
         };
-        let at_eof = pos == doc.text.len() && !doc.text.ends_with('\n');
+        let tail = self.tail(pos);
         let mut text = String::new();
         let mut shown = String::new();
         for (key, value) in pending.drain(..) {
@@ -510,7 +614,7 @@ impl<'d> Planner<'d> {
                     reason: "the key is longer than YAML allows for a plain mapping key".into(),
                 });
             }
-            let (head, body) = self.render(&path, value, indent, at_eof)?;
+            let (head, body) = self.render(&path, value, indent, tail)?;
             text.push_str(&entry_line(indent, key, &head));
             text.push_str(self.eol);
             for l in body {
@@ -519,7 +623,7 @@ impl<'d> Planner<'d> {
             }
             shown = show(&path);
         }
-        out.push((pos, text, shown));
+        out.push((pos, text, shown, plan.path.len()));
         Ok(())
     }
 
@@ -530,14 +634,14 @@ impl<'d> Planner<'d> {
         path: &[String],
         value: &NewValue,
         key_col: usize,
-        at_eof: bool,
+        tail: Tail,
     ) -> Result<(String, Vec<String>), YamlError> {
         match value {
             NewValue::Plain(s) => {
                 if let Some((header, lines)) = literal_block(s)
-                    && !(at_eof && header == "|")
+                    && !(tail.at_eof && header == "|")
                 {
-                    let pad = " ".repeat(key_col + model::indent_step(self.doc));
+                    let pad = " ".repeat((key_col + self.indent_step).max(tail.floor));
                     let body = lines
                         .into_iter()
                         .map(|l| {
@@ -557,7 +661,7 @@ impl<'d> Planner<'d> {
                     path: show(path),
                     reason: reason.into(),
                 })?;
-                let pad = " ".repeat(key_col + model::vault_offset(self.doc));
+                let pad = " ".repeat((key_col + self.vault_offset).max(tail.floor));
                 let body = vault_lines(vault_text)
                     .map(|l| format!("{pad}{l}"))
                     .collect();
@@ -579,7 +683,7 @@ impl<'d> Planner<'d> {
                 for (i, item) in items.iter().enumerate() {
                     let mut p = path.to_vec();
                     p.push(format!("[{i}]"));
-                    let (head, lines) = self.render(&p, item, col + 2, at_eof)?;
+                    let (head, lines) = self.render(&p, item, col + 2, tail)?;
                     if !lines.is_empty() || head.is_empty() {
                         return Err(YamlError::InvalidValue {
                             path: show(&p),
@@ -592,7 +696,7 @@ impl<'d> Planner<'d> {
             }
             NewValue::Map(entries) if entries.is_empty() => Ok(("{}".to_string(), Vec::new())),
             NewValue::Map(entries) => {
-                let col = key_col + model::indent_step(self.doc);
+                let col = key_col + self.indent_step;
                 let mut seen = HashSet::new();
                 let mut body = Vec::new();
                 for (k, v) in entries {
@@ -604,7 +708,7 @@ impl<'d> Planner<'d> {
                             reason: "the key appears twice in the new mapping".into(),
                         });
                     }
-                    let (head, lines) = self.render(&p, v, col, at_eof)?;
+                    let (head, lines) = self.render(&p, v, col, tail)?;
                     body.push(entry_line(col, k, &head));
                     body.extend(lines);
                 }
@@ -626,7 +730,7 @@ impl<'d> Planner<'d> {
         let key_col = doc.col(pair.key.span.start);
         let body_start = li.next_line(pair.colon);
         let body_end = li.next_line(v.end.max(pair.colon + 1)).max(body_start);
-        let at_eof = body_end == doc.text.len() && !doc.text.ends_with('\n');
+
         let join = |lines: Vec<String>| -> String {
             lines
                 .into_iter()
@@ -655,7 +759,7 @@ impl<'d> Planner<'d> {
             return Ok(vec![(li.next_line(b.header_end), end, join(lines))]);
         }
 
-        let (head, body) = self.render(path, value, key_col, at_eof)?;
+        let (head, body) = self.render(path, value, key_col, self.tail(body_end))?;
         let mut out = Vec::new();
         let inline = li.line_of(v.start) == key_line && v.end > v.start;
         match (inline, head.is_empty()) {
@@ -669,6 +773,36 @@ impl<'d> Planner<'d> {
             out.push((body_start, body_end, join(body)));
         }
         Ok(out)
+    }
+
+    /// What follows a block written to end at line start `pos`.
+    fn tail(&self, pos: usize) -> Tail {
+        let text = &self.doc.text;
+        let mut floor = 0;
+        let mut ls = pos;
+        while ls < text.len() {
+            if let Some(&end) = self.removed.get(&ls) {
+                ls = end;
+                continue;
+            }
+            let line = &text[ls..self.doc.lines.next_line(ls)];
+            let line = line.trim_end_matches(['\n', '\r']);
+            let spaces = line.len() - line.trim_start_matches(' ').len();
+            let rest = line[spaces..].trim_start_matches([' ', '\t']);
+            if rest.starts_with('#') || (rest.is_empty() && line.len() > spaces) {
+                // A block's content indentation must exceed this line's, or it joins the block.
+                floor = floor.max(spaces + 1);
+            } else if rest.is_empty() {
+                floor = floor.max(spaces);
+            } else {
+                break;
+            }
+            ls = self.doc.lines.next_line(ls);
+        }
+        Tail {
+            at_eof: pos == text.len() && !text.is_empty() && !text.ends_with('\n'),
+            floor,
+        }
     }
 
     /// End of the part of value `v` that sits on the key's line.
@@ -695,6 +829,15 @@ impl<'d> Planner<'d> {
             }
         }
     }
+}
+
+/// What follows the place a new block value ends.
+#[derive(Clone, Copy)]
+struct Tail {
+    /// The block would end the text, which has no final line break.
+    at_eof: bool,
+    /// The least content indentation that keeps the following blank and comment lines out.
+    floor: usize,
 }
 
 /// `key: head` at column `col` (`key:` alone when the value is on the following lines).
@@ -904,6 +1047,201 @@ mod tests {
             ),
             "s:\n    x:\n        last: 1\n    y:\n        id: r-1\n        phase: dual\n        empty: {}\n"
         );
+    }
+
+    fn err(text: &str, edits: &[Edit]) -> YamlError {
+        Doc::parse(text).unwrap().apply(edits).unwrap_err()
+    }
+
+    #[test]
+    fn docs_can_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Doc>();
+        send_sync::<YamlError>();
+    }
+
+    #[test]
+    fn refusals_name_the_key() {
+        let t = "a: 1\nl: [1, 2]\ns:\n- x\nm: {k: v}\n";
+        let plain = |s: &str| NewValue::Plain(s.into());
+        assert_eq!(
+            err(t, &[replace("nope", "x")]),
+            YamlError::NotFound {
+                path: "nope".into()
+            }
+        );
+        assert_eq!(
+            err(t, &[replace("a.b", "x")]),
+            YamlError::NotFound { path: "a.b".into() }
+        );
+        assert_eq!(
+            err(
+                t,
+                &[Edit::Append {
+                    parent: p("a"),
+                    key: "k".into(),
+                    value: plain("x")
+                }]
+            ),
+            YamlError::NotAMapping { path: "a".into() }
+        );
+        assert_eq!(
+            err(
+                t,
+                &[Edit::Append {
+                    parent: p("s"),
+                    key: "k".into(),
+                    value: plain("x")
+                }]
+            ),
+            YamlError::NotAMapping { path: "s".into() }
+        );
+        assert!(matches!(
+            err(
+                t,
+                &[Edit::Append {
+                    parent: p("m"),
+                    key: "k2".into(),
+                    value: plain("x")
+                }]
+            ),
+            YamlError::NotEditable { .. }
+        ));
+        assert_eq!(
+            err(
+                t,
+                &[Edit::InsertAfter {
+                    after: p("a"),
+                    key: "l".into(),
+                    value: plain("x")
+                }]
+            ),
+            YamlError::AlreadyExists { path: "l".into() }
+        );
+        assert_eq!(
+            err(t, &[replace("a", "x"), replace("a", "y")]),
+            YamlError::Conflict { path: "a".into() }
+        );
+        assert_eq!(
+            err("a:\n  b: 1\n", &[replace("a", "x"), replace("a.b", "y")]),
+            YamlError::Conflict { path: "a.b".into() }
+        );
+        assert!(matches!(
+            err(t, &[replace("s.[0]", "x")]),
+            YamlError::NotEditable { .. }
+        ));
+        assert_eq!(
+            err(t, &[Edit::Remove { path: vec![] }]),
+            YamlError::NotFound {
+                path: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn batches_follow_edit_order() {
+        let t = "a: 1\nb: 2\n";
+        let ins = |after: &str, key: &str| Edit::InsertAfter {
+            after: p(after),
+            key: key.into(),
+            value: NewValue::Plain(key.into()),
+        };
+        // Each insert goes right after its anchor, as if applied one by one.
+        assert_eq!(
+            run(t, &[ins("a", "x"), ins("a", "z")]),
+            "a: 1\nz: z\nx: x\nb: 2\n"
+        );
+        assert_eq!(
+            run(t, &[ins("a", "x"), ins("x", "z")]),
+            "a: 1\nx: x\nz: z\nb: 2\n"
+        );
+        // Remove then re-add under the same name: a rename round trip.
+        assert_eq!(
+            run(t, &[Edit::Remove { path: p("a") }, ins("b", "a")]),
+            "b: 2\na: a\n"
+        );
+        // New keys before every surviving original key.
+        assert_eq!(
+            run(t, &[ins("a", "x"), Edit::Remove { path: p("a") }]),
+            "x: x\nb: 2\n"
+        );
+        // An empty value becomes a mapping; an empty document too.
+        assert_eq!(
+            run(
+                "k:\n",
+                &[Edit::Append {
+                    parent: p("k"),
+                    key: "c".into(),
+                    value: NewValue::Plain("v".into())
+                }]
+            ),
+            "k:\n  c: v\n"
+        );
+        assert_eq!(
+            run(
+                "# only a comment\n",
+                &[Edit::Append {
+                    parent: p(""),
+                    key: "c".into(),
+                    value: NewValue::Plain("v".into())
+                }]
+            ),
+            "# only a comment\nc: v\n"
+        );
+        assert_eq!(
+            run(
+                "---\n...\n",
+                &[Edit::Append {
+                    parent: p(""),
+                    key: "c".into(),
+                    value: NewValue::Plain("v".into())
+                }]
+            ),
+            "---\nc: v\n...\n"
+        );
+        assert_eq!(
+            run(
+                "",
+                &[Edit::Append {
+                    parent: p(""),
+                    key: "c".into(),
+                    value: NewValue::Plain("v".into())
+                }]
+            ),
+            "c: v\n"
+        );
+    }
+
+    #[test]
+    fn messages_never_carry_values() {
+        let secret = "S3CRET";
+        let bad = [
+            "a: \"S3CRET\n",
+            "a: S3CRET: x\n",
+            "a: 'S3CRET\n",
+            "a: \"S3CRET\\q\"\n",
+            "a:\n  - S3CRET\n  b: 1\n",
+            "a: [S3CRET\n",
+            "a: S3CRET\n  b: c\n",
+            "k: S3CRET: [\n",
+            "k: &S3CRET! x\n",
+        ];
+        for t in bad {
+            let e = Doc::parse(t).unwrap_err();
+            assert!(!e.to_string().contains(secret), "{e}");
+            assert!(!format!("{e:?}").contains(secret), "{e:?}");
+        }
+        let doc = Doc::parse("a: S3CRET\n").unwrap();
+        assert!(!format!("{doc:?} {:?}", doc.entries()).contains(secret));
+        let e = doc
+            .apply(&[Edit::Replace {
+                path: p("a"),
+                value: NewValue::Vault {
+                    vault_text: "S3CRET".into(),
+                },
+            }])
+            .unwrap_err();
+        assert!(!e.to_string().contains(secret), "{e}");
     }
 
     #[test]

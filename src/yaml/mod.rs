@@ -8,7 +8,19 @@
 //! error instead of text unless exactly the intended keys changed.
 //!
 //! Paths are lists of decoded keys (`["a", "b"]` for `a:` → `b:`); a block sequence item is
-//! addressed as `"[N]"` (read-only: edits target mapping entries).
+//! addressed as `"[N]"` on the way to a mapping entry (edits target mapping entries only).
+//!
+//! How new values are written:
+//! - strings: see [`quote_scalar`]; a multi-line string becomes a `|` (or `|-`) literal block
+//!   indented under its key by the file's usual step (2 when it has no nested mapping);
+//! - new `!vault |` blocks, exactly as `ansible-vault encrypt_string` lays them out, indented
+//!   relative to their key by the offset the file's existing `!vault` blocks use most, else by
+//!   10 (encrypt_string's 10 columns for a top-level key; key column + 10 when nested);
+//! - re-encrypting an existing `!vault` block keeps its header line (`!vault |-`,
+//!   `!vault-encrypted |`, a trailing comment) and its indentation, and swaps only its lines;
+//! - a block is indented further if comment lines right below it would otherwise join it;
+//! - inserted lines use the file's line ending (that of its first line); a file without a
+//!   final line break keeps lacking one.
 
 mod edit;
 mod error;
@@ -18,6 +30,9 @@ mod quote;
 mod resolve;
 mod tree;
 mod verify;
+
+#[cfg(test)]
+mod fuzz_tests;
 
 use std::fmt;
 use std::ops::Range;
@@ -36,6 +51,13 @@ pub struct Doc {
     parsed: Parsed,
     /// serde-saphyr's independent reading, for the checks after an edit.
     saphyr: Val,
+}
+
+// A Doc is often a decrypted vault's plaintext: wipe the source text when done.
+impl Drop for Doc {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
+    }
 }
 
 impl fmt::Debug for Doc {
@@ -190,8 +212,8 @@ impl Doc {
     pub fn parse(text: &str) -> Result<Doc, YamlError> {
         let lines = LineIndex::new(text);
         let parsed = parse::parse(text, &lines)?;
-        let saphyr = verify::saphyr_val(text)?;
-        if let Err(pos) = verify::agrees(&parsed.root, &saphyr, text.len()) {
+        let mut saphyr = verify::saphyr_val(text)?;
+        if let Err(pos) = verify::agrees(&parsed.root, &mut saphyr, text.len()) {
             let (line, column) = lines.line_col(text, pos);
             return Err(YamlError::Unsupported {
                 line,

@@ -1219,9 +1219,13 @@ impl<'a> Parser<'a> {
                 i = item.end;
                 let j = self.flow_ws(i, p)?;
                 if self.at(j) == b':' {
-                    return Err(self.unsupported(j, "a single-pair mapping inside a flow sequence"));
+                    // `[key: value]` is a sequence holding a one-entry mapping.
+                    let pair = self.single_pair(item, j, close, p)?;
+                    i = pair.end;
+                    items.push(pair);
+                } else {
+                    items.push(item);
                 }
-                items.push(item);
             }
             i = self.flow_ws(i, p)?;
             match self.at(i) {
@@ -1258,6 +1262,55 @@ impl<'a> Parser<'a> {
                 ..Props::default()
             },
             kind,
+            flow: true,
+        })
+    }
+
+    /// The one-entry mapping `key: value` inside a flow sequence; `colon` is at the `:`.
+    fn single_pair(
+        &mut self,
+        key: Node,
+        colon: usize,
+        close: u8,
+        open: usize,
+    ) -> Result<Node, YamlError> {
+        let (text, style) = match &key.kind {
+            Kind::Scalar(s) if !key.has_props() && s.block.is_none() => (s.value.clone(), s.style),
+            _ => return Err(self.unsupported(key.start, "this kind of key in a flow sequence")),
+        };
+        let v = self.flow_ws(colon + 1, open)?;
+        let c = self.at(v);
+        let value = if c == b',' || c == close {
+            self.empty(colon + 1, Props::default(), false, colon + 1)
+        } else {
+            self.flow_node(v, open)?
+        };
+        let id = if style == Style::Plain {
+            plain_key_id(&text)
+        } else {
+            KeyId::Str(text.clone())
+        };
+        Ok(Node {
+            start: key.start,
+            end: value.end.max(colon + 1),
+            props: Props {
+                end: key.start,
+                ..Props::default()
+            },
+            kind: Kind::Map(Map {
+                indent: self.col(key.start),
+                pairs: vec![Pair {
+                    key: Key {
+                        text,
+                        span: key.start..key.end,
+                        style,
+                        id,
+                    },
+                    colon,
+                    value,
+                    compact: false,
+                }],
+            }),
             flow: true,
         })
     }
@@ -1446,8 +1499,14 @@ mod tests {
 
     #[test]
     fn flow_collections() {
-        let t = "a: {x: 1, 'y': [p, q], z}\nb: [ ]\nc: [a,\n  b]\n";
+        let t = "a: {x: 1, 'y': [p, q], z}\nb: [ ]\nc: [a,\n  b]\nd: [cron: \"1 * *\", k: , j]\n";
         let d = parse_str(t).unwrap();
+        let Kind::Seq(dseq) = &get(&d.root, "d").kind else {
+            panic!()
+        };
+        assert_eq!(scalar(get(&dseq.items[0], "cron")), "1 * *");
+        assert!(matches!(get(&dseq.items[1], "k").kind, Kind::Empty));
+        assert_eq!(scalar(&dseq.items[2]), "j");
         let a = get(&d.root, "a");
         assert!(a.flow);
         assert_eq!(map(a).pairs.len(), 3);
