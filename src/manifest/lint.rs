@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::de::IgnoredAny;
 
 use super::model::{Manifest, Pos, RotationPhase, Secret, StepAction, Strategy};
-use super::parse::top_level_keys;
+use super::raw::top_level_keys;
 use crate::vault::{self, DecryptOptions, VaultSecret};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
