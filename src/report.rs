@@ -630,7 +630,7 @@ fn age_markdown(report: &AgeReport<'_>, manifest: &str) -> String {
     let _ = writeln!(out, "### Secret rotation: {verdict}\n");
     let _ = writeln!(
         out,
-        "{}, manifest `{}`.\n",
+        "{}.  \nManifest: `{}`\n",
         age_summary(report),
         md_cell(manifest)
     );
@@ -911,7 +911,7 @@ fn lint_markdown(report: &LintReport, manifest: &str, paths: &PathDisplay) -> St
         ":white_check_mark:"
     };
     let _ = writeln!(out, "### {verdict} {}\n", lint_summary(report));
-    let _ = writeln!(out, "Manifest `{}`.\n", md_cell(manifest));
+    let _ = writeln!(out, "Manifest: `{}`\n", md_cell(manifest));
     if report.findings.is_empty() {
         return out;
     }

@@ -46,7 +46,11 @@ fn invalid(path: &Path, diagnostics: Vec<Diagnostic>) -> ManifestError {
 pub(super) fn check(raw: RawFile, path: &Path, root: &Path) -> Result<Manifest, ManifestError> {
     let mut checker = Checker {
         diagnostics: Vec::new(),
-        manifest_dir: path.parent().unwrap_or(Path::new("")).to_path_buf(),
+        manifest_dir: std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf(),
         root: root.to_path_buf(),
     };
     let manifest = checker.manifest(raw, path, root);
