@@ -13,7 +13,10 @@ fn date(text: &str) -> NaiveDate {
 }
 
 fn manifest(secrets: &str) -> Manifest {
-    manifest_at(Path::new("/infra/group_vars/all/_secrets_manifest.yml"), secrets)
+    manifest_at(
+        Path::new("/infra/group_vars/all/_secrets_manifest.yml"),
+        secrets,
+    )
 }
 
 fn manifest_at(path: &Path, secrets: &str) -> Manifest {
@@ -50,18 +53,36 @@ fn monthly_secret_rotated_on_jan_31_is_due_feb_28() {
 
     assert_eq!(status_on(&m, "2026-02-20"), (Status::Ok, Level::Fine));
     // Due date at most warn_before (7 days) away: due soon.
-    assert_eq!(status_on(&m, "2026-02-21"), (Status::DueSoon, Level::DueSoon));
-    assert_eq!(status_on(&m, "2026-02-27"), (Status::DueSoon, Level::DueSoon));
+    assert_eq!(
+        status_on(&m, "2026-02-21"),
+        (Status::DueSoon, Level::DueSoon)
+    );
+    assert_eq!(
+        status_on(&m, "2026-02-27"),
+        (Status::DueSoon, Level::DueSoon)
+    );
     // On and after the due date: overdue.
-    assert_eq!(status_on(&m, "2026-02-28"), (Status::Overdue, Level::Overdue));
-    assert_eq!(status_on(&m, "2026-03-01"), (Status::Overdue, Level::Overdue));
+    assert_eq!(
+        status_on(&m, "2026-02-28"),
+        (Status::Overdue, Level::Overdue)
+    );
+    assert_eq!(
+        status_on(&m, "2026-03-01"),
+        (Status::Overdue, Level::Overdue)
+    );
 }
 
 #[test]
 fn leap_years_move_the_due_date() {
     let m = manifest("    s: { policy: monthly, last_rotation: 2028-01-31 }\n");
-    assert_eq!(status_on(&m, "2028-02-28"), (Status::DueSoon, Level::DueSoon));
-    assert_eq!(status_on(&m, "2028-02-29"), (Status::Overdue, Level::Overdue));
+    assert_eq!(
+        status_on(&m, "2028-02-28"),
+        (Status::DueSoon, Level::DueSoon)
+    );
+    assert_eq!(
+        status_on(&m, "2028-02-29"),
+        (Status::Overdue, Level::Overdue)
+    );
 
     // A yearly secret rotated on Feb 29 is due on Feb 28 of the next year.
     let m = manifest("    s: { policy: yearly, last_rotation: 2028-02-29 }\n");
@@ -76,8 +97,14 @@ fn leap_years_move_the_due_date() {
     assert_eq!(age.max_age_days, Some(365));
     // warn_before 1mo: the window opens on Jan 28.
     assert_eq!(status_on(&m, "2029-01-27"), (Status::Ok, Level::Fine));
-    assert_eq!(status_on(&m, "2029-01-28"), (Status::DueSoon, Level::DueSoon));
-    assert_eq!(status_on(&m, "2029-02-28"), (Status::Overdue, Level::Overdue));
+    assert_eq!(
+        status_on(&m, "2029-01-28"),
+        (Status::DueSoon, Level::DueSoon)
+    );
+    assert_eq!(
+        status_on(&m, "2029-02-28"),
+        (Status::Overdue, Level::Overdue)
+    );
 }
 
 #[test]
@@ -102,7 +129,10 @@ fn warn_override_replaces_every_window() {
 #[test]
 fn never_rotated_counts_as_overdue_and_exempt_never_fails() {
     let m = manifest("    s: { policy: monthly }\n");
-    assert_eq!(status_on(&m, "2026-01-01"), (Status::NeverRotated, Level::Overdue));
+    assert_eq!(
+        status_on(&m, "2026-01-01"),
+        (Status::NeverRotated, Level::Overdue)
+    );
     let age = assess(
         &m.secrets[0],
         &AgeOptions {
@@ -135,13 +165,22 @@ fn an_open_rotation_is_flagged_once_open_longer_than_warn_before() {
     };
     // Open 7 days = warn_before: not yet longer than the window.
     let age = at("2026-03-08");
-    assert_eq!((age.status, age.level, age.open_days), (Status::RotationOpen, Level::Fine, Some(7)));
+    assert_eq!(
+        (age.status, age.level, age.open_days),
+        (Status::RotationOpen, Level::Fine, Some(7))
+    );
     assert!(!age.open_too_long);
     assert_eq!(age.detail(), "open for 7 days (phase dual)");
     let age = at("2026-03-09");
-    assert_eq!((age.status, age.level, age.open_days), (Status::RotationOpen, Level::DueSoon, Some(8)));
+    assert_eq!(
+        (age.status, age.level, age.open_days),
+        (Status::RotationOpen, Level::DueSoon, Some(8))
+    );
     assert!(age.open_too_long);
-    assert_eq!(age.detail(), "open for 8 days (phase dual), longer than warn_before 7d");
+    assert_eq!(
+        age.detail(),
+        "open for 8 days (phase dual), longer than warn_before 7d"
+    );
     // The secret itself is long overdue, but someone is on it.
     assert_eq!(age.due, Some(date("2025-02-01")));
 }
@@ -158,7 +197,9 @@ fn fail_levels() {
     // b is due soon (due 2026-02-28), a overdue.
     let only = |names: &[&str], fail_on| {
         let report = AgeReport::new(
-            m.secrets.iter().filter(|s| names.contains(&s.name.as_str())),
+            m.secrets
+                .iter()
+                .filter(|s| names.contains(&s.name.as_str())),
             &options,
             fail_on,
         );
@@ -192,7 +233,11 @@ fn report_is_sorted_most_urgent_first_and_counts_statuses() {
         },
         FailOn::Overdue,
     );
-    let order: Vec<&str> = report.entries.iter().map(|e| e.secret.name.as_str()).collect();
+    let order: Vec<&str> = report
+        .entries
+        .iter()
+        .map(|e| e.secret.name.as_str())
+        .collect();
     assert_eq!(
         order,
         [
@@ -231,8 +276,14 @@ fn own_settings_beat_the_policy_which_beats_the_defaults() {
         Path::new("group_vars/all/vault.yml"),
         "beside the manifest by default"
     );
-    let elsewhere = manifest_at(Path::new("/infra/inventories/prod/group_vars/all/m.yml"), "    s: { policy: yearly }\n");
-    assert_eq!(elsewhere.secrets[0].vault, Path::new("inventories/prod/group_vars/all/vault.yml"));
+    let elsewhere = manifest_at(
+        Path::new("/infra/inventories/prod/group_vars/all/m.yml"),
+        "    s: { policy: yearly }\n",
+    );
+    assert_eq!(
+        elsewhere.secrets[0].vault,
+        Path::new("inventories/prod/group_vars/all/vault.yml")
+    );
     assert_eq!(own.max_age, "2w".parse::<MaxAge>().unwrap());
     assert_eq!(own.warn_before, Period::days(3));
     assert_eq!(own.strategy, Strategy::Dual);
@@ -245,7 +296,10 @@ fn own_settings_beat_the_policy_which_beats_the_defaults() {
 #[test]
 fn the_example_infra_shows_every_status() {
     let m = Manifest::load(Path::new("infra/group_vars/all/_secrets_manifest.yml")).unwrap();
-    assert!(m.root.ends_with("infra"), "infra root is the ansible.cfg directory");
+    assert!(
+        m.root.ends_with("infra"),
+        "infra root is the ansible.cfg directory"
+    );
     assert_eq!(m.defaults.vault, Path::new("group_vars/all/vault.yml"));
     let report = AgeReport::new(
         &m.secrets,
@@ -256,6 +310,9 @@ fn the_example_infra_shows_every_status() {
         FailOn::Overdue,
     );
     for status in Status::ALL {
-        assert!(report.count(status) > 0, "no secret is {status} on 2026-11-23");
+        assert!(
+            report.count(status) > 0,
+            "no secret is {status} on 2026-11-23"
+        );
     }
 }

@@ -29,7 +29,10 @@ fn golden(name: &str, actual: &[u8]) {
         fs::write(&path, actual).unwrap();
     }
     let expected = fs::read(&path).unwrap_or_else(|_| {
-        panic!("missing {}; run with VAULTROT_UPDATE_GOLDEN=1", path.display())
+        panic!(
+            "missing {}; run with VAULTROT_UPDATE_GOLDEN=1",
+            path.display()
+        )
     });
     assert!(
         actual == expected,
@@ -59,8 +62,16 @@ fn every_format_matches_its_golden_file() {
     for (manifest, stem) in [(INFRA_MANIFEST, "infra"), (EDGE_CASES, "edge_cases")] {
         for (format, ext) in formats {
             let out = check_age(manifest, &["--format", format]);
-            assert_eq!(out.status.code(), Some(1), "{stem} {format}: an overdue secret fails");
-            assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{stem} {format}: an overdue secret fails"
+            );
+            assert!(
+                out.stderr.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             golden(&format!("check_age_{stem}_{format}.{ext}"), &out.stdout);
         }
     }
@@ -82,12 +93,22 @@ fn json_follows_the_documented_schema() {
     assert_eq!(secrets.len(), 12);
     for secret in secrets {
         for key in [
-            "name", "policy", "owner", "last_rotation", "age_days", "max_age_days", "due", "status",
+            "name",
+            "policy",
+            "owner",
+            "last_rotation",
+            "age_days",
+            "max_age_days",
+            "due",
+            "status",
         ] {
             assert!(secret.get(key).is_some(), "{key} missing from {secret}");
         }
     }
-    let api = secrets.iter().find(|s| s["name"] == "vault_api_token").unwrap();
+    let api = secrets
+        .iter()
+        .find(|s| s["name"] == "vault_api_token")
+        .unwrap();
     assert_eq!(api["status"], "overdue");
     assert_eq!(api["last_rotation"], "2026-04-02");
     assert_eq!(api["due"], "2026-10-02");
@@ -102,7 +123,11 @@ fn json_follows_the_documented_schema() {
 #[test]
 fn exit_code_follows_the_fail_level() {
     // Only secrets that are due soon: pass by default, fail with --fail-on due_soon.
-    let slack = ["--secret", "vault_slack_bot_token", "vault_postgres_password"];
+    let slack = [
+        "--secret",
+        "vault_slack_bot_token",
+        "vault_postgres_password",
+    ];
     assert_eq!(check_age(INFRA_MANIFEST, &slack).status.code(), Some(0));
     let mut strict = slack.to_vec();
     strict.extend(["--fail-on", "due_soon"]);
@@ -133,13 +158,27 @@ fn filters_select_secrets() {
     };
     let both = check_age(
         INFRA_MANIFEST,
-        &["--format", "json", "--secret", "vault_webhook_secret", "--secret", "vault_api_token"],
+        &[
+            "--format",
+            "json",
+            "--secret",
+            "vault_webhook_secret",
+            "--secret",
+            "vault_api_token",
+        ],
     );
     assert_eq!(names(both), ["vault_api_token", "vault_webhook_secret"]);
-    let bots = check_age(INFRA_MANIFEST, &["--format", "json", "--owner", "bots-team"]);
+    let bots = check_age(
+        INFRA_MANIFEST,
+        &["--format", "json", "--owner", "bots-team"],
+    );
     let bots = names(bots);
     assert_eq!(bots.len(), 5);
-    assert!(bots.iter().all(|n| n.contains("bot") || n.contains("slack")), "{bots:?}");
+    assert!(
+        bots.iter()
+            .all(|n| n.contains("bot") || n.contains("slack")),
+        "{bots:?}"
+    );
 }
 
 #[test]
@@ -147,7 +186,14 @@ fn warn_widens_or_narrows_the_window() {
     let status = |warn: &str| {
         let out = check_age(
             INFRA_MANIFEST,
-            &["--format", "json", "--secret", "vault_signalwire_pat", "--warn", warn],
+            &[
+                "--format",
+                "json",
+                "--secret",
+                "vault_signalwire_pat",
+                "--warn",
+                warn,
+            ],
         );
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         doc["secrets"][0]["status"].as_str().unwrap().to_string()
@@ -164,10 +210,24 @@ fn now_comes_from_the_flag_then_vaultrot_now() {
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         doc["generated"].as_str().unwrap().to_string()
     };
-    let base = ["check-age", "--manifest", INFRA_MANIFEST, "--format", "json"];
-    assert_eq!(generated(vaultrot().args(base).env("VAULTROT_NOW", "2027-01-01")), "2027-01-01");
+    let base = [
+        "check-age",
+        "--manifest",
+        INFRA_MANIFEST,
+        "--format",
+        "json",
+    ];
     assert_eq!(
-        generated(vaultrot().args(base).args(["--now", "2026-11-23"]).env("VAULTROT_NOW", "2027-01-01")),
+        generated(vaultrot().args(base).env("VAULTROT_NOW", "2027-01-01")),
+        "2027-01-01"
+    );
+    assert_eq!(
+        generated(
+            vaultrot()
+                .args(base)
+                .args(["--now", "2026-11-23"])
+                .env("VAULTROT_NOW", "2027-01-01")
+        ),
         "2026-11-23"
     );
 }
@@ -179,14 +239,31 @@ fn usage_and_manifest_errors_exit_2() {
         (&["--now", "tomorrow"], None, "expected YYYY-MM-DD"),
         (&["--fail-on", "never"], None, "invalid value 'never'"),
         (&["--format", "xml"], None, "invalid value 'xml'"),
-        (&["--warn=-3"], None, "invalid value '-3' for '--warn <DAYS>'"),
-        (&["--secret", "vault_nope"], None, "--secret vault_nope: no such secret in infra/group_vars/all/_secrets_manifest.yml"),
-        (&["--owner", "nobody"], None, "--owner nobody: no secret has this owner; owners in the manifest: backend-team, bots-team, platform-team"),
-        (&[], Some(("VAULTROT_NOW", "soon")), "VAULTROT_NOW: `soon` is not a date"),
+        (
+            &["--warn=-3"],
+            None,
+            "invalid value '-3' for '--warn <DAYS>'",
+        ),
+        (
+            &["--secret", "vault_nope"],
+            None,
+            "--secret vault_nope: no such secret in infra/group_vars/all/_secrets_manifest.yml",
+        ),
+        (
+            &["--owner", "nobody"],
+            None,
+            "--owner nobody: no secret has this owner; owners in the manifest: backend-team, bots-team, platform-team",
+        ),
+        (
+            &[],
+            Some(("VAULTROT_NOW", "soon")),
+            "VAULTROT_NOW: `soon` is not a date",
+        ),
     ];
     for (args, env, message) in cases {
         let mut cmd = vaultrot();
-        cmd.args(["check-age", "--manifest", INFRA_MANIFEST]).args(*args);
+        cmd.args(["check-age", "--manifest", INFRA_MANIFEST])
+            .args(*args);
         if let Some((key, value)) = env {
             cmd.env(key, value);
         }
@@ -238,18 +315,32 @@ fn a_bad_manifest_exits_2_with_file_line_and_column() {
 fn discovery_finds_the_single_manifest_below_the_current_directory() {
     let dir = tree(&[
         ("deploy/infra/group_vars/all/_secrets_manifest.yml", SMALL),
-        ("target/debug/group_vars/all/_secrets_manifest.yml", "not: [valid"),
+        (
+            "target/debug/group_vars/all/_secrets_manifest.yml",
+            "not: [valid",
+        ),
         (".git/x/group_vars/all/_secrets_manifest.yml", "not: [valid"),
-        ("node_modules/x/group_vars/all/_secrets_manifest.yml", "not: [valid"),
+        (
+            "node_modules/x/group_vars/all/_secrets_manifest.yml",
+            "not: [valid",
+        ),
     ]);
     let out = vaultrot()
         .current_dir(dir.path())
         .args(["check-age", "--now", "2026-11-23", "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["manifest"], "deploy/infra/group_vars/all/_secrets_manifest.yml");
+    assert_eq!(
+        doc["manifest"],
+        "deploy/infra/group_vars/all/_secrets_manifest.yml"
+    );
 
     // VAULTROT_MANIFEST wins over the search, --manifest over both.
     let elsewhere = dir.path().join("elsewhere.yml");
@@ -266,7 +357,10 @@ fn discovery_finds_the_single_manifest_below_the_current_directory() {
         .current_dir(dir.path())
         .env("VAULTROT_MANIFEST", &elsewhere)
         .args(["check-age", "--now", "2026-11-23", "--format", "json"])
-        .args(["--manifest", "deploy/infra/group_vars/all/_secrets_manifest.yml"])
+        .args([
+            "--manifest",
+            "deploy/infra/group_vars/all/_secrets_manifest.yml",
+        ])
         .output()
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -279,20 +373,36 @@ fn discovery_refuses_to_guess() {
         ("a/group_vars/all/_secrets_manifest.yml", SMALL),
         ("b/group_vars/all/_secrets_manifest.yml", SMALL),
     ]);
-    let out = vaultrot().current_dir(two.path()).arg("check-age").output().unwrap();
+    let out = vaultrot()
+        .current_dir(two.path())
+        .arg("check-age")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("2 secrets manifests found below"), "{stderr}");
     assert!(
-        stderr.contains("a/group_vars/all/_secrets_manifest.yml, b/group_vars/all/_secrets_manifest.yml"),
+        stderr.contains("2 secrets manifests found below"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "a/group_vars/all/_secrets_manifest.yml, b/group_vars/all/_secrets_manifest.yml"
+        ),
         "{stderr}"
     );
 
     let none = tree(&[("README.md", "")]);
-    let out = vaultrot().current_dir(none.path()).arg("check-age").output().unwrap();
+    let out = vaultrot()
+        .current_dir(none.path())
+        .arg("check-age")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no secrets manifest found below"), "{stderr}");
+    assert!(
+        stderr.contains("no secrets manifest found below"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--manifest PATH"), "{stderr}");
 }
 
@@ -300,7 +410,10 @@ fn discovery_refuses_to_guess() {
 fn a_missing_manifest_file_exits_2() {
     let out = check_age("nope/_secrets_manifest.yml", &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("vaultrot: error: cannot read manifest nope/_secrets_manifest.yml: "));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("vaultrot: error: cannot read manifest nope/_secrets_manifest.yml: ")
+    );
 }
 
 #[test]
@@ -312,7 +425,10 @@ fn an_empty_selection_passes() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "0 secrets as of 2026-11-23\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "0 secrets as of 2026-11-23\n"
+    );
 }
 
 #[allow(dead_code)]
