@@ -431,7 +431,40 @@ fn an_empty_selection_passes() {
     );
 }
 
-#[allow(dead_code)]
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_ci_wrapper_annotates_writes_the_summary_and_passes_the_exit_code() {
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new("bash")
+            .arg(repo().join("scripts/check_secrets_age.sh"))
+            .args(args)
+            .current_dir(repo())
+            .env("VAULTROT", assert_cmd::cargo::cargo_bin("vaultrot"))
+            .env("GITHUB_STEP_SUMMARY", summary.path())
+            .env("VAULTROT_NOW", "2026-11-23")
+            .env_remove("VAULTROT_MANIFEST")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("::error file=infra/group_vars/all/_secrets_manifest.yml,line="),
+        "{stdout}"
+    );
+    let written = fs::read_to_string(summary.path()).unwrap();
+    assert!(
+        written.starts_with("### Secret rotation: :x: 2 secrets"),
+        "{written}"
+    );
+
+    let out = run(&["--secret", "vault_webhook_secret"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(&["--manifest", "nope.yml"]);
+    assert_eq!(out.status.code(), Some(2));
 }
