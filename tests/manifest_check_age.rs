@@ -234,7 +234,9 @@ fn now_comes_from_the_flag_then_vaultrot_now() {
 
 #[test]
 fn usage_and_manifest_errors_exit_2() {
-    let cases: &[(&[&str], Option<(&str, &str)>, &str)] = &[
+    /// Arguments, an environment variable, what stderr must say.
+    type Case<'a> = (&'a [&'a str], Option<(&'a str, &'a str)>, &'a str);
+    let cases: &[Case] = &[
         (&["--now", "2026-02-30"], None, "not a date on the calendar"),
         (&["--now", "tomorrow"], None, "expected YYYY-MM-DD"),
         (&["--fail-on", "never"], None, "invalid value 'never'"),
