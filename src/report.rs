@@ -111,41 +111,60 @@ pub fn age_summary(report: &AgeReport<'_>) -> String {
 }
 
 /// The command that deals with a secret.
-fn remedy(entry: &SecretAge<'_>) -> String {
-    let name = &entry.secret.name;
+fn remedy(entry: &SecretAge<'_>) -> &'static str {
     match entry.secret.strategy {
-        Strategy::Dual => format!("vaultrot start {name}"),
-        Strategy::Swap => format!("vaultrot rotate {name}"),
+        Strategy::Dual => "vaultrot start",
+        Strategy::Swap => "vaultrot rotate",
+    }
+}
+
+/// `2026-10-02`, or nothing.
+struct OptDate(Option<chrono::NaiveDate>);
+
+impl std::fmt::Display for OptDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(date) => date.fmt(f),
+            None => Ok(()),
+        }
     }
 }
 
 /// One sentence about a secret, for annotations and test reports.
 pub fn age_sentence(entry: &SecretAge<'_>) -> String {
+    let mut out = String::new();
+    write_age_sentence(&mut out, entry);
+    out
+}
+
+/// Appends [`age_sentence`] to `out`.
+fn write_age_sentence(out: &mut String, entry: &SecretAge<'_>) {
     let s = entry.secret;
     let name = &s.name;
-    let last = s
-        .last_rotation
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| "never".to_string());
-    match entry.status {
-        Status::Overdue => format!(
-            "{name} is overdue: due {} ({}), last rotated {last}, max_age {}; rotate it: {}",
-            entry.due.map(|d| d.to_string()).unwrap_or_default(),
-            entry.detail(),
-            s.max_age,
-            remedy(entry)
+    let due = OptDate(entry.due);
+    let detail = entry.detail_display();
+    let last = OptDate(s.last_rotation);
+    let last: &dyn std::fmt::Display = if s.last_rotation.is_some() {
+        &last
+    } else {
+        &"never"
+    };
+    let remedy = remedy(entry);
+    let _ = match entry.status {
+        Status::Overdue => write!(
+            out,
+            "{name} is overdue: due {due} ({detail}), last rotated {last}, max_age {}; rotate it: {remedy} {name}",
+            s.max_age
         ),
-        Status::NeverRotated => format!(
-            "{name} has never been rotated (no last_rotation, max_age {}); rotate it ({}) or record when it was last rotated",
-            s.max_age,
-            remedy(entry)
+        Status::NeverRotated => write!(
+            out,
+            "{name} has never been rotated (no last_rotation, max_age {}); rotate it ({remedy} {name}) or record when it was last rotated",
+            s.max_age
         ),
-        Status::DueSoon => format!(
-            "{name} is due soon: due {} ({}), last rotated {last}, max_age {}, warn_before {}",
-            entry.due.map(|d| d.to_string()).unwrap_or_default(),
-            entry.detail(),
-            s.max_age,
-            entry.warn_before
+        Status::DueSoon => write!(
+            out,
+            "{name} is due soon: due {due} ({detail}), last rotated {last}, max_age {}, warn_before {}",
+            s.max_age, entry.warn_before
         ),
         Status::RotationOpen => {
             let (id, phase) = s
@@ -153,27 +172,23 @@ pub fn age_sentence(entry: &SecretAge<'_>) -> String {
                 .as_ref()
                 .map(|r| (r.id.as_str(), r.phase.as_str()))
                 .unwrap_or(("?", "?"));
-            let open = entry.open_days.unwrap_or(0);
+            let open = plural(entry.open_days.unwrap_or(0).max(0) as usize, "day", "days");
             if entry.open_too_long {
-                format!(
-                    "rotation {id} of {name} has been open for {} (phase {phase}), longer than warn_before {}; finish it (vaultrot finish {name}) or abort it (vaultrot abort {name})",
-                    plural(open.max(0) as usize, "day", "days"),
+                write!(
+                    out,
+                    "rotation {id} of {name} has been open for {open} (phase {phase}), longer than warn_before {}; finish it (vaultrot finish {name}) or abort it (vaultrot abort {name})",
                     entry.warn_before
                 )
             } else {
-                format!(
-                    "rotation {id} of {name} is open for {} (phase {phase})",
-                    plural(open.max(0) as usize, "day", "days")
+                write!(
+                    out,
+                    "rotation {id} of {name} is open for {open} (phase {phase})"
                 )
             }
         }
-        Status::Ok => format!(
-            "{name} is ok: due {} ({})",
-            entry.due.map(|d| d.to_string()).unwrap_or_default(),
-            entry.detail()
-        ),
-        Status::Exempt => format!("{name} is exempt (max_age: never)"),
-    }
+        Status::Ok => write!(out, "{name} is ok: due {due} ({detail})"),
+        Status::Exempt => write!(out, "{name} is exempt (max_age: never)"),
+    };
 }
 
 const RED: &str = "\x1b[31m";
@@ -437,9 +452,15 @@ fn age_json(report: &AgeReport<'_>, manifest: &str) -> String {
             exempt: report.count(Status::Exempt),
         },
     };
-    let mut out = serde_json::to_string_pretty(&doc).expect("report serializes");
-    out.push('\n');
-    out
+    to_json(&doc, report.entries.len() * 640)
+}
+
+/// Pretty JSON and a final newline; `capacity` avoids regrowing a large buffer.
+fn to_json(doc: &impl Serialize, capacity: usize) -> String {
+    let mut out = Vec::with_capacity(capacity);
+    serde_json::to_writer_pretty(&mut out, doc).expect("report serializes");
+    out.push(b'\n');
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// Appends `text` escaped for a workflow command: its message, or (with
@@ -500,6 +521,7 @@ fn push_github_command(
 
 fn age_github(report: &AgeReport<'_>, manifest: &str) -> String {
     let mut out = String::new();
+    let (mut title, mut sentence) = (String::new(), String::new());
     for entry in &report.entries {
         let kind = if entry.fails(report.fail_on) {
             "error"
@@ -510,14 +532,17 @@ fn age_github(report: &AgeReport<'_>, manifest: &str) -> String {
         } else {
             continue;
         };
-        let title = format!("{} {}", entry.secret.name, entry.status.label());
+        title.clear();
+        let _ = write!(title, "{} {}", entry.secret.name, entry.status.label());
+        sentence.clear();
+        write_age_sentence(&mut sentence, entry);
         push_github_command(
             &mut out,
             kind,
             manifest,
             Some(entry.secret.pos.line),
             &title,
-            &age_sentence(entry),
+            &sentence,
         );
     }
     out.push_str(&age_summary(report));
@@ -594,10 +619,20 @@ fn age_junit(report: &AgeReport<'_>, manifest: &str) -> String {
 
 /// Escapes a Markdown table cell.
 pub fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace(['\n', '\r'], " ")
+    if !text.contains(['\\', '|', '<', '\n', '\r']) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn status_badge(entry: &SecretAge<'_>) -> &'static str {
@@ -814,9 +849,7 @@ fn lint_json(report: &LintReport, manifest: &str, paths: &PathDisplay) -> String
             notice: report.count(Severity::Notice),
         },
     };
-    let mut out = serde_json::to_string_pretty(&doc).expect("report serializes");
-    out.push('\n');
-    out
+    to_json(&doc, 1024 + doc.findings.len() * 300)
 }
 
 fn lint_github(report: &LintReport, paths: &PathDisplay) -> String {

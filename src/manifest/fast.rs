@@ -82,6 +82,8 @@ struct Line<'a> {
     no: u32,
     full: &'a str,
     start: usize,
+    /// Columns count characters; on an ASCII line they are byte offsets.
+    ascii: bool,
 }
 
 impl<'a> Line<'a> {
@@ -95,11 +97,10 @@ impl<'a> Line<'a> {
     }
 
     fn pos(&self, offset: usize) -> Pos {
-        let prefix = &self.full[..offset];
-        let chars = if prefix.is_ascii() {
+        let chars = if self.ascii {
             offset
         } else {
-            prefix.chars().count()
+            self.full[..offset].chars().count()
         };
         Pos {
             line: self.no,
@@ -148,26 +149,30 @@ fn skip_spaces(s: &str, mut at: usize) -> usize {
 }
 
 /// The index of the first `\n`, `\r` or tab at or after `from` (or the
-/// length), eight bytes at a time: this scan touches every byte of the file.
-fn line_end(bytes: &[u8], from: usize) -> usize {
+/// length), and whether the bytes before it are ASCII; eight bytes at a
+/// time, as this scan touches every byte of the file.
+fn line_end(bytes: &[u8], from: usize) -> (usize, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let has_byte = |word: u64, byte: u8| {
         let x = word ^ (ONES * u64::from(byte));
         x.wrapping_sub(ONES) & !x & HIGHS
     };
+    let mut high = 0;
     let mut i = from;
     while i + 8 <= bytes.len() {
         let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
         if has_byte(word, b'\n') | has_byte(word, b'\r') | has_byte(word, b'\t') != 0 {
             break;
         }
+        high |= word & HIGHS;
         i += 8;
     }
     while i < bytes.len() && !matches!(bytes[i], b'\n' | b'\r' | b'\t') {
+        high |= u64::from(bytes[i] & 0x80);
         i += 1;
     }
-    i
+    (i, high == 0)
 }
 
 /// After a value: only spaces, then nothing or a ` #comment`.
@@ -186,7 +191,7 @@ impl<'a> Reader<'a> {
         let mut begin = 0;
         let mut index = 0;
         while begin <= bytes.len() {
-            let end = line_end(bytes, begin);
+            let (end, ascii) = line_end(bytes, begin);
             if end < bytes.len() && bytes[end] != b'\n' {
                 return None;
             }
@@ -208,6 +213,7 @@ impl<'a> Reader<'a> {
                 no: u32::try_from(index).ok()?,
                 full,
                 start,
+                ascii,
             });
         }
         Some(Reader {
@@ -390,24 +396,22 @@ fn key<'a>(line: &Line<'a>) -> Option<(Scalar<'a>, usize)> {
         return None;
     }
     let mut j = start;
-    while j < b.len() {
+    loop {
+        j += b[j..].iter().position(|&c| c == b':' || c == b'#')?;
         match b[j] {
             b':' if matches!(b.get(j + 1), None | Some(b' ')) => {
                 let text = s[start..j].trim_end_matches(' ');
-                return Some((
-                    Scalar {
-                        text: Cow::Borrowed(text),
-                        plain: true,
-                        pos: line.pos(start),
-                    },
-                    j + 1,
-                ));
+                let scalar = Scalar {
+                    text: Cow::Borrowed(text),
+                    plain: true,
+                    pos: line.pos(start),
+                };
+                return Some((scalar, j + 1));
             }
             b'#' if b[j - 1] == b' ' => return None,
             _ => j += 1,
         }
     }
-    None
 }
 
 /// A quoted scalar on one line starting at `at`; returns it and the offset
@@ -791,7 +795,11 @@ fn list<'a, T>(node: Node<'a>, convert: impl Fn(Node<'a>) -> Option<T>) -> Optio
     let Node::Seq(items) = node else {
         return None;
     };
-    items.into_iter().map(convert).collect()
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(convert(item)?);
+    }
+    Some(out)
 }
 
 fn raw_defaults(node: Node<'_>) -> Option<RawDefaults> {

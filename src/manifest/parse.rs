@@ -432,10 +432,13 @@ impl Checker {
     }
 
     fn steps(&mut self, raw: Option<Vec<Sp<RawStep>>>, defaults: &Defaults) -> Vec<Step> {
-        raw.unwrap_or_default()
-            .into_iter()
-            .filter_map(|step| self.step(step, defaults))
-            .collect()
+        let raw = raw.unwrap_or_default();
+        // Not collect(): it would reuse the larger raw buffer, then shrink it.
+        let mut steps = Vec::with_capacity(raw.len());
+        for step in raw {
+            steps.extend(self.step(step, defaults));
+        }
+        steps
     }
 
     fn step(&mut self, raw: Sp<RawStep>, defaults: &Defaults) -> Option<Step> {
