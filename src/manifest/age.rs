@@ -1,7 +1,7 @@
 //! How old each secret is against its policy on a given day, and whether
 //! that should fail a CI gate (`check-age`). Pure: no I/O, no clock.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -133,41 +133,58 @@ impl SecretAge<'_> {
 
     /// A short account for people: `12 days overdue`, `due in 3 days`, ...
     pub fn detail(&self) -> String {
-        let days = |n: i64| {
-            if n == 1 {
-                "1 day".to_string()
-            } else {
-                format!("{n} days")
-            }
-        };
-        match self.status {
-            Status::Overdue => match self.days_left {
-                Some(0) => "due today".to_string(),
-                Some(n) => format!("{} overdue", days(-n)),
-                None => String::new(),
+        self.detail_display().to_string()
+    }
+
+    /// [`SecretAge::detail`] without building a string.
+    pub fn detail_display(&self) -> impl fmt::Display + '_ {
+        Detail(self)
+    }
+}
+
+/// `n day(s)`.
+struct Days(i64);
+
+impl fmt::Display for Days {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 1 {
+            f.write_str("1 day")
+        } else {
+            write!(f, "{} days", self.0)
+        }
+    }
+}
+
+struct Detail<'a, 'm>(&'a SecretAge<'m>);
+
+impl fmt::Display for Detail<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let age = self.0;
+        match age.status {
+            Status::Overdue => match age.days_left {
+                Some(0) => f.write_str("due today"),
+                Some(n) => write!(f, "{} overdue", Days(-n)),
+                None => Ok(()),
             },
-            Status::DueSoon | Status::Ok => match self.days_left {
-                Some(n) => format!("due in {}", days(n)),
-                None => String::new(),
+            Status::DueSoon | Status::Ok => match age.days_left {
+                Some(n) => write!(f, "due in {}", Days(n)),
+                None => Ok(()),
             },
-            Status::NeverRotated => "no last_rotation recorded".to_string(),
-            Status::Exempt => "max_age: never".to_string(),
+            Status::NeverRotated => f.write_str("no last_rotation recorded"),
+            Status::Exempt => f.write_str("max_age: never"),
             Status::RotationOpen => {
-                let phase = self
+                let phase = age
                     .secret
                     .rotation
                     .as_ref()
                     .map(|r| r.phase.as_str())
                     .unwrap_or("open");
-                let open = days(self.open_days.unwrap_or(0));
-                if self.open_too_long {
-                    format!(
-                        "open for {open} (phase {phase}), longer than warn_before {}",
-                        self.warn_before
-                    )
-                } else {
-                    format!("open for {open} (phase {phase})")
+                let open = Days(age.open_days.unwrap_or(0));
+                write!(f, "open for {open} (phase {phase})")?;
+                if age.open_too_long {
+                    write!(f, ", longer than warn_before {}", age.warn_before)?;
                 }
+                Ok(())
             }
         }
     }
@@ -247,7 +264,7 @@ impl<'m> AgeReport<'m> {
     ) -> AgeReport<'m> {
         let mut entries: Vec<SecretAge<'m>> =
             secrets.into_iter().map(|s| assess(s, options)).collect();
-        entries.sort_by(urgency);
+        entries.sort_by_cached_key(urgency);
         AgeReport {
             today: options.today,
             fail_on,
@@ -282,15 +299,16 @@ fn rank(entry: &SecretAge<'_>) -> u8 {
     }
 }
 
-fn urgency(a: &SecretAge<'_>, b: &SecretAge<'_>) -> Ordering {
-    rank(a)
-        .cmp(&rank(b))
-        .then_with(|| b.open_days.cmp(&a.open_days))
-        .then_with(|| match (a.due, b.due) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        })
-        .then_with(|| a.secret.name.cmp(&b.secret.name))
+/// Sort key, most urgent first: status rank, longest open, earliest due
+/// (none last), name.
+fn urgency<'m>(
+    entry: &SecretAge<'m>,
+) -> (u8, Reverse<Option<i64>>, bool, Option<NaiveDate>, &'m str) {
+    (
+        rank(entry),
+        Reverse(entry.open_days),
+        entry.due.is_none(),
+        entry.due,
+        entry.secret.name.as_str(),
+    )
 }

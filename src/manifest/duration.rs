@@ -185,7 +185,13 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, PeriodError> {
             "`{text}` is not a date; expected YYYY-MM-DD, e.g. 2026-01-15"
         )));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+    let number = |range: std::ops::Range<usize>| {
+        text[range]
+            .bytes()
+            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+    };
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(|| {
         PeriodError(format!(
             "`{text}` is not a date on the calendar; expected YYYY-MM-DD, e.g. 2026-01-15"
         ))

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::de::IgnoredAny;
 
 use super::model::{Manifest, Pos, RotationPhase, Secret, StepAction, Strategy};
-use super::parse::top_level_keys;
+use super::raw::top_level_keys;
 use crate::vault::{self, DecryptOptions, VaultSecret};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -172,12 +172,20 @@ pub fn lint(manifest: &Manifest, secrets: Option<&[VaultSecret]>) -> LintReport 
     lint.unnamed_plaintext_vaults(&by_vault);
     lint.files();
     let mut report = lint.report;
-    report.findings.sort_by(|a, b| {
-        (a.severity, &a.file, a.pos.map(|p| p.line)).cmp(&(
-            b.severity,
-            &b.file,
-            b.pos.map(|p| p.line),
-        ))
+    // Errors first; within a severity the manifest first, then the other
+    // files, each by line. Paths are made absolute so that they compare.
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let manifest_file = absolute(&manifest.path);
+    for finding in &mut report.findings {
+        finding.file = absolute(&finding.file);
+    }
+    report.findings.sort_by_cached_key(|f| {
+        (
+            f.severity,
+            f.file != manifest_file,
+            f.file.clone(),
+            f.pos.map(|p| (p.line, p.column)),
+        )
     });
     report
 }

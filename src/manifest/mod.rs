@@ -8,9 +8,11 @@ pub mod age;
 pub mod discover;
 pub mod duration;
 pub mod error;
+mod fast;
 pub mod lint;
 pub mod model;
 mod parse;
+mod raw;
 
 use std::fs;
 use std::path::Path;

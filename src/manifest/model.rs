@@ -24,7 +24,7 @@ pub const DEFAULT_WARN_BEFORE: Period = Period::days(30);
 pub const MANIFEST_VERSION: u32 = 1;
 
 /// A loaded `_secrets_manifest.yml`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     /// The manifest file, as given or discovered.
     pub path: PathBuf,
@@ -181,18 +181,34 @@ pub const DEFAULT_GENERATE_LENGTH: u32 = 32;
 /// Where a new value comes from (`generate`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Generate {
-    /// vaultrot draws `length` characters from `alphabet` (the charset minus `exclude`).
+    /// vaultrot draws `length` characters from the charset minus `exclude`
+    /// (see [`Generate::alphabet`]).
     Random {
         length: u32,
         charset: Charset,
         exclude: String,
-        /// The characters to draw from, in ASCII order.
-        alphabet: Vec<char>,
     },
     /// Issued elsewhere (BotFather, a provider console): the operator types it in.
     External,
     /// A mint command (relative to the infra root when it is a path) prints it.
     Command { command: String },
+}
+
+impl Generate {
+    /// The characters a random value is drawn from, in ASCII order (empty
+    /// unless `Random`).
+    pub fn alphabet(&self) -> Vec<char> {
+        match self {
+            Generate::Random {
+                charset, exclude, ..
+            } => charset
+                .chars()
+                .into_iter()
+                .filter(|c| !exclude.contains(*c))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// One `deploy`/`verify`/`revoke`/`notify` step.

@@ -1,256 +1,64 @@
-//! Reading `_secrets_manifest.yml`: the file's shape as serde sees it (unknown
-//! fields rejected), then the checks serde cannot do, collected with positions.
+//! From manifest text to the model: the file's shape (read by the fast
+//! reader, else serde-saphyr), then the checks the shape cannot express,
+//! collected with positions.
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Location, MessageFormatter, Spanned, UserMessageFormatter};
 
 use super::duration::{MaxAge, Period, parse_date};
 use super::error::{Diagnostic, ManifestError};
+use super::fast;
 use super::model::*;
-
-type Sp<T> = Spanned<T>;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    secrets_manifest: Sp<RawManifest>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawManifest {
-    version: Sp<u32>,
-    defaults: Option<RawDefaults>,
-    policies: Option<OrderedMap<Sp<RawPolicy>>>,
-    secrets: Option<OrderedMap<Sp<RawSecret>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDefaults {
-    vault: Option<Sp<String>>,
-    inventory: Option<Sp<String>>,
-    changelog: Option<Sp<String>>,
-    warn_before: Option<Sp<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPolicy {
-    max_age: Sp<String>,
-    warn_before: Option<Sp<String>>,
-    strategy: Option<Sp<String>>,
-    min_window: Option<Sp<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSecret {
-    policy: Option<Sp<String>>,
-    max_age: Option<Sp<String>>,
-    warn_before: Option<Sp<String>>,
-    strategy: Option<Sp<String>>,
-    min_window: Option<Sp<String>>,
-    last_rotation: Option<Sp<String>>,
-    owner: Option<String>,
-    description: Option<String>,
-    vault: Option<Sp<String>>,
-    generate: Option<Sp<RawGenerate>>,
-    deploy: Option<Vec<Sp<RawStep>>>,
-    verify: Option<Vec<Sp<RawStep>>>,
-    revoke: Option<Vec<Sp<RawStep>>>,
-    notify: Option<Vec<Sp<RawStep>>>,
-    rotation: Option<Sp<RawRotation>>,
-    history: Option<Vec<Sp<RawHistory>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawGenerate {
-    length: Option<Sp<u32>>,
-    charset: Option<Sp<String>>,
-    exclude: Option<String>,
-    external: Option<Sp<bool>>,
-    command: Option<Sp<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStep {
-    playbook: Option<Sp<String>>,
-    inventory: Option<Sp<String>>,
-    tags: Option<Tags>,
-    limit: Option<String>,
-    extra_vars: Option<BTreeMap<String, serde_json::Value>>,
-    run: Option<Sp<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRotation {
-    id: String,
-    phase: Sp<String>,
-    started: Sp<String>,
-    by: Option<String>,
-    group: Option<Vec<String>>,
-    kind: Option<Sp<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHistory {
-    event: Sp<String>,
-    at: Sp<String>,
-    id: Option<String>,
-    by: Option<String>,
-    reason: Option<String>,
-}
-
-/// A YAML mapping kept in file order, with each key's position.
-struct OrderedMap<V>(Vec<(Sp<String>, V)>);
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapVisitor<V>(PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
-            type Value = OrderedMap<V>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a mapping of names to settings")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(entry) = map.next_entry()? {
-                    entries.push(entry);
-                }
-                Ok(OrderedMap(entries))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(OrderedMap(Vec::new()))
-            }
-        }
-        deserializer.deserialize_map(MapVisitor(PhantomData))
-    }
-}
-
-/// Ansible's `tags`: a list, or one comma-separated string.
-struct Tags(Vec<String>);
-
-impl<'de> Deserialize<'de> for Tags {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TagsVisitor;
-        impl<'de> Visitor<'de> for TagsVisitor {
-            type Value = Tags;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of tags or a comma-separated string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Tags, E> {
-                Ok(Tags(
-                    v.split(',')
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(String::from)
-                        .collect(),
-                ))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tags, A::Error> {
-                let mut tags = Vec::new();
-                while let Some(tag) = seq.next_element::<String>()? {
-                    tags.push(tag);
-                }
-                Ok(Tags(tags))
-            }
-        }
-        deserializer.deserialize_any(TagsVisitor)
-    }
-}
-
-fn pos_of(location: &Location) -> Option<Pos> {
-    (location.line() > 0).then(|| Pos {
-        line: u32::try_from(location.line()).unwrap_or(u32::MAX),
-        column: u32::try_from(location.column()).unwrap_or(u32::MAX),
-    })
-}
-
-fn pos<T>(spanned: &Sp<T>) -> Option<Pos> {
-    pos_of(&spanned.referenced)
-}
+use super::raw::{
+    self, RawDefaults, RawFile, RawGenerate, RawHistory, RawPolicy, RawRotation, RawSecret,
+    RawStep, Sp, pos,
+};
 
 /// Parses manifest text; `path` names the file in messages, `root` is the infra root.
 pub(super) fn parse(text: &str, path: &Path, root: &Path) -> Result<Manifest, ManifestError> {
-    let invalid = |diagnostics| ManifestError::Invalid {
+    let raw = match fast::read(text) {
+        Some(raw) => raw,
+        None => raw::from_yaml(text).map_err(|d| invalid(path, vec![d]))?,
+    };
+    check(raw, path, root)
+}
+
+/// [`parse`] with serde-saphyr alone, the reference the fast reader is tested against.
+#[cfg(test)]
+pub(super) fn parse_reference(
+    text: &str,
+    path: &Path,
+    root: &Path,
+) -> Result<Manifest, ManifestError> {
+    let raw = raw::from_yaml(text).map_err(|d| invalid(path, vec![d]))?;
+    check(raw, path, root)
+}
+
+fn invalid(path: &Path, diagnostics: Vec<Diagnostic>) -> ManifestError {
+    ManifestError::Invalid {
         path: path.to_path_buf(),
         diagnostics,
-    };
-    let raw: RawFile = serde_saphyr::from_str_with_options(text, yaml_options())
-        .map_err(|err| invalid(vec![yaml_diagnostic(&err)]))?;
+    }
+}
+
+/// The checks the file's shape cannot express.
+pub(super) fn check(raw: RawFile, path: &Path, root: &Path) -> Result<Manifest, ManifestError> {
     let mut checker = Checker {
         diagnostics: Vec::new(),
-        manifest_dir: path.parent().unwrap_or(Path::new("")).to_path_buf(),
+        manifest_dir: std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf(),
         root: root.to_path_buf(),
     };
     let manifest = checker.manifest(raw, path, root);
     if checker.diagnostics.is_empty() {
         Ok(manifest)
     } else {
-        Err(invalid(checker.diagnostics))
+        Err(invalid(path, checker.diagnostics))
     }
-}
-
-fn yaml_options() -> serde_saphyr::Options {
-    // Manifests of thousands of secrets exceed the default node budget, which
-    // is sized for small configs; the file is the operator's own.
-    serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_nodes: 50_000_000,
-            max_events: 100_000_000,
-        },
-        emit_comments: false,
-    }
-}
-
-fn yaml_diagnostic(err: &serde_saphyr::Error) -> Diagnostic {
-    let bare = err.without_snippet();
-    let message = match bare {
-        serde_saphyr::Error::Eof { .. } => {
-            "the file is empty; expected a `secrets_manifest:` mapping".to_string()
-        }
-        _ => {
-            let text = UserMessageFormatter.format_message(bare);
-            let text: String = text
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            humanize(&text)
-        }
-    };
-    Diagnostic {
-        pos: bare.location().as_ref().and_then(pos_of),
-        message,
-    }
-}
-
-/// serde's wording, made to say what the manifest expects.
-fn humanize(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("duplicate mapping key") {
-        let key = rest
-            .trim_start_matches([':', ' '])
-            .split([',', ' '])
-            .next()
-            .unwrap_or("")
-            .trim_matches('`');
-        return format!("`{key}` is written twice in the same mapping; keep one");
-    }
-    if message.contains("missing field `secrets_manifest`") {
-        return "expected the top-level key `secrets_manifest`".to_string();
-    }
-    message.to_string()
 }
 
 struct Checker {
@@ -289,6 +97,16 @@ impl Checker {
         let entries = raw.secrets.map(|m| m.0).unwrap_or_default();
         let mut secrets = Vec::with_capacity(entries.len());
         for (name, secret) in entries {
+            let Some(secret) = secret else {
+                self.error(
+                    pos(&name),
+                    format!(
+                        "secret `{}` has no settings; expected a mapping with at least `policy: NAME` or `max_age: DURATION`",
+                        name.value
+                    ),
+                );
+                continue;
+            };
             if let Some(secret) = self.secret(name, secret, &defaults, &policies) {
                 secrets.push(secret);
             }
@@ -319,26 +137,26 @@ impl Checker {
             .unwrap_or_else(|_| PathBuf::from("group_vars/all/vault.yml"));
         Defaults {
             vault: self
-                .path(raw.vault.as_ref(), "defaults.vault")
+                .path(raw.vault, "defaults.vault")
                 .unwrap_or(default_vault),
-            inventory: self.path(raw.inventory.as_ref(), "defaults.inventory"),
-            changelog: self.path(raw.changelog.as_ref(), "defaults.changelog"),
+            inventory: self.path(raw.inventory, "defaults.inventory"),
+            changelog: self.path(raw.changelog, "defaults.changelog"),
             warn_before: self
                 .period(raw.warn_before.as_ref(), "warn_before")
                 .unwrap_or(DEFAULT_WARN_BEFORE),
         }
     }
 
-    fn path(&mut self, raw: Option<&Sp<String>>, what: &str) -> Option<PathBuf> {
+    fn path(&mut self, raw: Option<Sp<String>>, what: &str) -> Option<PathBuf> {
         let raw = raw?;
         if raw.value.trim().is_empty() {
             self.error(
-                pos(raw),
+                pos(&raw),
                 format!("{what} is empty; expected a path relative to the infra root"),
             );
             return None;
         }
-        Some(PathBuf::from(&raw.value))
+        Some(PathBuf::from(raw.value))
     }
 
     fn period(&mut self, raw: Option<&Sp<String>>, what: &str) -> Option<Period> {
@@ -474,7 +292,7 @@ impl Checker {
             .as_ref()
             .and_then(|d| self.last_rotation(d));
         let vault = self
-            .path(raw.vault.as_ref(), "vault")
+            .path(raw.vault, "vault")
             .unwrap_or_else(|| defaults.vault.clone());
         let generate = raw.generate.map(|g| self.generate(g));
         let deploy = self.steps(raw.deploy, defaults);
@@ -598,31 +416,29 @@ impl Checker {
             }
         };
         let exclude = raw.exclude.unwrap_or_default();
-        let alphabet: Vec<char> = charset
-            .chars()
-            .into_iter()
-            .filter(|c| !exclude.contains(*c))
-            .collect();
-        if alphabet.len() < 2 {
+        let generate = Generate::Random {
+            length,
+            charset,
+            exclude,
+        };
+        if !generate_exclude_leaves_choice(&generate) {
             self.error(
                 at,
                 "generate.exclude removes (almost) every character of the charset",
             );
             return None;
         }
-        Some(Generate::Random {
-            length,
-            charset,
-            exclude,
-            alphabet,
-        })
+        Some(generate)
     }
 
     fn steps(&mut self, raw: Option<Vec<Sp<RawStep>>>, defaults: &Defaults) -> Vec<Step> {
-        raw.unwrap_or_default()
-            .into_iter()
-            .filter_map(|step| self.step(step, defaults))
-            .collect()
+        let raw = raw.unwrap_or_default();
+        // Not collect(): it would reuse the larger raw buffer, then shrink it.
+        let mut steps = Vec::with_capacity(raw.len());
+        for step in raw {
+            steps.extend(self.step(step, defaults));
+        }
+        steps
     }
 
     fn step(&mut self, raw: Sp<RawStep>, defaults: &Defaults) -> Option<Step> {
@@ -630,8 +446,8 @@ impl Checker {
         let raw = raw.value;
         let action = match (raw.playbook, raw.run) {
             (Some(playbook), None) => {
-                let playbook = self.path(Some(&playbook), "playbook")?;
-                let inventory = match raw.inventory.as_ref() {
+                let playbook = self.path(Some(playbook), "playbook")?;
+                let inventory = match raw.inventory {
                     Some(inventory) => Some(self.path(Some(inventory), "inventory")?),
                     None => defaults.inventory.clone(),
                 };
@@ -709,18 +525,19 @@ impl Checker {
             group: raw.group.unwrap_or_default(),
             kind: match raw.kind {
                 None => RotationKind::Dual,
-                Some(k) => {
-                    match RotationKind::parse(&k.value) {
-                        Some(kind) => kind,
-                        None => {
-                            self.error(
+                Some(k) => match RotationKind::parse(&k.value) {
+                    Some(kind) => kind,
+                    None => {
+                        self.error(
                             pos(&k),
-                            format!("unknown rotation kind `{}`; expected dual, swap or compromised", k.value),
+                            format!(
+                                "unknown rotation kind `{}`; expected dual, swap or compromised",
+                                k.value
+                            ),
                         );
-                            return None;
-                        }
+                        return None;
                     }
-                }
+                },
             },
         })
     }
@@ -795,28 +612,11 @@ fn is_ansible_variable(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The top-level keys of a YAML mapping (a vault's variables), with positions.
-pub(super) fn top_level_keys(text: &str) -> Result<Vec<(String, Option<Pos>)>, String> {
-    match serde_saphyr::from_str_with_options::<Option<OrderedMap<de::IgnoredAny>>>(
-        text,
-        yaml_options(),
-    ) {
-        Ok(map) => Ok(map
-            .map(|m| m.0)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(key, _)| {
-                let at = pos(&key);
-                (key.value, at)
-            })
-            .collect()),
-        Err(serde_saphyr::Error::Eof { .. }) => Ok(Vec::new()),
-        Err(err) => {
-            let d = yaml_diagnostic(&err);
-            Err(match d.pos {
-                Some(p) => format!("line {} column {}: {}", p.line, p.column, d.message),
-                None => d.message,
-            })
-        }
+/// Whether at least two characters remain to draw from (without building
+/// the alphabet when nothing is excluded, the common case).
+fn generate_exclude_leaves_choice(generate: &Generate) -> bool {
+    match generate {
+        Generate::Random { exclude, .. } if exclude.is_empty() => true,
+        other => other.alphabet().len() >= 2,
     }
 }

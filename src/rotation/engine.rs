@@ -293,9 +293,9 @@ impl<'a> Rotation<'a> {
     ) -> Result<Zeroizing<String>, RotationError> {
         let value = match &secret.generate {
             None => generate::random_from(generate::DEFAULT_LENGTH, &generate::alnum())?,
-            Some(Generate::Random {
-                length, alphabet, ..
-            }) => generate::random_from(*length as usize, alphabet)?,
+            Some(g @ Generate::Random { length, .. }) => {
+                generate::random_from(*length as usize, &g.alphabet())?
+            }
             Some(Generate::Command { command }) => {
                 generate::minted_value(command, &self.manifest.root)?
             }

@@ -1,0 +1,507 @@
+//! The fast reader must agree with serde-saphyr wherever it answers.
+
+use std::path::Path;
+
+use super::read;
+use crate::manifest::parse::{check, parse_reference};
+
+const PATH: &str = "group_vars/all/_secrets_manifest.yml";
+
+fn fast(text: &str) -> Option<Result<crate::manifest::Manifest, String>> {
+    read(text)
+        .map(|raw| check(raw, Path::new(PATH), Path::new("/infra")).map_err(|e| e.to_string()))
+}
+
+fn reference(text: &str) -> Result<crate::manifest::Manifest, String> {
+    parse_reference(text, Path::new(PATH), Path::new("/infra")).map_err(|e| e.to_string())
+}
+
+/// Fails with both results side by side when the readers disagree.
+fn assert_agrees(text: &str) -> bool {
+    let Some(fast) = fast(text) else {
+        return false;
+    };
+    let reference = reference(text);
+    assert_eq!(fast, reference, "readers disagree on:\n{text}");
+    true
+}
+
+#[test]
+fn reads_the_example_infra_and_agrees() {
+    let text = include_str!("../../infra/group_vars/all/_secrets_manifest.yml");
+    assert!(
+        read(text).is_some(),
+        "the fast reader gave up on the example manifest"
+    );
+    assert!(assert_agrees(text));
+    assert!(fast(text).unwrap().is_ok());
+}
+
+#[test]
+fn agrees_on_hand_picked_shapes() {
+    let cases = [
+        "secrets_manifest:\n  version: 1\n",
+        "---\nsecrets_manifest:\n  version: 1\n  secrets:\n",
+        "secrets_manifest:\n  version: 1\n  secrets: {}\n",
+        "secrets_manifest:\n  version: 1\n  policies:\n    p: {max_age: 6mo}\n  secrets:\n    v: {policy: p}\n",
+        "secrets_manifest:\n    version: 1 # one\n    secrets:\n        v:\n            max_age: 1y\n            deploy:\n            - playbook: a.yml\n              tags: a, b\n            -   run: echo 'hi'\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    'v':\n      max_age: '1y'\n      owner: \"it's me\"\n      description: it's fine\n      last_rotation: 2026-01-15 # date\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      rotation:\n        id: r1\n        phase: dual\n        started: 2026-11-22T10:15:00Z\n        group: [a, 'b']\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      deploy:\n        - { playbook: x.yml, extra_vars: { a: 1, b: true, c: str, d: [1, x], e: { f: ~ } } }\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      generate:\n        length: 40\n        charset: hex\n        exclude: \"0O\"\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      owner: yes\n      description: 123\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      history:\n        - { event: rotated, at: 2026-04-02T09:12:00Z, id: r1, by: bob }\n        -\n          event: started\n          at: 2026-04-01\n",
+        // Semantic errors come out the same from both readers.
+        "secrets_manifest:\n  version: 2\n  secrets:\n    v:\n      policy: nope\n      last_rotation: 2026-02-30\n      generate: { length: 40, external: true }\n      rotation:\n        id: r1\n        phase: half\n        started: 2026-01-01\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v: ~\n    w:\n",
+        // Columns count characters, not bytes.
+        "secrets_manifest:\n  version: 1\n  secrets:\n    \"vaulté\": { owner: José, policy: nope, max_age: 6m }\n",
+    ];
+    for case in cases {
+        assert!(assert_agrees(case), "the fast reader gave up on:\n{case}");
+    }
+}
+
+#[test]
+fn gives_up_outside_its_subset() {
+    let cases = [
+        "",
+        "# only a comment\n",
+        "secrets_manifest:\r\n  version: 1\r\n",
+        "secrets_manifest:\n\tversion: 1\n",
+        "\u{feff}secrets_manifest:\n  version: 1\n",
+        "secrets_manifest: &m\n  version: 1\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      description: |\n        text\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      description: two\n        lines\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v: { max_age: 1y,\n      owner: x }\n",
+        "secrets_manifest:\n  version: !!int 1\n",
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      owner: \"a\\tb\"\n",
+        "secrets_manifest:\n  version: 1\n  version: 1\n",
+        "secrets_manifest:\n  version: 1\n  sekrets: {}\n",
+        "secrets_manifest:\n  version: 1\n---\nother: 1\n",
+        "secrets_manifest:\n  <<: {version: 1}\n",
+        "secrets_manifest:\n  ? version\n  : 1\n",
+        "secrets_manifest:\n  version: 1\n   secrets: {}\n",
+        "secrets_manifest:\n    version: 1\n  secrets: {}\n",
+    ];
+    for case in cases {
+        assert!(
+            read(case).is_none(),
+            "the fast reader should give up on:\n{case}"
+        );
+    }
+}
+
+/// A small deterministic generator (splitmix64), seeded by proptest.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    /// A scalar in a random style (some styles change its meaning; both
+    /// readers must still agree).
+    fn scalar(&mut self, raw: &str) -> String {
+        match self.below(4) {
+            0 => format!("'{}'", raw.replace('\'', "''")),
+            1 if !raw.contains(['"', '\\']) => format!("\"{raw}\""),
+            _ => raw.to_string(),
+        }
+    }
+
+    fn comment(&mut self) -> &'static str {
+        if self.chance(15) { "  # note" } else { "" }
+    }
+}
+
+const TEXTS: &[&str] = &[
+    "platform-team",
+    "yes",
+    "no",
+    "~",
+    "null",
+    "123",
+    "1.5",
+    "0x1F",
+    "2026-01-15",
+    "it's",
+    "a #b",
+    "x: y",
+    "José",
+    "true",
+    "",
+    "on",
+    "-dash",
+    "[x]",
+    ":colon",
+    "a,b",
+    "http://x/y",
+    "with space",
+];
+const DATES: &[&str] = &[
+    "2026-01-15",
+    "2026-01-15",
+    "2028-02-29",
+    "2026-02-30",
+    "15/01/2026",
+    "~",
+    "never",
+    "2026-1-5",
+    "2026-01-15T10:00:00Z",
+    "",
+];
+const PERIODS: &[&str] = &[
+    "6mo", "12mo", "30d", "2w", "1y", "never", "6m", "0d", "~", "5",
+];
+const JSON: &[&str] = &[
+    "true",
+    "false",
+    "yes",
+    "on",
+    "1",
+    "-3",
+    "007",
+    "1.5",
+    "~",
+    "str",
+    "\"quoted\"",
+    "[1, a]",
+    "{k: v}",
+    "'x'",
+    "2026-01-01",
+    "Yes",
+    "nan",
+    "",
+];
+const TAGS: &[&str] = &[
+    "[nats]", "[a, b]", "\"a,b\"", "a", "5", "[1]", "[]", "~", "a, b", "yes",
+];
+
+fn generate(g: &mut Gen) -> String {
+    generate_with(g, false)
+}
+
+/// `clean`: only valid values, so that whole models are compared.
+fn generate_with(g: &mut Gen, clean: bool) -> String {
+    let periods: &[&str] = if clean {
+        &["6mo", "12mo", "30d", "2w", "1y", "never"]
+    } else {
+        PERIODS
+    };
+    let warn_periods: &[&str] = if clean {
+        &["30d", "2w", "1mo"]
+    } else {
+        PERIODS
+    };
+    let dates: &[&str] = if clean {
+        &["2026-01-15", "2028-02-29", "2025-12-31", "~", ""]
+    } else {
+        DATES
+    };
+    let strategies: &[&str] = if clean {
+        &["swap", "dual"]
+    } else {
+        &["swap", "dual", "rolling"]
+    };
+    let err = if clean { 0 } else { 1 };
+    let i = if g.chance(70) { "  " } else { "    " };
+    let mut t = String::new();
+    if g.chance(10) {
+        t.push_str("---\n");
+    }
+    if g.chance(30) {
+        t.push_str("# Rotation manifest\n\n");
+    }
+    t.push_str("secrets_manifest:\n");
+    let version = if g.chance(90) {
+        "1"
+    } else {
+        g.pick(&["2", "\"1\"", "01", "x"])
+    };
+    t.push_str(&format!("{i}version: {version}{}\n", g.comment()));
+    if g.chance(50) {
+        if g.chance(50) {
+            t.push_str(&format!("{i}defaults:\n"));
+            for field in [
+                "vault",
+                "inventory",
+                "changelog",
+                "warn_before",
+                "warn_befor",
+            ] {
+                if g.chance(if field == "warn_befor" { 3 * err } else { 40 }) {
+                    let value = if field.starts_with("warn") {
+                        g.pick(warn_periods)
+                    } else {
+                        g.pick(if clean {
+                            &["inventory/staging.yml", "x.yml"]
+                        } else {
+                            &["inventory/staging.yml", "x.yml", "~", ""]
+                        })
+                    };
+                    t.push_str(&format!("{i}{i}{field}: {value}{}\n", g.comment()));
+                }
+            }
+        } else {
+            t.push_str(&format!(
+                "{i}defaults: {{ warn_before: {}, vault: v.yml }}\n",
+                g.pick(warn_periods)
+            ));
+        }
+    }
+    let policies = ["api_token", "db", "bot"];
+    if g.chance(85) {
+        t.push_str(&format!("{i}policies:\n"));
+        for name in policies {
+            if g.chance(80) {
+                let mut fields = vec![format!("max_age: {}", g.pick(periods))];
+                if g.chance(30) {
+                    fields.push(format!("strategy: {}", g.pick(strategies)));
+                }
+                if g.chance(20) {
+                    fields.push(format!("warn_before: {}", g.pick(warn_periods)));
+                }
+                if g.chance(2 * err) {
+                    fields.push("stratgy: swap".to_string());
+                }
+                if g.chance(60) {
+                    t.push_str(&format!("{i}{i}{name}: {{ {} }}\n", fields.join(", ")));
+                } else {
+                    t.push_str(&format!("{i}{i}{name}:\n"));
+                    for f in fields {
+                        t.push_str(&format!("{i}{i}{i}{f}\n"));
+                    }
+                }
+            }
+        }
+    }
+    t.push_str(&format!("{i}secrets:{}\n", g.comment()));
+    let count = g.below(6);
+    const NAMES: [&str; 7] = [
+        "vault_a",
+        "vault_b",
+        "vault_c",
+        "'vault_d'",
+        "vault-e",
+        "vault_a_new",
+        "\"vault_f\"",
+    ];
+    for n in 0..count {
+        let name = if clean {
+            ["vault_a", "vault_b", "vault_c", "'vault_d'", "\"vault_f\""][n % 5]
+        } else if g.chance(90) {
+            NAMES[n]
+        } else {
+            g.pick(&NAMES)
+        };
+        if g.chance(5 * err) {
+            t.push_str(&format!("{i}{i}{name}:\n"));
+            continue;
+        }
+        if g.chance(15) {
+            t.push_str(&format!(
+                "{i}{i}{name}: {{ policy: {}, last_rotation: {} }}\n",
+                g.pick(&policies),
+                g.pick(dates)
+            ));
+            continue;
+        }
+        t.push_str(&format!("{i}{i}{name}:\n"));
+        let f = format!("{i}{i}{i}");
+        let mut lines: Vec<String> = Vec::new();
+        if clean || g.chance(85) {
+            let choices: &[&str] = if clean {
+                &["api_token", "db", "bot"]
+            } else {
+                &["api_token", "db", "bot", "nope"]
+            };
+            lines.push(format!("policy: {}", g.pick(choices)));
+        }
+        if clean || g.chance(20) {
+            lines.push(format!("max_age: {}", g.pick(periods)));
+        }
+        if g.chance(80) {
+            let date = g.pick(dates);
+            lines.push(format!("last_rotation: {}", g.scalar(date)));
+        }
+        for field in ["owner", "description"] {
+            if g.chance(40) {
+                let text = g.pick(TEXTS);
+                lines.push(format!("{field}: {}", g.scalar(text)));
+            }
+        }
+        if g.chance(10) {
+            lines.push(format!("strategy: {}", g.pick(strategies)));
+        }
+        if g.chance(2 * err) {
+            lines.push("polcy: x".to_string());
+        }
+        if g.chance(30) {
+            let valid: &[&str] = &[
+                "{ length: 32, charset: alnum }",
+                "{ external: true }",
+                "{ command: scripts/mint.sh }",
+                "{ charset: hex, exclude: \"abc\" }",
+                "{}",
+            ];
+            let generate = if clean {
+                g.pick(valid)
+            } else {
+                g.pick(&[
+                    "{ length: 32, charset: alnum }",
+                    "{ external: true }",
+                    "{ external: yes }",
+                    "{ command: scripts/mint.sh }",
+                    "{ length: 4 }",
+                    "{ length: 40, external: true }",
+                    "{ charset: hex, exclude: \"abc\" }",
+                    "{}",
+                ])
+            };
+            lines.push(format!("generate: {generate}"));
+        }
+        let mut text = String::new();
+        for line in &lines {
+            text.push_str(&format!("{f}{line}{}\n", g.comment()));
+        }
+        for list in ["deploy", "verify"] {
+            if !g.chance(50) {
+                continue;
+            }
+            text.push_str(&format!("{f}{list}:\n"));
+            let dash = if g.chance(50) {
+                format!("{f}  - ")
+            } else {
+                format!("{f}- ")
+            };
+            let cont = " ".repeat(dash.len());
+            for _ in 0..=g.below(2) {
+                match g.below(if clean { 18 } else { 20 }) {
+                    0..=4 => text.push_str(&format!(
+                        "{dash}{{ playbook: playbooks/x.yml, tags: {} }}\n",
+                        g.pick(TAGS)
+                    )),
+                    5..=8 => text.push_str(&format!("{dash}run: {}\n", g.scalar("echo hi"))),
+                    9..=17 => {
+                        text.push_str(&format!("{dash}playbook: playbooks/y.yml\n"));
+                        if g.chance(50) {
+                            text.push_str(&format!("{cont}tags: {}\n", g.pick(TAGS)));
+                        }
+                        if g.chance(50) {
+                            text.push_str(&format!(
+                                "{cont}extra_vars: {{ a: {}, b: {} }}\n",
+                                g.pick(JSON),
+                                g.pick(JSON)
+                            ));
+                        } else if g.chance(20) {
+                            text.push_str(&format!(
+                                "{cont}extra_vars:\n{cont}  k: {}\n",
+                                g.pick(JSON)
+                            ));
+                        }
+                    }
+                    18 => text.push_str(&format!("{dash}{{ playbook: a.yml, run: b }}\n")),
+                    _ => text.push_str(&format!("{dash}playbok: z.yml\n")),
+                }
+            }
+        }
+        if g.chance(15) {
+            let phase = g.pick(if clean {
+                &["dual", "starting"]
+            } else {
+                &["dual", "starting", "half"]
+            });
+            let started = g.pick(if clean {
+                &["2026-11-22T10:15:00Z", "2026-11-22"]
+            } else {
+                &["2026-11-22T10:15:00Z", "2026-11-22", "yesterday"]
+            });
+            if g.chance(50) {
+                text.push_str(&format!(
+                    "{f}rotation: {{ id: r-1, phase: {phase}, started: {started}, by: alice }}\n"
+                ));
+            } else {
+                text.push_str(&format!(
+                    "{f}rotation:\n{f}  id: r-1\n{f}  phase: {phase}\n{f}  started: {started}\n"
+                ));
+            }
+        }
+        if g.chance(10) {
+            text.push_str(&format!(
+                "{f}history:\n{f}  - {{ event: {}, at: 2026-04-02 }}\n",
+                g.pick(if clean {
+                    &["rotated", "started"]
+                } else {
+                    &["rotated", "done"]
+                })
+            ));
+        }
+        if g.chance(10) {
+            text.push('\n');
+        }
+        t.push_str(&text);
+    }
+    t
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    #[test]
+    fn fast_reader_agrees_with_serde_saphyr(seed: u64) {
+        let text = generate(&mut Gen(seed));
+        assert_agrees(&text);
+    }
+
+    #[test]
+    fn fast_reader_agrees_on_valid_manifests(seed: u64) {
+        let text = generate_with(&mut Gen(seed), true);
+        assert_agrees(&text);
+    }
+}
+
+#[test]
+fn the_generator_exercises_the_fast_reader() {
+    let mut answered = 0;
+    let mut valid = 0;
+    for seed in 0..500 {
+        let text = generate(&mut Gen(seed));
+        if assert_agrees(&text) {
+            answered += 1;
+            valid += usize::from(fast(&text).unwrap().is_ok());
+        }
+    }
+    assert!(
+        answered > 100,
+        "the fast reader answered only {answered} of 500"
+    );
+    let mut clean_valid = 0;
+    for seed in 0..500 {
+        let text = generate_with(&mut Gen(seed), true);
+        if assert_agrees(&text) {
+            clean_valid += usize::from(fast(&text).unwrap().is_ok());
+        }
+    }
+    assert!(
+        clean_valid > 100,
+        "only {clean_valid} clean manifests were read and valid"
+    );
+    println!("answered {answered} of 500, {valid} valid; clean: {clean_valid} of 500 valid");
+    assert!(valid > 20, "only {valid} generated manifests were valid");
+}
