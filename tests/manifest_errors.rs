@@ -58,7 +58,7 @@ fn unknown_fields_are_typos_and_name_what_is_expected() {
         error_of(&secret(
             "      policy: api_token\n      rotation: { id: r1, phase: dual, started: 2026-01-01, user: me }\n"
         )),
-        "m.yml:8:61: unknown field `user`, expected one of id, phase, started, by, group"
+        "m.yml:8:61: unknown field `user`, expected one of id, phase, started, by, group, kind"
     );
     assert_eq!(
         error_of("secrets_manifest:\n  version: 1\nsecrets:\n  vault_a: {}\n"),

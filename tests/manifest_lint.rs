@@ -505,6 +505,22 @@ fn the_example_infra_passes_lint_with_the_demo_password() {
         ),
         (Some(0), "lint: ok (12 secrets, 1 vault file)\n")
     );
+    // Without flags the infra's own ansible.cfg (vault_password_file) gives the password.
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "lint: ok (12 secrets, 1 vault file)\n"
+    );
+    // With no password anywhere, the vault-key check is skipped with a notice.
+    let cfg = infra.join("ansible.cfg");
+    let text = fs::read_to_string(&cfg).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("vault_password_file"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(&cfg, without).unwrap();
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("skipped: vault_keys"));
