@@ -2,7 +2,7 @@
 //! intent in the manifest before it touches the vault, so a kill at any
 //! instant leaves a state that re-running the same command completes:
 //!
-//! start:  open(starting) → vault += X_new → deploy(start) → verify → phase dual → changelog
+//! start:  open(starting) → vault += X_new → deploy(start) → verify → changelog → phase dual
 //! finish: phase promoting → vault X := X_new, −X_new → phase promoted → deploy(finish)
 //!         → verify → revoke → changelog → close(history, last_rotation) → notify
 //! abort:  phase aborting → vault −X_new → deploy(abort) → verify → changelog → close
@@ -173,17 +173,20 @@ impl<'a> Rotation<'a> {
         self.run_steps(Phase::Start, &id, StepKind::Deploy)?;
         self.run_steps(Phase::Start, &id, StepKind::Verify)?;
         if self.opts.dry_run {
+            self.plan.push("CHANGELOG.md: started".into());
             self.plan.push(format!(
                 "manifest: rotation phase dual for {}",
                 self.names.join(", ")
             ));
-            self.plan.push("CHANGELOG.md: started".into());
             return Ok(());
         }
-        state::set_phase(&self.manifest.path, &self.names, RotationPhase::Dual)?;
-        crash_point("dual");
+        // The changelog entry first: it is idempotent, so a re-run after a
+        // kill here logs it once; phase dual is the last write, after which a
+        // re-run of start is refused and could no longer add the entry.
         self.log_changelog(&id, ChangelogEvent::Started)?;
         crash_point("changelog");
+        state::set_phase(&self.manifest.path, &self.names, RotationPhase::Dual)?;
+        crash_point("dual");
         say(&format!(
             "rotation {id} is open: services accept old and new values. When connections have moved, run `vaultrot finish {}`",
             self.names.join(" ")
