@@ -143,10 +143,7 @@ impl<'a> Rotation<'a> {
             if let Some(r) = &s.rotation
                 && r.kind != RotationKind::Dual
             {
-                return Err(RotationError::Refused(format!(
-                    "`{}` has an interrupted `rotate` ({}): re-run `vaultrot rotate {0}`",
-                    s.name, r.id
-                )));
+                return Err(interrupted_rotate(&s.name, &r.id, r.kind));
             }
             match s.rotation.as_ref().map(|r| r.phase) {
                 None | Some(RotationPhase::Starting) => {}
@@ -374,6 +371,11 @@ impl<'a> Rotation<'a> {
                     s.name
                 )));
             };
+            // A swap or compromised rotation completes as one: `finish` would
+            // record it as a dual rotation and drop its event and reason.
+            if rotation.kind != RotationKind::Dual {
+                return Err(interrupted_rotate(&s.name, &rotation.id, rotation.kind));
+            }
             match rotation.phase {
                 RotationPhase::Dual | RotationPhase::Promoting | RotationPhase::Promoted => {}
                 RotationPhase::Starting => {
@@ -804,6 +806,23 @@ fn shell_words(argv: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The command that resumes an interrupted `rotate` of `name`.
+pub fn resume_rotate_command(name: &str, kind: RotationKind) -> String {
+    match kind {
+        RotationKind::Compromised => {
+            format!("vaultrot rotate {name} --compromised (with the same --reason)")
+        }
+        _ => format!("vaultrot rotate {name}"),
+    }
+}
+
+fn interrupted_rotate(name: &str, id: &str, kind: RotationKind) -> RotationError {
+    RotationError::Refused(format!(
+        "`{name}` has an interrupted `rotate` ({id}): re-run `{}`",
+        resume_rotate_command(name, kind)
+    ))
 }
 
 /// `r-YYYYMMDDTHHMMSSZ-xxxx`: sortable, unique enough, no value in it.
