@@ -1239,6 +1239,17 @@ fn kill_9_at_each_write_point_of_rotate_then_rerun_completes() {
         let history = infra.secret("vault_telegram_bot_token").history;
         let id = match infra.rotation("vault_telegram_bot_token") {
             Some((id, _)) => {
+                // status points at rotate, and finish does not take it over.
+                let status = text(&infra.ok(&["status"]).stdout);
+                assert!(
+                    status.contains("next: vaultrot rotate vault_telegram_bot_token (resume)"),
+                    "{point}: {status}"
+                );
+                let refused = infra.fails(&["finish", "vault_telegram_bot_token"], 1);
+                assert!(
+                    refused.contains("interrupted `rotate`"),
+                    "{point}: {refused}"
+                );
                 infra.ok_with(&args, Some(&input));
                 id
             }
@@ -1259,6 +1270,36 @@ fn kill_9_at_each_write_point_of_rotate_then_rerun_completes() {
         infra.ok(&["lint"]);
         infra.assert_no_leaks(&[OLD_TELEGRAM, NEW_TELEGRAM]);
     }
+
+    // An interrupted incident rotation resumes as one, reason and all.
+    let infra = Infra::new();
+    let args = [
+        "rotate",
+        "vault_api_token",
+        "--compromised",
+        "--reason",
+        "leaked in CI log",
+    ];
+    crash(&infra, &args, "promoted", None);
+    let (id, _) = infra.rotation("vault_api_token").unwrap();
+    let new = infra.value("vault_api_token");
+    let status = text(&infra.ok(&["status"]).stdout);
+    assert!(
+        status.contains("next: vaultrot rotate vault_api_token --compromised"),
+        "{status}"
+    );
+    infra.fails(&["finish", "vault_api_token"], 1);
+    infra.ok(&args);
+    assert_closed(
+        &infra,
+        "vault_api_token",
+        &id,
+        HistoryEvent::Compromised,
+        &new,
+    );
+    let history = infra.secret("vault_api_token").history;
+    assert_eq!(history[0].reason.as_deref(), Some("leaked in CI log"));
+    infra.assert_no_leaks(&[OLD_API, &new]);
 }
 
 // ---- 10: restore ------------------------------------------------------------------------------
