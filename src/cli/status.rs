@@ -6,7 +6,7 @@ use clap::Args;
 use super::common::CliResult;
 use super::output::write_stdout;
 use super::rotation_common::{load_manifest, manifest_path, now};
-use crate::manifest::RotationPhase;
+use crate::manifest::{RotationKind, RotationPhase};
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
@@ -26,6 +26,11 @@ pub fn run(args: &StatusArgs) -> CliResult {
         let Some(r) = &secret.rotation else { continue };
         let hours = (now - r.started).num_hours().max(0);
         let next = match r.phase {
+            // An interrupted swap or compromised rotation resumes as it began.
+            _ if r.kind != RotationKind::Dual => format!(
+                "{} (resume)",
+                crate::rotation::engine::resume_rotate_command(&secret.name, r.kind)
+            ),
             RotationPhase::Starting => format!(
                 "vaultrot start {} (resume) or vaultrot abort {0}",
                 secret.name

@@ -2,7 +2,7 @@
 //! intent in the manifest before it touches the vault, so a kill at any
 //! instant leaves a state that re-running the same command completes:
 //!
-//! start:  open(starting) → vault += X_new → deploy(start) → verify → phase dual → changelog
+//! start:  open(starting) → vault += X_new → deploy(start) → verify → changelog → phase dual
 //! finish: phase promoting → vault X := X_new, −X_new → phase promoted → deploy(finish)
 //!         → verify → revoke → changelog → close(history, last_rotation) → notify
 //! abort:  phase aborting → vault −X_new → deploy(abort) → verify → changelog → close
@@ -143,10 +143,7 @@ impl<'a> Rotation<'a> {
             if let Some(r) = &s.rotation
                 && r.kind != RotationKind::Dual
             {
-                return Err(RotationError::Refused(format!(
-                    "`{}` has an interrupted `rotate` ({}): re-run `vaultrot rotate {0}`",
-                    s.name, r.id
-                )));
+                return Err(interrupted_rotate(&s.name, &r.id, r.kind));
             }
             match s.rotation.as_ref().map(|r| r.phase) {
                 None | Some(RotationPhase::Starting) => {}
@@ -173,17 +170,20 @@ impl<'a> Rotation<'a> {
         self.run_steps(Phase::Start, &id, StepKind::Deploy)?;
         self.run_steps(Phase::Start, &id, StepKind::Verify)?;
         if self.opts.dry_run {
+            self.plan.push("CHANGELOG.md: started".into());
             self.plan.push(format!(
                 "manifest: rotation phase dual for {}",
                 self.names.join(", ")
             ));
-            self.plan.push("CHANGELOG.md: started".into());
             return Ok(());
         }
-        state::set_phase(&self.manifest.path, &self.names, RotationPhase::Dual)?;
-        crash_point("dual");
+        // The changelog entry first: it is idempotent, so a re-run after a
+        // kill here logs it once; phase dual is the last write, after which a
+        // re-run of start is refused and could no longer add the entry.
         self.log_changelog(&id, ChangelogEvent::Started)?;
         crash_point("changelog");
+        state::set_phase(&self.manifest.path, &self.names, RotationPhase::Dual)?;
+        crash_point("dual");
         say(&format!(
             "rotation {id} is open: services accept old and new values. When connections have moved, run `vaultrot finish {}`",
             self.names.join(" ")
@@ -371,6 +371,11 @@ impl<'a> Rotation<'a> {
                     s.name
                 )));
             };
+            // A swap or compromised rotation completes as one: `finish` would
+            // record it as a dual rotation and drop its event and reason.
+            if rotation.kind != RotationKind::Dual {
+                return Err(interrupted_rotate(&s.name, &rotation.id, rotation.kind));
+            }
             match rotation.phase {
                 RotationPhase::Dual | RotationPhase::Promoting | RotationPhase::Promoted => {}
                 RotationPhase::Starting => {
@@ -801,6 +806,23 @@ fn shell_words(argv: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The command that resumes an interrupted `rotate` of `name`.
+pub fn resume_rotate_command(name: &str, kind: RotationKind) -> String {
+    match kind {
+        RotationKind::Compromised => {
+            format!("vaultrot rotate {name} --compromised (with the same --reason)")
+        }
+        _ => format!("vaultrot rotate {name}"),
+    }
+}
+
+fn interrupted_rotate(name: &str, id: &str, kind: RotationKind) -> RotationError {
+    RotationError::Refused(format!(
+        "`{name}` has an interrupted `rotate` ({id}): re-run `{}`",
+        resume_rotate_command(name, kind)
+    ))
 }
 
 /// `r-YYYYMMDDTHHMMSSZ-xxxx`: sortable, unique enough, no value in it.
