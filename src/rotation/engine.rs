@@ -364,6 +364,31 @@ impl<'a> Rotation<'a> {
 
     /// `vaultrot finish`: promotes the new values and closes the window.
     pub fn finish(&mut self) -> Result<(), RotationError> {
+        // Re-running a finish that completed (or was killed after its last
+        // manifest write) has nothing left to do: say so instead of failing.
+        let finished: Vec<String> = self
+            .secrets()
+            .iter()
+            .filter(|s| s.rotation.is_none())
+            .filter_map(|s| {
+                let last = s.history.last()?;
+                (last.event == crate::manifest::HistoryEvent::Finished).then(|| {
+                    format!(
+                        "`{}` ({}, {})",
+                        s.name,
+                        last.id.as_deref().unwrap_or("?"),
+                        last.at.format("%Y-%m-%d")
+                    )
+                })
+            })
+            .collect();
+        if !finished.is_empty() && finished.len() == self.names.len() {
+            say(&format!(
+                "already finished, nothing to do: {}",
+                finished.join(", ")
+            ));
+            return Ok(());
+        }
         for s in self.secrets() {
             let Some(rotation) = &s.rotation else {
                 return Err(RotationError::Refused(format!(

@@ -47,6 +47,8 @@ pub fn clean_command(program: &Path, cwd: &Path) -> std::process::Command {
     for var in VAULT_ENV {
         cmd.env_remove(var);
     }
-    cmd.env("HOME", cwd).env("ANSIBLE_LOCAL_TEMP", cwd.join(".ansible-tmp")).current_dir(cwd);
+    cmd.env("HOME", cwd)
+        .env("ANSIBLE_LOCAL_TEMP", cwd.join(".ansible-tmp"))
+        .current_dir(cwd);
     cmd
 }
