@@ -501,27 +501,9 @@ impl<'a> Rotation<'a> {
             )
         });
         if needs_promotion {
-            if self.opts.dry_run {
-                self.plan.push(format!(
-                    "manifest: phase promoting for {}",
-                    self.names.join(", ")
-                ));
-            } else {
-                state::set_phase(&self.manifest.path, &self.names, RotationPhase::Promoting)?;
-                crash_point("promoting");
-                self.reload()?;
-            }
+            self.record_phase(RotationPhase::Promoting)?;
             self.promote(id)?;
-            if self.opts.dry_run {
-                self.plan.push(format!(
-                    "manifest: phase promoted for {}",
-                    self.names.join(", ")
-                ));
-            } else {
-                state::set_phase(&self.manifest.path, &self.names, RotationPhase::Promoted)?;
-                crash_point("promoted");
-                self.reload()?;
-            }
+            self.record_phase(RotationPhase::Promoted)?;
         }
         self.run_steps(phase, id, StepKind::Deploy)?;
         self.run_steps(phase, id, StepKind::Verify)?;
@@ -623,16 +605,7 @@ impl<'a> Rotation<'a> {
             }
         }
         let id = self.rotation_id();
-        if self.opts.dry_run {
-            self.plan.push(format!(
-                "manifest: phase aborting for {}",
-                self.names.join(", ")
-            ));
-        } else {
-            state::set_phase(&self.manifest.path, &self.names, RotationPhase::Aborting)?;
-            crash_point("aborting");
-            self.reload()?;
-        }
+        self.record_phase(RotationPhase::Aborting)?;
         let mut by_file: BTreeMap<PathBuf, Vec<Change>> = BTreeMap::new();
         for s in self.secrets() {
             let file = self.load_vault(&s.vault)?;
@@ -677,6 +650,21 @@ impl<'a> Rotation<'a> {
     pub fn verify_only(&mut self) -> Result<(), RotationError> {
         let steps = self.steps(StepKind::Verify);
         self.run(&steps, None, None)
+    }
+
+    /// Records the next phase of every named secret (the intent log); in a dry
+    /// run, only plans it. Crash tests kill the process right after it.
+    fn record_phase(&mut self, phase: RotationPhase) -> Result<(), RotationError> {
+        if self.opts.dry_run {
+            self.plan.push(format!(
+                "manifest: phase {phase} for {}",
+                self.names.join(", ")
+            ));
+            return Ok(());
+        }
+        state::set_phase(&self.manifest.path, &self.names, phase)?;
+        crash_point(phase.as_str());
+        self.reload()
     }
 
     fn wrong_phase(&self, name: &str, phase: RotationPhase) -> RotationError {
