@@ -131,17 +131,24 @@ impl SecretLoader<'_> {
                 .to_string();
             if source == "prompt" || source == "prompt_ask_vault_pass" {
                 let prompts = prompt_texts(source == "prompt_ask_vault_pass", purpose, &label);
-                let password = ask_password(&prompts, &label)?;
+                let password = ask_password(&prompts, &label).inspect_err(|err| {
+                    (self.warn)(&format!("Error in vault password prompt ({label}): {err}"))
+                })?;
                 secrets.push(VaultSecret::new(label, password));
                 continue;
             }
             match self.load_path_source(source, name, &secrets) {
                 Ok(password) => secrets.push(VaultSecret::new(label, password)),
                 Err(err) => {
-                    (self.warn)(&format!(
-                        "Error getting vault password file ({}): {err}",
-                        name.unwrap_or("None")
-                    ));
+                    // ansible words the warning by the step that failed: finding
+                    // the source, or reading it.
+                    let step = match err {
+                        SecretsError::FileNotFound(_) | SecretsError::IsDirectory(_) => {
+                            "Error getting vault password file"
+                        }
+                        _ => "Error in vault password file loading",
+                    };
+                    (self.warn)(&format!("{step} ({}): {err}", name.unwrap_or("None")));
                     last_error = Some(err);
                 }
             }
