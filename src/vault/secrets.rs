@@ -324,11 +324,14 @@ fn ask_password(prompts: &[String], label: &str) -> Result<Zeroizing<Vec<u8>>, S
             io::ErrorKind::UnexpectedEof => SecretsError::PromptEof(label.to_string()),
             _ => SecretsError::PromptIo(e.to_string()),
         })?;
-        let stripped = Zeroizing::new(strip_ascii_whitespace(answer.as_bytes()).to_vec());
-        if stripped.is_empty() {
+        // ansible checks for an empty answer before stripping it, so an
+        // answer of only spaces is accepted and becomes the empty password.
+        if answer.is_empty() {
             return Err(SecretsError::EmptyPrompt);
         }
-        answers.push(stripped);
+        answers.push(Zeroizing::new(
+            strip_ascii_whitespace(answer.as_bytes()).to_vec(),
+        ));
     }
     if answers.iter().any(|a| a[..] != answers[0][..]) {
         return Err(SecretsError::PromptMismatch);
