@@ -63,7 +63,9 @@ loop_median() {
   done | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.3f\n", m / 1000}'
 }
 
-# Prints "median_ms_vaultrot median_ms_ansible" for one file.
+# Prints "wall_vaultrot wall_ansible cpu_vaultrot cpu_ansible" in ms for one
+# file: median wall time, and mean user+system CPU time (less sensitive to a
+# busy machine; "nan" without hyperfine).
 measure() {
   local file="$1"
   if command -v hyperfine >/dev/null 2>&1; then
@@ -71,18 +73,19 @@ measure() {
       --export-json "$WORK/$file.json" \
       -n "vaultrot view $file" "$VR view --vault-password-file pw $file" \
       -n "ansible-vault view $file" "$AV view --vault-password-file pw $file" >&2
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join("%.3f" % (x["median"]*1e3) for x in r))' "$WORK/$file.json"
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(" ".join(["%.3f" % (x["median"]*1e3) for x in r] + ["%.3f" % ((x["user"]+x["system"])*1e3) for x in r]))' "$WORK/$file.json"
   else
-    echo "$(loop_median "$VR" view --vault-password-file pw "$file") $(loop_median "$AV" view --vault-password-file pw "$file")"
+    echo "$(loop_median "$VR" view --vault-password-file pw "$file") $(loop_median "$AV" view --vault-password-file pw "$file") nan nan"
   fi
 }
 
 echo "== whole-process view, $RUNS runs each ($(command -v hyperfine >/dev/null && hyperfine --version || echo 'timing loop'))" >&2
 RESULTS=()
 for f in small.vault large.vault; do
-  read -r vr_ms av_ms < <(measure "$f")
-  RESULTS+=("$(printf '%-12s %10s bytes   vaultrot %9.2f ms   ansible-vault %9.2f ms   ratio %7.1fx' \
-    "$f" "$(wc -c < "$f")" "$vr_ms" "$av_ms" "$(python3 -c "print($av_ms / $vr_ms)")")")
+  read -r vr_ms av_ms vr_cpu av_cpu < <(measure "$f")
+  RESULTS+=("$(printf '%-12s %8s bytes  wall: vaultrot %7.2f ms  ansible-vault %7.1f ms  ratio %6.1fx   cpu: %6.2f ms vs %6.1f ms  ratio %6.1fx' \
+    "$f" "$(wc -c < "$f")" "$vr_ms" "$av_ms" "$(python3 -c "print($av_ms / $vr_ms)")" \
+    "$vr_cpu" "$av_cpu" "$(python3 -c "print($av_cpu / $vr_cpu)")")")
 done
 
 cd "$ROOT"
