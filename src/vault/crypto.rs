@@ -98,8 +98,11 @@ const SHA256_IV: [u32; 8] = [
 /// once, each iteration is two compressions of one pre-padded block, and the
 /// running XOR stays in state words. (The generic HMAC's buffering costs
 /// ~10%; round-tripping each digest through a byte array cost ~20% more, in
-/// store-forwarding stalls.) Locals are plain arrays, not `Zeroizing`
-/// (which kept them in memory inside the loop), and are wiped after it.
+/// store-forwarding stalls.)
+///
+/// The 32-byte output blocks are independent, so outside rayon's pool (where
+/// blobs already run in parallel) the last one is computed on a second
+/// thread: a single `view` waits for 2 of the 3 blocks of ansible's 80 bytes.
 fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
     use sha2::Digest;
     use sha2::block_api::compress256;
@@ -124,9 +127,57 @@ fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8])
     // The key states are not wiped: a wipe pins them to memory and costs
     // ~10% of every derivation, and they are spilled across each (opaque,
     // SIMD) compression call anyway, so a wipe would promise more than it gives.
-    let (inner, outer) = (key_state(0x36), key_state(0x5c));
+    let keys = (key_state(0x36), key_state(0x5c));
     key.zeroize();
     let prf = <HmacSha256 as KeyInit>::new_from_slice(password).expect("HMAC takes any key");
+    let block = |index: usize, chunk: &mut [u8]| {
+        pbkdf2_block(keys, &prf, salt, rounds, index, chunk);
+    };
+
+    let mut chunks: Vec<(usize, &mut [u8])> = out.chunks_mut(32).enumerate().collect();
+    if let Some(((last_index, last), rest)) = chunks.split_last_mut()
+        && !rest.is_empty()
+        && rayon::current_thread_index().is_none()
+    {
+        let (last_index, len) = (*last_index, last.len());
+        std::thread::scope(|scope| {
+            let helper = std::thread::Builder::new().spawn_scoped(scope, || {
+                let mut block_out = [0u8; 32];
+                block(last_index, &mut block_out[..len]);
+                block_out
+            });
+            for (index, chunk) in rest.iter_mut() {
+                block(*index, chunk);
+            }
+            match helper.map(|handle| handle.join()) {
+                Ok(Ok(mut block_out)) => {
+                    last.copy_from_slice(&block_out[..len]);
+                    block_out.zeroize();
+                }
+                // No thread to be had (or it died): compute the block here.
+                _ => block(last_index, last),
+            }
+        });
+    } else {
+        for (index, chunk) in chunks {
+            block(index, chunk);
+        }
+    }
+}
+
+/// One 32-byte PBKDF2 output block (`T_index+1`), from the HMAC key states.
+/// Locals are plain arrays, not `Zeroizing` (which kept them in memory in
+/// the hot loop), and are wiped afterwards.
+fn pbkdf2_block(
+    (inner, outer): ([u32; 8], [u32; 8]),
+    prf: &HmacSha256,
+    salt: &[u8],
+    rounds: u32,
+    index: usize,
+    chunk: &mut [u8],
+) {
+    use sha2::block_api::compress256;
+    use zeroize::Zeroize;
 
     // Blocks holding a 32-byte digest, padded as the tail of a 96-byte
     // message (the 64-byte key block is already in the key state):
@@ -137,32 +188,31 @@ fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8])
     let mut h_block = u_block;
     let mut acc = [0u32; 8];
     let mut state = [0u32; 8];
-    for (index, chunk) in out.chunks_mut(32).enumerate() {
-        let mut mac = prf.clone();
-        mac.update(salt);
-        mac.update(&(index as u32 + 1).to_be_bytes());
-        u_block[0][..32].copy_from_slice(&mac.finalize().into_bytes());
-        for (a, bytes) in acc.iter_mut().zip(u_block[0][..32].chunks_exact(4)) {
-            *a = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+
+    let mut mac = prf.clone();
+    mac.update(salt);
+    mac.update(&(index as u32 + 1).to_be_bytes());
+    u_block[0][..32].copy_from_slice(&mac.finalize().into_bytes());
+    for (a, bytes) in acc.iter_mut().zip(u_block[0][..32].chunks_exact(4)) {
+        *a = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    }
+    for _ in 1..rounds {
+        state = inner;
+        compress256(&mut state, &u_block);
+        for (dst, word) in h_block[0][..32].chunks_exact_mut(4).zip(state.iter()) {
+            dst.copy_from_slice(&word.to_be_bytes());
         }
-        for _ in 1..rounds {
-            state = inner;
-            compress256(&mut state, &u_block);
-            for (dst, word) in h_block[0][..32].chunks_exact_mut(4).zip(state.iter()) {
-                dst.copy_from_slice(&word.to_be_bytes());
-            }
-            state = outer;
-            compress256(&mut state, &h_block);
-            for (dst, word) in u_block[0][..32].chunks_exact_mut(4).zip(state.iter()) {
-                dst.copy_from_slice(&word.to_be_bytes());
-            }
-            for (a, word) in acc.iter_mut().zip(state.iter()) {
-                *a ^= word;
-            }
+        state = outer;
+        compress256(&mut state, &h_block);
+        for (dst, word) in u_block[0][..32].chunks_exact_mut(4).zip(state.iter()) {
+            dst.copy_from_slice(&word.to_be_bytes());
         }
-        for (dst, word) in chunk.chunks_mut(4).zip(acc.iter()) {
-            dst.copy_from_slice(&word.to_be_bytes()[..dst.len()]);
+        for (a, word) in acc.iter_mut().zip(state.iter()) {
+            *a ^= word;
         }
+    }
+    for (dst, word) in chunk.chunks_mut(4).zip(acc.iter()) {
+        dst.copy_from_slice(&word.to_be_bytes()[..dst.len()]);
     }
     acc.zeroize();
     state.zeroize();
@@ -209,6 +259,10 @@ mod tests {
 
     #[test]
     fn raw_pbkdf2_matches_the_pbkdf2_crate() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let long = [0xa5u8; 200];
         let cases: [(&[u8], &[u8], u32); 6] = [
             (b"password", b"salt", 1),
@@ -225,6 +279,14 @@ mod tests {
                 pbkdf2_hmac_sha256(password, salt, rounds, &mut ours);
                 pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, rounds, &mut theirs);
                 assert_eq!(ours, theirs, "{} rounds, {len} bytes", rounds);
+                // Inside rayon's pool every block is computed on the caller's thread.
+                let mut sequential = vec![0u8; len];
+                pool.install(|| pbkdf2_hmac_sha256(password, salt, rounds, &mut sequential));
+                assert_eq!(
+                    sequential, theirs,
+                    "{} rounds, {len} bytes, one thread",
+                    rounds
+                );
             }
         }
     }
