@@ -28,7 +28,10 @@ pub fn run(args: &DecryptArgs, settings: &VaultSettings) -> CliResult {
         vec![Input::Stdin]
     } else {
         // ansible names the files it decrypts/encrypts by their realpath.
-        args.files.iter().map(|f| Input::from_arg(f).resolved()).collect()
+        args.files
+            .iter()
+            .map(|f| Input::from_arg(f).resolved())
+            .collect()
     };
     // Decrypt everything first: one bad file means nothing is written.
     let mut decrypted = Vec::with_capacity(inputs.len());

@@ -30,7 +30,10 @@ pub fn run(args: &EncryptArgs, settings: &VaultSettings) -> CliResult {
         vec![Input::Stdin]
     } else {
         // ansible names the files it decrypts/encrypts by their realpath.
-        args.files.iter().map(|f| Input::from_arg(f).resolved()).collect()
+        args.files
+            .iter()
+            .map(|f| Input::from_arg(f).resolved())
+            .collect()
     };
     let mut sealed = Vec::with_capacity(inputs.len());
     for input in &inputs {
