@@ -86,6 +86,27 @@ impl DerivedKeys {
     }
 }
 
+/// PKCS7 to 16-byte blocks: always 1..=16 bytes of padding.
+fn pkcs7_pad(data: &[u8]) -> Vec<u8> {
+    let pad = BLOCK - data.len() % BLOCK;
+    let mut out = Vec::with_capacity(data.len() + pad);
+    out.extend_from_slice(data);
+    out.resize(data.len() + pad, pad as u8);
+    out
+}
+
+/// Strict PKCS7 check, as python-cryptography's unpadder; `None` if invalid.
+pub(crate) fn pkcs7_unpadded_len(data: &[u8]) -> Option<usize> {
+    if data.is_empty() || !data.len().is_multiple_of(BLOCK) {
+        return None;
+    }
+    let pad = *data.last()? as usize;
+    if pad == 0 || pad > BLOCK || data[data.len() - pad..].iter().any(|b| *b as usize != pad) {
+        return None;
+    }
+    Some(data.len() - pad)
+}
+
 const SHA256_IV: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
@@ -218,27 +239,6 @@ fn pbkdf2_block(
     state.zeroize();
     u_block.zeroize();
     h_block.zeroize();
-}
-
-/// PKCS7 to 16-byte blocks: always 1..=16 bytes of padding.
-fn pkcs7_pad(data: &[u8]) -> Vec<u8> {
-    let pad = BLOCK - data.len() % BLOCK;
-    let mut out = Vec::with_capacity(data.len() + pad);
-    out.extend_from_slice(data);
-    out.resize(data.len() + pad, pad as u8);
-    out
-}
-
-/// Strict PKCS7 check, as python-cryptography's unpadder; `None` if invalid.
-pub(crate) fn pkcs7_unpadded_len(data: &[u8]) -> Option<usize> {
-    if data.is_empty() || !data.len().is_multiple_of(BLOCK) {
-        return None;
-    }
-    let pad = *data.last()? as usize;
-    if pad == 0 || pad > BLOCK || data[data.len() - pad..].iter().any(|b| *b as usize != pad) {
-        return None;
-    }
-    Some(data.len() - pad)
 }
 
 #[cfg(test)]
