@@ -27,7 +27,11 @@ pub fn run(args: &DecryptArgs, settings: &VaultSettings) -> CliResult {
     let inputs: Vec<Input> = if args.files.is_empty() {
         vec![Input::Stdin]
     } else {
-        args.files.iter().map(|f| Input::from_arg(f)).collect()
+        // ansible names the files it decrypts/encrypts by their realpath.
+        args.files
+            .iter()
+            .map(|f| Input::from_arg(f).resolved())
+            .collect()
     };
     // Decrypt everything first: one bad file means nothing is written.
     let mut decrypted = Vec::with_capacity(inputs.len());

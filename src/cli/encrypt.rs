@@ -29,7 +29,11 @@ pub fn run(args: &EncryptArgs, settings: &VaultSettings) -> CliResult {
     let inputs: Vec<Input> = if args.files.is_empty() {
         vec![Input::Stdin]
     } else {
-        args.files.iter().map(|f| Input::from_arg(f)).collect()
+        // ansible names the files it decrypts/encrypts by their realpath.
+        args.files
+            .iter()
+            .map(|f| Input::from_arg(f).resolved())
+            .collect()
     };
     let mut sealed = Vec::with_capacity(inputs.len());
     for input in &inputs {

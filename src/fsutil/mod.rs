@@ -28,8 +28,12 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 /// Resolves symlinks so the file a link points to is replaced, not the link.
+/// Like Python's `os.path.realpath` (which ansible names files by), a path
+/// that does not exist yet is still made absolute.
 pub fn resolve_target(path: &Path) -> PathBuf {
-    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Replaces `path` with `data` atomically: temp file in the same directory,

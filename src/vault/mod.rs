@@ -110,10 +110,12 @@ pub fn decrypt(
         envelope::CIPHER_LEGACY_AES => true,
         other => return Err(VaultError::UnknownCipher(other.to_string())),
     };
-    let candidates = candidate_order(secrets, &header_label, options);
-    if candidates.is_empty() {
+    if secrets.is_empty() {
         return Err(VaultError::NoSecrets);
     }
+    // With vault_id_match, no matching label leaves nothing to try: ansible
+    // then reports a failed decryption, not missing secrets.
+    let candidates = candidate_order(secrets, &header_label, options);
     let found = |plaintext, secret_index| Decrypted {
         plaintext,
         header_label: env.label.clone(),
@@ -232,6 +234,10 @@ mod tests {
         };
         assert!(matches!(
             decrypt(text.as_bytes(), &[secret("dev", b"pw")], only),
+            Err(VaultError::DecryptionFailed)
+        ));
+        assert!(matches!(
+            decrypt(text.as_bytes(), &[], only),
             Err(VaultError::NoSecrets)
         ));
         assert!(decrypt(text.as_bytes(), &[secret("default", b"pw")], only).is_ok());

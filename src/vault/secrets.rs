@@ -131,17 +131,24 @@ impl SecretLoader<'_> {
                 .to_string();
             if source == "prompt" || source == "prompt_ask_vault_pass" {
                 let prompts = prompt_texts(source == "prompt_ask_vault_pass", purpose, &label);
-                let password = ask_password(&prompts, &label)?;
+                let password = ask_password(&prompts, &label).inspect_err(|err| {
+                    (self.warn)(&format!("Error in vault password prompt ({label}): {err}"))
+                })?;
                 secrets.push(VaultSecret::new(label, password));
                 continue;
             }
             match self.load_path_source(source, name, &secrets) {
                 Ok(password) => secrets.push(VaultSecret::new(label, password)),
                 Err(err) => {
-                    (self.warn)(&format!(
-                        "Error getting vault password file ({}): {err}",
-                        name.unwrap_or("None")
-                    ));
+                    // ansible words the warning by the step that failed: finding
+                    // the source, or reading it.
+                    let step = match err {
+                        SecretsError::FileNotFound(_) | SecretsError::IsDirectory(_) => {
+                            "Error getting vault password file"
+                        }
+                        _ => "Error in vault password file loading",
+                    };
+                    (self.warn)(&format!("{step} ({}): {err}", name.unwrap_or("None")));
                     last_error = Some(err);
                 }
             }
@@ -317,11 +324,14 @@ fn ask_password(prompts: &[String], label: &str) -> Result<Zeroizing<Vec<u8>>, S
             io::ErrorKind::UnexpectedEof => SecretsError::PromptEof(label.to_string()),
             _ => SecretsError::PromptIo(e.to_string()),
         })?;
-        let stripped = Zeroizing::new(strip_ascii_whitespace(answer.as_bytes()).to_vec());
-        if stripped.is_empty() {
+        // ansible checks for an empty answer before stripping it, so an
+        // answer of only spaces is accepted and becomes the empty password.
+        if answer.is_empty() {
             return Err(SecretsError::EmptyPrompt);
         }
-        answers.push(stripped);
+        answers.push(Zeroizing::new(
+            strip_ascii_whitespace(answer.as_bytes()).to_vec(),
+        ));
     }
     if answers.iter().any(|a| a[..] != answers[0][..]) {
         return Err(SecretsError::PromptMismatch);

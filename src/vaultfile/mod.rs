@@ -56,6 +56,14 @@ impl Input {
         }
     }
 
+    /// The same input with a file's symlinks resolved and made absolute.
+    pub fn resolved(self) -> Self {
+        match self {
+            Input::File(path) => Input::File(fsutil::resolve_target(&path)),
+            stdin => stdin,
+        }
+    }
+
     /// The name used in messages (`-` for stdin, the path as given otherwise).
     pub fn display_name(&self) -> String {
         match self {
