@@ -181,94 +181,123 @@ fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8])
     let keys = (key_state(0x36), key_state(0x5c));
     key.zeroize();
     let prf = <HmacSha256 as KeyInit>::new_from_slice(password).expect("HMAC takes any key");
-    let block = |index: usize, chunk: &mut [u8]| {
-        pbkdf2_block(keys, &prf, salt, rounds, index, chunk);
-    };
-
     let mut chunks: Vec<(usize, &mut [u8])> = out.chunks_mut(32).enumerate().collect();
-    if let Some(((last_index, last), rest)) = chunks.split_last_mut()
-        && !rest.is_empty()
-        && rayon::current_thread_index().is_none()
-    {
-        let (last_index, len) = (*last_index, last.len());
+
+    // ansible's 80 bytes are 3 blocks. Outside rayon's pool (where blobs
+    // already run in parallel) a second thread takes the last block while
+    // this one runs the first two interleaved; inside it, one thread runs
+    // all three interleaved.
+    if chunks.len() == 3 && rayon::current_thread_index().is_none() {
+        let (head, last) = chunks.split_at_mut(2);
+        let (last_index, last) = (last[0].0, &mut *last[0].1);
         std::thread::scope(|scope| {
             let helper = std::thread::Builder::new().spawn_scoped(scope, || {
-                let mut block_out = [0u8; 32];
-                block(last_index, &mut block_out[..len]);
-                block_out
+                pbkdf2_blocks(keys, &prf, salt, rounds, [last_index])
             });
-            for (index, chunk) in rest.iter_mut() {
-                block(*index, chunk);
+            let pair = pbkdf2_blocks(keys, &prf, salt, rounds, [head[0].0, head[1].0]);
+            for ((_, chunk), mut acc) in head.iter_mut().zip(pair) {
+                write_block(&mut acc, chunk);
             }
-            match helper.map(|handle| handle.join()) {
-                Ok(Ok(mut block_out)) => {
-                    last.copy_from_slice(&block_out[..len]);
-                    block_out.zeroize();
-                }
+            let [mut acc] = match helper.map(|handle| handle.join()) {
+                Ok(Ok(acc)) => acc,
                 // No thread to be had (or it died): compute the block here.
-                _ => block(last_index, last),
-            }
+                _ => pbkdf2_blocks(keys, &prf, salt, rounds, [last_index]),
+            };
+            write_block(&mut acc, last);
         });
-    } else {
-        for (index, chunk) in chunks {
-            block(index, chunk);
+        return;
+    }
+    for group in chunks.chunks_mut(3) {
+        match group {
+            [(a, ca), (b, cb), (c, cc)] => {
+                let accs = pbkdf2_blocks(keys, &prf, salt, rounds, [*a, *b, *c]);
+                for (mut acc, chunk) in accs.into_iter().zip([ca, cb, cc]) {
+                    write_block(&mut acc, chunk);
+                }
+            }
+            [(a, ca), (b, cb)] => {
+                let accs = pbkdf2_blocks(keys, &prf, salt, rounds, [*a, *b]);
+                for (mut acc, chunk) in accs.into_iter().zip([ca, cb]) {
+                    write_block(&mut acc, chunk);
+                }
+            }
+            [(a, ca)] => {
+                let [mut acc] = pbkdf2_blocks(keys, &prf, salt, rounds, [*a]);
+                write_block(&mut acc, ca);
+            }
+            _ => {}
         }
     }
 }
 
-/// One 32-byte PBKDF2 output block (`T_index+1`), from the HMAC key states.
-/// Locals are plain arrays, not `Zeroizing` (which kept them in memory in
-/// the hot loop), and are wiped afterwards.
-fn pbkdf2_block(
-    (inner, outer): ([u32; 8], [u32; 8]),
-    prf: &HmacSha256,
-    salt: &[u8],
-    rounds: u32,
-    index: usize,
-    chunk: &mut [u8],
-) {
-    use sha2::block_api::compress256;
+/// Writes a block's words big-endian (truncated to the chunk) and wipes them.
+fn write_block(acc: &mut [u32; 8], chunk: &mut [u8]) {
     use zeroize::Zeroize;
-
-    // Blocks holding a 32-byte digest, padded as the tail of a 96-byte
-    // message (the 64-byte key block is already in the key state):
-    // `u_block` feeds the inner hash, `h_block` the outer one.
-    let mut u_block = [[0u8; 64]; 1];
-    u_block[0][32] = 0x80;
-    u_block[0][56..].copy_from_slice(&(96u64 * 8).to_be_bytes());
-    let mut h_block = u_block;
-    let mut acc = [0u32; 8];
-    let mut state = [0u32; 8];
-
-    let mut mac = prf.clone();
-    mac.update(salt);
-    mac.update(&(index as u32 + 1).to_be_bytes());
-    u_block[0][..32].copy_from_slice(&mac.finalize().into_bytes());
-    for (a, bytes) in acc.iter_mut().zip(u_block[0][..32].chunks_exact(4)) {
-        *a = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    }
-    for _ in 1..rounds {
-        state = inner;
-        compress256(&mut state, &u_block);
-        for (dst, word) in h_block[0][..32].chunks_exact_mut(4).zip(state.iter()) {
-            dst.copy_from_slice(&word.to_be_bytes());
-        }
-        state = outer;
-        compress256(&mut state, &h_block);
-        for (dst, word) in u_block[0][..32].chunks_exact_mut(4).zip(state.iter()) {
-            dst.copy_from_slice(&word.to_be_bytes());
-        }
-        for (a, word) in acc.iter_mut().zip(state.iter()) {
-            *a ^= word;
-        }
-    }
     for (dst, word) in chunk.chunks_mut(4).zip(acc.iter()) {
         dst.copy_from_slice(&word.to_be_bytes()[..dst.len()]);
     }
     acc.zeroize();
-    state.zeroize();
-    u_block.zeroize();
-    h_block.zeroize();
+}
+
+/// PBKDF2 output blocks `T_(index+1)` for several indices at once, from the
+/// HMAC key states; the lanes' compressions are interleaved. Locals are plain
+/// arrays, not `Zeroizing` (which kept them in memory in the hot loop), and
+/// are wiped afterwards.
+fn pbkdf2_blocks<const N: usize>(
+    (inner, outer): ([u32; 8], [u32; 8]),
+    prf: &HmacSha256,
+    salt: &[u8],
+    rounds: u32,
+    indices: [usize; N],
+) -> [[u32; 8]; N] {
+    use super::sha256x::compress_lanes;
+    use zeroize::Zeroize;
+
+    // Blocks holding a 32-byte digest, padded as the tail of a 96-byte
+    // message (the 64-byte key block is already in the key state):
+    // `u_blocks` feed the inner hash, `h_blocks` the outer one.
+    let mut padded = [0u8; 64];
+    padded[32] = 0x80;
+    padded[56..].copy_from_slice(&(96u64 * 8).to_be_bytes());
+    let mut u_blocks = [padded; N];
+    let mut h_blocks = [padded; N];
+    let mut acc = [[0u32; 8]; N];
+    let mut states = [[0u32; 8]; N];
+
+    for (l, index) in indices.iter().enumerate() {
+        let mut mac = prf.clone();
+        mac.update(salt);
+        mac.update(&(*index as u32 + 1).to_be_bytes());
+        u_blocks[l][..32].copy_from_slice(&mac.finalize().into_bytes());
+        for (a, bytes) in acc[l].iter_mut().zip(u_blocks[l][..32].chunks_exact(4)) {
+            *a = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        }
+    }
+    for _ in 1..rounds {
+        states = [inner; N];
+        compress_lanes(&mut states, &u_blocks);
+        for (block, state) in h_blocks.iter_mut().zip(&states) {
+            for (dst, word) in block[..32].chunks_exact_mut(4).zip(state) {
+                dst.copy_from_slice(&word.to_be_bytes());
+            }
+        }
+        states = [outer; N];
+        compress_lanes(&mut states, &h_blocks);
+        for ((block, state), acc) in u_blocks.iter_mut().zip(&states).zip(acc.iter_mut()) {
+            for ((dst, word), a) in block[..32]
+                .chunks_exact_mut(4)
+                .zip(state)
+                .zip(acc.iter_mut())
+            {
+                dst.copy_from_slice(&word.to_be_bytes());
+                *a ^= word;
+            }
+        }
+    }
+    states.zeroize();
+    u_blocks.zeroize();
+    h_blocks.zeroize();
+    acc
 }
 
 #[cfg(test)]

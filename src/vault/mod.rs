@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod envelope;
 pub mod legacy;
 pub mod secrets;
+mod sha256x;
 
 use std::fmt;
 
