@@ -183,30 +183,9 @@ fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8])
     let prf = <HmacSha256 as KeyInit>::new_from_slice(password).expect("HMAC takes any key");
     let mut chunks: Vec<(usize, &mut [u8])> = out.chunks_mut(32).enumerate().collect();
 
-    // ansible's 80 bytes are 3 blocks. Outside rayon's pool (where blobs
-    // already run in parallel) a second thread takes the last block while
-    // this one runs the first two interleaved; inside it, one thread runs
-    // all three interleaved.
-    if chunks.len() == 3 && rayon::current_thread_index().is_none() {
-        let (head, last) = chunks.split_at_mut(2);
-        let (last_index, last) = (last[0].0, &mut *last[0].1);
-        std::thread::scope(|scope| {
-            let helper = std::thread::Builder::new().spawn_scoped(scope, || {
-                pbkdf2_blocks(keys, &prf, salt, rounds, [last_index])
-            });
-            let pair = pbkdf2_blocks(keys, &prf, salt, rounds, [head[0].0, head[1].0]);
-            for ((_, chunk), mut acc) in head.iter_mut().zip(pair) {
-                write_block(&mut acc, chunk);
-            }
-            let [mut acc] = match helper.map(|handle| handle.join()) {
-                Ok(Ok(acc)) => acc,
-                // No thread to be had (or it died): compute the block here.
-                _ => pbkdf2_blocks(keys, &prf, salt, rounds, [last_index]),
-            };
-            write_block(&mut acc, last);
-        });
-        return;
-    }
+    // ansible's 80 bytes are 3 blocks, computed as 3 interleaved lanes on
+    // this thread: as fast as one chain, and cheaper than a second thread in
+    // a short-lived process (measured: 3.2 ms vs 4.1 ms for a whole `view`).
     for group in chunks.chunks_mut(3) {
         match group {
             [(a, ca), (b, cb), (c, cc)] => {
