@@ -6,16 +6,17 @@
 //! `VAULTROT_TEST_ANSIBLE_BIN=DIR`) and redis-server (`scripts/install-test-deps.sh`).
 //! Missing tools fail the tests; they never skip.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
-use std::io::Write;
-use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 
+use common::redis::Redis;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use vaultrot::ansible::playbook::{
@@ -33,34 +34,9 @@ fn repo_root() -> PathBuf {
 
 /// The directory holding `ansible-playbook` and `ansible-vault`.
 fn ansible_bin() -> PathBuf {
-    let mut candidates = Vec::new();
-    if let Some(dir) = std::env::var_os("VAULTROT_TEST_ANSIBLE_BIN") {
-        candidates.push(PathBuf::from(dir));
-    }
-    candidates.push(repo_root().join(".venv/bin"));
-    // A git worktree shares the main checkout's virtualenv.
-    if let Ok(out) = Command::new("git")
-        .args(["rev-parse", "--path-format=absolute", "--git-common-dir"])
-        .current_dir(repo_root())
-        .output()
-        && out.status.success()
-    {
-        let common = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if let Some(main) = common.parent() {
-            candidates.push(main.join(".venv/bin"));
-        }
-    }
-    candidates
-        .iter()
-        .find(|dir| dir.join("ansible-playbook").is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "ansible-playbook not found in {candidates:?}: create the virtualenv \
-                 (python3 -m venv .venv && .venv/bin/pip install ansible-core) \
-                 or set VAULTROT_TEST_ANSIBLE_BIN to the directory holding it"
-            )
-        })
+    // Fails loudly (never skips) when the test command has not installed it.
+    common::ansible("ansible-playbook");
+    common::ansible_bin_dir()
 }
 
 fn test_path() -> OsString {
@@ -447,74 +423,6 @@ fn command_step_gets_names_not_values_and_fails_with_tail() {
     assert_eq!(*code, Some(3));
     assert_eq!(tail, &["phase=unset", "to-stderr"]);
     assert!(err.to_string().contains("exit code 3"));
-}
-
-/// A Redis on loopback from `scripts/redis-test-server.sh`, stopped on drop.
-struct Redis {
-    dir: TempDir,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let found = Command::new("sh")
-            .args(["-c", "command -v redis-server && command -v redis-cli"])
-            .output()
-            .unwrap();
-        assert!(
-            found.status.success(),
-            "redis-server/redis-cli not found: run scripts/install-test-deps.sh"
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = TempDir::new().unwrap();
-        let status = Command::new(repo_root().join("scripts/redis-test-server.sh"))
-            .arg("start")
-            .arg(dir.path())
-            .arg(port.to_string())
-            .status()
-            .unwrap();
-        assert!(status.success(), "redis-test-server.sh start failed");
-        Redis { dir, port }
-    }
-
-    /// What Redis answers to `AUTH app PASSWORD` (the password on stdin).
-    fn auth(&self, password: &str) -> String {
-        let mut child = Command::new("redis-cli")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-x",
-                "AUTH",
-                "app",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(password.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = Command::new(repo_root().join("scripts/redis-test-server.sh"))
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
-    }
 }
 
 #[test]

@@ -21,7 +21,6 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
-use std::net::TcpListener;
 use std::os::unix::fs::symlink;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -29,6 +28,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::redis::Redis;
 use tempfile::TempDir;
 use vaultrot::manifest::{HistoryEvent, Manifest, RotationPhase, Secret};
 
@@ -88,77 +88,6 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 // ---- Redis ---------------------------------------------------------------------------
-
-/// A throwaway Redis from `scripts/redis-test-server.sh`, stopped on drop.
-struct Redis {
-    dir: TempDir,
-    port: u16,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let found = Command::new("sh")
-            .args(["-c", "command -v redis-server && command -v redis-cli"])
-            .output()
-            .unwrap();
-        assert!(
-            found.status.success(),
-            "redis-server/redis-cli not found: run scripts/install-test-deps.sh"
-        );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = TempDir::new().unwrap();
-        let out = Command::new(repo_root().join("scripts/redis-test-server.sh"))
-            .arg("start")
-            .arg(dir.path())
-            .arg(port.to_string())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "redis-test-server.sh start failed:\n{}",
-            show(&out)
-        );
-        Redis { dir, port }
-    }
-
-    /// Whether user `app` authenticates with `password` (sent on stdin, never argv).
-    fn accepts(&self, password: &str) -> bool {
-        let mut child = Command::new("redis-cli")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
-            .args(["-x", "AUTH", "app"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(password.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let answer = text(&out.stdout);
-        match answer.trim() {
-            "OK" => true,
-            a if a.starts_with("WRONGPASS") => false,
-            _ => panic!("unexpected answer from redis-cli AUTH:\n{}", show(&out)),
-        }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = Command::new(repo_root().join("scripts/redis-test-server.sh"))
-            .arg("stop")
-            .arg(self.dir.path())
-            .output();
-    }
-}
 
 // ---- the infra fixture -----------------------------------------------------------------
 

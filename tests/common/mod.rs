@@ -3,6 +3,8 @@
 //! and cannot find it fails loudly instead of skipping.
 #![allow(dead_code)]
 
+pub mod redis;
+
 use std::path::{Path, PathBuf};
 
 /// The project-local virtualenv's bin directory (or `VAULTROT_ANSIBLE_BIN`).
