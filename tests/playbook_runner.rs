@@ -3,7 +3,7 @@
 //! files or output; failures name the step, exit code and tail.
 //!
 //! Needs ansible-core (a `.venv` in this checkout or the main worktree, or
-//! `VAULTROT_TEST_ANSIBLE_BIN=DIR`) and redis-server (`scripts/install-test-deps.sh`).
+//! `VAULTROT_ANSIBLE_BIN=DIR`) and redis-server (`scripts/install-test-deps.sh`).
 //! Missing tools fail the tests; they never skip.
 
 mod common;
