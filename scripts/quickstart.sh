@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-vaultrot() { "$PWD/target/release/vaultrot" "$@"; }
+VAULTROT_BIN="$PWD/target/release/vaultrot"
+vaultrot() { "$VAULTROT_BIN" "$@"; }
 cd infra
 # The example's dates are chosen for 2026-11-23 so that every status shows;
 # drop --now to see them age against today's date.
