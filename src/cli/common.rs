@@ -204,3 +204,37 @@ pub fn check_single_output(output: &Option<String>, inputs: &[String]) -> CliRes
     }
     Ok(())
 }
+
+/// The inputs of `encrypt`/`decrypt`: stdin when no file is given, else the
+/// files by their realpath (as ansible names them in messages).
+pub fn inputs_or_stdin(files: &[String]) -> Vec<crate::vaultfile::Input> {
+    use crate::vaultfile::Input;
+    if files.is_empty() {
+        return vec![Input::Stdin];
+    }
+    files
+        .iter()
+        .map(|f| Input::from_arg(f).resolved())
+        .collect()
+}
+
+/// Where one `encrypt`/`decrypt` result goes: stdout (`--output -`, or an
+/// input read from stdin), `--output FILE` (a new 0600 file), or back over
+/// the input file through `in_place`.
+pub fn deliver(
+    output: Option<&str>,
+    input: &crate::vaultfile::Input,
+    data: &[u8],
+    in_place: impl FnOnce(&std::path::Path, &[u8]) -> Result<(), FileError>,
+) -> CliResult {
+    use crate::vaultfile::{Input, OUTPUT_MODE, replace};
+    match (output, input) {
+        (Some("-"), _) | (None, Input::Stdin) => super::output::write_stdout(data),
+        (Some(out), _) => Ok(replace(
+            std::path::Path::new(out),
+            data,
+            crate::fsutil::FileMode::Exactly(OUTPUT_MODE),
+        )?),
+        (None, Input::File(path)) => Ok(in_place(path, data)?),
+    }
+}

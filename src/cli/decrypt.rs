@@ -3,8 +3,10 @@
 
 use clap::Args;
 
-use super::common::{CliResult, VaultArgs, check_single_output, read_context};
-use super::output::{stdout_is_tty, write_stdout};
+use super::common::{
+    CliResult, VaultArgs, check_single_output, deliver, inputs_or_stdin, read_context,
+};
+use super::output::stdout_is_tty;
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::FileMode;
 use crate::vaultfile::{Input, OUTPUT_MODE, decrypted_view, replace};
@@ -24,15 +26,7 @@ pub struct DecryptArgs {
 pub fn run(args: &DecryptArgs, settings: &VaultSettings) -> CliResult {
     check_single_output(&args.output, &args.files)?;
     let ctx = read_context(&args.vault, settings)?;
-    let inputs: Vec<Input> = if args.files.is_empty() {
-        vec![Input::Stdin]
-    } else {
-        // ansible names the files it decrypts/encrypts by their realpath.
-        args.files
-            .iter()
-            .map(|f| Input::from_arg(f).resolved())
-            .collect()
-    };
+    let inputs = inputs_or_stdin(&args.files);
     // Decrypt everything first: one bad file means nothing is written.
     let mut decrypted = Vec::with_capacity(inputs.len());
     for input in &inputs {
@@ -49,15 +43,9 @@ pub fn run(args: &DecryptArgs, settings: &VaultSettings) -> CliResult {
         decrypted.push((input, plain));
     }
     for (input, plain) in decrypted {
-        match (args.output.as_deref(), input) {
-            (Some("-"), _) | (None, Input::Stdin) => write_stdout(&plain)?,
-            (Some(out), _) => replace(
-                std::path::Path::new(out),
-                &plain,
-                FileMode::Exactly(OUTPUT_MODE),
-            )?,
-            (None, Input::File(path)) => replace(path, &plain, FileMode::Exactly(OUTPUT_MODE))?,
-        }
+        deliver(args.output.as_deref(), input, &plain, |path, data| {
+            replace(path, data, FileMode::Exactly(OUTPUT_MODE))
+        })?;
     }
     if stdout_is_tty() {
         eprintln!("Decryption successful");

@@ -2,11 +2,12 @@
 
 use clap::Args;
 
-use super::common::{CliResult, VaultArgs, check_single_output, encrypt_context};
-use super::output::{stdout_is_tty, write_stdout};
+use super::common::{
+    CliResult, VaultArgs, check_single_output, deliver, encrypt_context, inputs_or_stdin,
+};
+use super::output::stdout_is_tty;
 use crate::ansible::config::VaultSettings;
-use crate::fsutil::FileMode;
-use crate::vaultfile::{Input, OUTPUT_MODE, replace, replace_plaintext};
+use crate::vaultfile::replace_plaintext;
 
 #[derive(Args, Debug)]
 pub struct EncryptArgs {
@@ -26,30 +27,19 @@ pub struct EncryptArgs {
 pub fn run(args: &EncryptArgs, settings: &VaultSettings) -> CliResult {
     check_single_output(&args.output, &args.files)?;
     let (ctx, secret) = encrypt_context(&args.vault, settings, args.encrypt_vault_id.as_deref())?;
-    let inputs: Vec<Input> = if args.files.is_empty() {
-        vec![Input::Stdin]
-    } else {
-        // ansible names the files it decrypts/encrypts by their realpath.
-        args.files
-            .iter()
-            .map(|f| Input::from_arg(f).resolved())
-            .collect()
-    };
+    let inputs = inputs_or_stdin(&args.files);
     let mut sealed = Vec::with_capacity(inputs.len());
     for input in &inputs {
         let plain = input.read()?;
         sealed.push((input, ctx.seal(input, &plain, &secret)?));
     }
     for (input, text) in sealed {
-        match (args.output.as_deref(), input) {
-            (Some("-"), _) | (None, Input::Stdin) => write_stdout(text.as_bytes())?,
-            (Some(out), _) => replace(
-                std::path::Path::new(out),
-                text.as_bytes(),
-                FileMode::Exactly(OUTPUT_MODE),
-            )?,
-            (None, Input::File(path)) => replace_plaintext(path, text.as_bytes())?,
-        }
+        deliver(
+            args.output.as_deref(),
+            input,
+            text.as_bytes(),
+            replace_plaintext,
+        )?;
     }
     if stdout_is_tty() {
         eprintln!("Encryption successful");
