@@ -1,7 +1,7 @@
 //! The YAML editor against a corpus of hand-written and upstream files
 //! (`tests/fixtures/yaml/`): byte-exact expected outputs for every edit, untouched bytes when
-//! nothing changes, the inline vault texts ansible itself reads, and, when `VAULTROT_PYTHON`
-//! names a Python with ansible-core, Ansible's own reading of every input and output.
+//! nothing changes, the inline vault texts ansible itself reads, and Ansible's own reading of
+//! every input and output (the test virtualenv's Python, or `VAULTROT_PYTHON`).
 //!
 //! Files: `<case>.input.yml`, `<case>.ops.json` (named edits), `<case>.<op>.expected.yml`.
 //! `VAULTROT_BLESS=1 cargo test --test yaml_corpus` rewrites the expected files (review the diff!).
@@ -323,7 +323,26 @@ fn labels_of_several_vault_ids_in_one_file() {
     assert_eq!(indents, [10, 4, 14, 10, 10, 10, 14]);
 }
 
-// ----- Ansible's own reading (optional: VAULTROT_PYTHON) --------------------------------------
+// ----- Ansible's own reading ------------------------------------------------------------------
+
+/// The Python with ansible-core: `VAULTROT_PYTHON`, else the test virtualenv's
+/// (`VAULTROT_ANSIBLE_BIN` or `.venv/bin`). Missing, the test fails; it never skips.
+fn ansible_python() -> String {
+    let python = std::env::var_os("VAULTROT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("VAULTROT_ANSIBLE_BIN")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin"))
+                .join("python")
+        });
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/test.sh (it installs ansible-core into .venv) or set VAULTROT_PYTHON",
+        python.display()
+    );
+    python.to_string_lossy().into_owned()
+}
 
 /// Ansible's reading of each file, via `ansible_yaml_json.py`.
 fn ansible_read(python: &str, files: &[PathBuf]) -> Vec<Value> {
@@ -476,13 +495,7 @@ fn compare_reading(case: &str, doc: &Doc, ansible: &Value) {
 
 #[test]
 fn ansible_reads_inputs_and_outputs_as_we_intend() {
-    let Some(python) = std::env::var_os("VAULTROT_PYTHON") else {
-        eprintln!(
-            "skipped: set VAULTROT_PYTHON to a Python with ansible-core to compare with Ansible"
-        );
-        return;
-    };
-    let python = python.to_str().unwrap().to_string();
+    let python = ansible_python();
     let ins = inputs();
     let files: Vec<PathBuf> = ins.iter().map(|(_, p)| p.clone()).collect();
     let read_in = ansible_read(&python, &files);
@@ -523,12 +536,7 @@ fn ansible_reads_inputs_and_outputs_as_we_intend() {
 /// Ansible as the very same strings.
 #[test]
 fn ansible_reads_quoted_strings_back() {
-    let Some(python) = std::env::var_os("VAULTROT_PYTHON") else {
-        eprintln!(
-            "skipped: set VAULTROT_PYTHON to a Python with ansible-core to compare with Ansible"
-        );
-        return;
-    };
+    let python = ansible_python();
     let strings = [
         "yes",
         "No",
@@ -622,7 +630,7 @@ fn ansible_reads_quoted_strings_back() {
     }
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), &doc_text).unwrap();
-    let read = ansible_read(python.to_str().unwrap(), &[file.path().to_path_buf()]);
+    let read = ansible_read(&python, &[file.path().to_path_buf()]);
     let map = read[0]["ok"]["map"]
         .as_array()
         .expect("Ansible reads a mapping");
