@@ -38,6 +38,21 @@ fn vr(dir: &Path, args: &[&str]) -> String {
     stdout
 }
 
+/// `vaultrot set --vault-password-file PW FILE KEY VALUE`, which must succeed.
+fn set_value(dir: &Path, password_file: &str, file: &str, key: &str, value: &str) {
+    vr(
+        dir,
+        &[
+            "set",
+            "--vault-password-file",
+            password_file,
+            file,
+            key,
+            value,
+        ],
+    );
+}
+
 /// The value of each variable as a real playbook sees it, vars from `files`.
 fn ansible_sees(dir: &Path, password_file: &str, files: &[&str], vars: &[&str]) -> Vec<String> {
     let vars_files = files
@@ -84,17 +99,7 @@ fn set_get_unset_on_a_vars_file_keep_every_other_byte_and_ansible_reads_them() {
     std::fs::write(d.join("pw"), "test-password\n").unwrap();
     std::fs::write(d.join("vars.yml"), VARS).unwrap();
 
-    vr(
-        d,
-        &[
-            "set",
-            "--vault-password-file",
-            "pw",
-            "vars.yml",
-            "db_password",
-            "s3cret: yes",
-        ],
-    );
+    set_value(d, "pw", "vars.yml", "db_password", "s3cret: yes");
     vr(
         d,
         &[
@@ -147,17 +152,7 @@ fn set_get_unset_on_a_vars_file_keep_every_other_byte_and_ansible_reads_them() {
 
     // Setting the same value again changes no byte (no re-encryption churn).
     let before = std::fs::read(d.join("vars.yml")).unwrap();
-    vr(
-        d,
-        &[
-            "set",
-            "--vault-password-file",
-            "pw",
-            "vars.yml",
-            "db_password",
-            "s3cret: yes",
-        ],
-    );
+    set_value(d, "pw", "vars.yml", "db_password", "s3cret: yes");
     assert_eq!(std::fs::read(d.join("vars.yml")).unwrap(), before);
 
     // ls shows names and vault state, never values.
@@ -270,17 +265,7 @@ fn get_reads_real_encrypt_string_output_and_whole_file_vaults() {
         ),
         "two"
     );
-    vr(
-        d,
-        &[
-            "set",
-            "--vault-password-file",
-            "pw",
-            "vault.yml",
-            "vault_b",
-            "2026",
-        ],
-    );
+    set_value(d, "pw", "vault.yml", "vault_b", "2026");
     let (code, plain, stderr) = run(
         d,
         &ansible("ansible-vault"),
@@ -305,17 +290,7 @@ fn rekey_of_a_tree_reencrypts_inline_values_in_place_and_ansible_reads_them() {
     std::fs::write(d.join("new"), "new-password\n").unwrap();
     std::fs::create_dir_all(d.join("tree/host_vars")).unwrap();
     std::fs::write(d.join("tree/host_vars/web.yml"), VARS).unwrap();
-    vr(
-        d,
-        &[
-            "set",
-            "--vault-password-file",
-            "old",
-            "tree/host_vars/web.yml",
-            "db_password",
-            "pa55",
-        ],
-    );
+    set_value(d, "old", "tree/host_vars/web.yml", "db_password", "pa55");
     std::fs::write(d.join("tree/vault.yml"), "vault_x: ex\n").unwrap();
     vr(
         d,
@@ -383,17 +358,7 @@ fn textconv_shows_plaintext_or_fingerprints_and_never_prompts() {
     let d = dir.path();
     std::fs::write(d.join("pw"), "test-password\n").unwrap();
     std::fs::write(d.join("vars.yml"), VARS).unwrap();
-    vr(
-        d,
-        &[
-            "set",
-            "--vault-password-file",
-            "pw",
-            "vars.yml",
-            "db_password",
-            "hunter2",
-        ],
-    );
+    set_value(d, "pw", "vars.yml", "db_password", "hunter2");
 
     let plain = vr(d, &["textconv", "--vault-password-file", "pw", "vars.yml"]);
     assert!(plain.contains("db_password: hunter2"));
@@ -411,17 +376,7 @@ fn textconv_shows_plaintext_or_fingerprints_and_never_prompts() {
         !redacted.contains("hunter2") && redacted.contains("db_password: <redacted "),
         "{redacted}"
     );
-    vr(
-        d,
-        &[
-            "set",
-            "--vault-password-file",
-            "pw",
-            "vars.yml",
-            "db_password",
-            "hunter3",
-        ],
-    );
+    set_value(d, "pw", "vars.yml", "db_password", "hunter3");
     let changed = vr(
         d,
         &[
