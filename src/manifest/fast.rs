@@ -18,8 +18,16 @@ use super::raw::{
     RawSecret, RawStep, Sp, Tags,
 };
 
+/// Flow collections (`[..]`, `{..}`) nested deeper than this go to serde-saphyr,
+/// whose depth budget refuses them with a positioned error: this reader
+/// recurses per level, and a hostile manifest nests thousands deep.
+const MAX_FLOW_DEPTH: usize = 32;
+
 /// Reads manifest text, or `None` when serde-saphyr must decide.
 pub(super) fn read(text: &str) -> Option<RawFile> {
+    if flow_depth_exceeds(text, MAX_FLOW_DEPTH) {
+        return None;
+    }
     let mut reader = Reader::new(text)?;
     let first = reader.lines.first()?;
     if first.start != 0 || first.is_seq_entry() {
@@ -37,6 +45,27 @@ pub(super) fn read(text: &str) -> Option<RawFile> {
     Some(RawFile {
         secrets_manifest: manifest?,
     })
+}
+
+/// Whether brackets nest deeper than `limit` anywhere in `text`. Brackets in
+/// quotes and comments count too: an over-count only sends the text to the
+/// slower reader, never a wrong answer.
+fn flow_depth_exceeds(text: &str, limit: usize) -> bool {
+    let mut depth = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => depth = 0,
+            _ => {}
+        }
+    }
+    false
 }
 
 #[derive(Debug)]
