@@ -774,7 +774,7 @@ fn swap_rotate_and_compromised_rotate_replace_at_once() {
         [
             "api-deploy rotate",
             "api-verify rotate",
-            "api-revoke rotate"
+            "api-revoke revoke"
         ]
     );
     assert_closed(
@@ -847,8 +847,8 @@ fn multi_secret_window_runs_shared_steps_once_and_promotes_in_one_write() {
     infra.ok(&args);
     assert_eq!(
         infra.backups().len(),
-        backups_before + 1,
-        "finish promotes the three in one vault write"
+        backups_before + 2,
+        "finish promotes the three in one vault write, then drops the three _previous in one"
     );
     assert_eq!(
         infra.steps_count(&format!("slack-deploy finish {names}")),
@@ -929,7 +929,7 @@ fn verify_failure_during_start_promotes_nothing() {
     );
     assert!(infra.secret("vault_api_token").history.is_empty());
     assert_eq!(infra.changelog_count("started", &id), 0);
-    assert_eq!(infra.steps_count("api-revoke finish"), 0);
+    assert_eq!(infra.steps_count("api-revoke revoke"), 0);
 
     // Once the service is healthy, re-running start completes the same rotation.
     fs::write(infra.root.join("deployed/api-healthy"), "").unwrap();
@@ -1123,7 +1123,7 @@ fn kill_9_at_each_write_point_of_finish_then_rerun_completes() {
             );
         }
         assert_closed(&infra, "vault_api_token", &id, HistoryEvent::Finished, &new);
-        assert!(infra.steps_count("api-revoke finish") >= 1, "{point}");
+        assert!(infra.steps_count("api-revoke revoke") >= 1, "{point}");
         infra.ok(&["lint"]);
         infra.assert_no_leaks(&[OLD_API, &new]);
     }
@@ -1249,7 +1249,8 @@ fn restore_lists_the_backups_and_brings_back_the_previous_ciphertext() {
 
     let list = text(&infra.ok(&["restore", "--list", VAULT]).stdout);
     let lines: Vec<&str> = list.lines().collect();
-    assert_eq!(lines.len(), 2, "one backup per vault write:\n{list}");
+    // start stages, finish promotes, then drops `_previous` after revoke.
+    assert_eq!(lines.len(), 3, "one backup per vault write:\n{list}");
     let tag = format!("rotation_{id}");
     assert!(lines.iter().all(|l| l.contains(&tag)), "{list}");
     let first = lines[0].split_whitespace().last().unwrap().to_string();
@@ -1258,15 +1259,20 @@ fn restore_lists_the_backups_and_brings_back_the_previous_ciphertext() {
         original
     );
 
-    // The newest backup: the vault as it was before the last write (finish).
+    // The newest backup: the vault as it was before the last write (the
+    // promoted vault, the old value as `_previous`); the one before: dual.
     infra.ok(&["restore", VAULT]);
+    assert_eq!(infra.value("vault_api_token"), new);
+    assert_eq!(infra.value("vault_api_token_previous"), OLD_API);
+    let second = lines[1].split_whitespace().last().unwrap().to_string();
+    infra.ok(&["restore", VAULT, "--backup", &second]);
     assert_eq!(infra.vault_bytes(), dual);
     assert_eq!(infra.value("vault_api_token_new"), new);
     assert_eq!(infra.value("vault_api_token"), OLD_API);
     let list = text(&infra.ok(&["restore", "--list", VAULT]).stdout);
     assert_eq!(
         list.lines().count(),
-        3,
+        5,
         "restore keeps what it replaced:\n{list}"
     );
 
@@ -1294,7 +1300,9 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     let expect_in_order = [
         "dry run: nothing was written or run",
         "manifest: open rotation",
-        &format!("vault {VAULT}: add vault_redis_password_new, vault_api_token_new"),
+        &format!(
+            "vault {VAULT}: set vault_redis_password_new := the new value, set vault_api_token_new := the new value"
+        ),
         "run: ansible-playbook -i inventory/staging.yml -e",
         "playbooks/deploy_redis.yml",
         "run: sh -c 'echo \"api-deploy $VAULTROT_PHASE\" >> deployed/steps.log'",
@@ -1325,8 +1333,9 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     );
     let plan = text(&out.stdout);
     for item in [
-        "manifest: phase promoting",
-        "promote the _new values",
+        "manifest: rotation phase promoting",
+        "set vault_api_token_previous := vault_api_token, set vault_api_token := vault_api_token_new, remove vault_api_token_new",
+        "remove vault_api_token_previous",
         "run: sh -c 'echo \"api-revoke $VAULTROT_PHASE\" >> deployed/steps.log'",
         "CHANGELOG.md: finished",
         &format!("last_rotation {TODAY}"),

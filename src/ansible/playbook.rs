@@ -199,6 +199,10 @@ pub enum Phase {
     Abort,
     /// Swap or compromised rotation: the new value is already canonical.
     Rotate,
+    /// Revoke steps: the replaced value is `<name>_previous`.
+    Revoke,
+    /// `rollback`: the previous value is canonical again.
+    Rollback,
 }
 
 impl Phase {
@@ -208,6 +212,8 @@ impl Phase {
             Phase::Finish => "finish",
             Phase::Abort => "abort",
             Phase::Rotate => "rotate",
+            Phase::Revoke => "revoke",
+            Phase::Rollback => "rollback",
         }
     }
 }
@@ -636,7 +642,7 @@ mod sys {
 }
 
 /// The `ansible-playbook` a playbook step runs: the override if set, else PATH.
-fn resolve_ansible_playbook(ctx: &RunContext) -> Result<PathBuf, RunError> {
+pub fn resolve_ansible_playbook(ctx: &RunContext) -> Result<PathBuf, RunError> {
     let path_var = ctx.path_var();
     match &ctx.ansible_playbook {
         Some(named) if named.components().count() > 1 => {

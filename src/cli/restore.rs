@@ -9,7 +9,7 @@ use super::common::{CliError, CliResult};
 use super::output::write_stdout;
 use super::rotation_common::{load_manifest, manifest_path};
 use crate::fsutil::backup;
-use crate::rotation::engine::backup_dir;
+use crate::rotation::world::backup_dir;
 use crate::rotation::lock::ManifestLock;
 
 #[derive(Args, Debug)]
