@@ -36,7 +36,7 @@ fn unknown_fields_are_typos_and_name_what_is_expected() {
         error_of(&secret(
             "      policy: api_token\n      deploy:\n        - playbok: x.yml\n"
         )),
-        "m.yml:9:11: unknown field `playbok`, expected one of playbook, inventory, tags, limit, extra_vars, run"
+        "m.yml:9:11: unknown field `playbok`, expected one of playbook, inventory, tags, limit, extra_vars, run, manual"
     );
     assert_eq!(
         error_of("secrets_manifest:\n  version: 1\n  defaults:\n    warn_befor: 3d\n"),
@@ -52,13 +52,13 @@ fn unknown_fields_are_typos_and_name_what_is_expected() {
         error_of(&secret(
             "      policy: api_token\n      generate: { lenght: 40 }\n"
         )),
-        "m.yml:8:19: unknown field `lenght`, expected one of length, charset, exclude, external, command"
+        "m.yml:8:19: unknown field `lenght`, expected one of length, charset, exclude, external, command, instructions"
     );
     assert_eq!(
         error_of(&secret(
             "      policy: api_token\n      rotation: { id: r1, phase: dual, started: 2026-01-01, user: me }\n"
         )),
-        "m.yml:8:61: unknown field `user`, expected one of id, phase, started, by, group, kind"
+        "m.yml:8:61: unknown field `user`, expected one of id, phase, started, by, group, kind, old_fingerprint, new_fingerprint, reason, awaiting"
     );
     assert_eq!(
         error_of("secrets_manifest:\n  version: 1\nsecrets:\n  vault_a: {}\n"),
@@ -160,13 +160,13 @@ fn settings_with_a_fixed_vocabulary_name_it() {
         error_of(&secret(
             "      policy: api_token\n      rotation: { id: r1, phase: half, started: 2026-01-01 }\n"
         )),
-        "m.yml:8:34: unknown rotation phase `half`; expected one of: starting, dual, promoting, promoted, aborting"
+        "m.yml:8:34: unknown rotation phase `half`; expected one of: starting, dual, promoting, promoted, revoked, aborting, rolling_back"
     );
     assert_eq!(
         error_of(&secret(
             "      policy: api_token\n      history:\n        - { event: done, at: 2026-01-01 }\n"
         )),
-        "m.yml:9:20: unknown history event `done`; expected one of: started, finished, aborted, rotated, compromised"
+        "m.yml:9:20: unknown history event `done`; expected one of: started, finished, aborted, rotated, compromised, rolled_back"
     );
 }
 
@@ -200,7 +200,7 @@ fn generate_and_steps_take_one_shape() {
         error_of(&secret(
             "      policy: api_token\n      deploy:\n        - tags: [a]\n"
         )),
-        "m.yml:9:11: a step needs `playbook: PATH` (with optional inventory, tags, limit, extra_vars) or `run: COMMAND`"
+        "m.yml:9:11: a step needs `playbook: PATH` (with optional inventory, tags, limit, extra_vars), `run: COMMAND` or `manual: INSTRUCTION`"
     );
     assert_eq!(
         error_of(&secret(

@@ -1397,8 +1397,16 @@ fn revoke_sees_the_previous_value_and_it_is_removed_after() {
     let (id, _) = infra.rotation("vault_api_token").unwrap();
     let new = infra.value("vault_api_token_new");
     let out = infra.ok(&["finish", "vault_api_token"]);
-    assert!(text(&out.stderr).contains("playbooks/revoke_api.yml"), "{}", show(&out));
-    assert_eq!(infra.get("vault_api_token_previous"), None, "_previous left after revoke");
+    assert!(
+        text(&out.stderr).contains("playbooks/revoke_api.yml"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        infra.get("vault_api_token_previous"),
+        None,
+        "_previous left after revoke"
+    );
     assert_closed(&infra, "vault_api_token", &id, HistoryEvent::Finished, &new);
     infra.ok(&["lint"]);
     infra.assert_no_leaks(&[OLD_API, &new]);
@@ -1409,16 +1417,28 @@ fn rollback_after_promotion_puts_the_previous_value_back() {
     // Revoke fails (the service is not ready): the old value is still in
     // `_previous`, so the operator can roll back.
     let infra = Infra::new();
-    infra.edit_manifest(API_REVOKE, "      revoke:\n        - run: 'test -f deployed/revoke-ok'\n");
+    infra.edit_manifest(
+        API_REVOKE,
+        "      revoke:\n        - run: 'test -f deployed/revoke-ok'\n",
+    );
     infra.ok(&["start", "vault_api_token"]);
     let (id, _) = infra.rotation("vault_api_token").unwrap();
     let new = infra.value("vault_api_token_new");
     let err = infra.fails(&["finish", "vault_api_token"], 1);
-    assert!(err.contains("revoke step failed") && err.contains("vaultrot rollback vault_api_token"), "{err}");
-    assert_eq!(infra.rotation("vault_api_token").unwrap().1, RotationPhase::Promoted);
+    assert!(
+        err.contains("revoke step failed") && err.contains("vaultrot rollback vault_api_token"),
+        "{err}"
+    );
+    assert_eq!(
+        infra.rotation("vault_api_token").unwrap().1,
+        RotationPhase::Promoted
+    );
     assert_eq!(infra.value("vault_api_token_previous"), OLD_API);
     let status = text(&infra.ok(&["status"]).stdout);
-    assert!(status.contains("vaultrot rollback vault_api_token"), "{status}");
+    assert!(
+        status.contains("vaultrot rollback vault_api_token"),
+        "{status}"
+    );
 
     infra.ok(&["rollback", "vault_api_token"]);
     assert_eq!(infra.value("vault_api_token"), OLD_API);
@@ -1426,10 +1446,25 @@ fn rollback_after_promotion_puts_the_previous_value_back() {
     assert_eq!(infra.get("vault_api_token_new"), None);
     let secret = infra.secret("vault_api_token");
     assert_eq!(secret.rotation, None);
-    assert_eq!(secret.history.last().unwrap().event, HistoryEvent::RolledBack);
-    assert_eq!(secret.last_rotation.map(|d| d.to_string()).as_deref(), Some(BEFORE));
-    assert_eq!(infra.changelog_count("rolled back", &id), 1, "{}", infra.changelog());
-    assert!(infra.steps().contains(&"api-deploy rollback".to_string()), "{:?}", infra.steps());
+    assert_eq!(
+        secret.history.last().unwrap().event,
+        HistoryEvent::RolledBack
+    );
+    assert_eq!(
+        secret.last_rotation.map(|d| d.to_string()).as_deref(),
+        Some(BEFORE)
+    );
+    assert_eq!(
+        infra.changelog_count("rolled back", &id),
+        1,
+        "{}",
+        infra.changelog()
+    );
+    assert!(
+        infra.steps().contains(&"api-deploy rollback".to_string()),
+        "{:?}",
+        infra.steps()
+    );
     infra.ok(&["lint"]);
     infra.assert_no_leaks(&[OLD_API, &new]);
 }
@@ -1452,8 +1487,14 @@ fn a_manual_step_without_a_terminal_waits_then_confirm_goes_on() {
     );
     let secret = infra.secret("vault_api_token");
     let r = secret.rotation.unwrap();
-    assert_eq!(r.awaiting.as_deref(), Some("Revoke the old token in the API dashboard"));
-    assert!(secret.history.is_empty(), "recorded before the manual step was done");
+    assert_eq!(
+        r.awaiting.as_deref(),
+        Some("Revoke the old token in the API dashboard")
+    );
+    assert!(
+        secret.history.is_empty(),
+        "recorded before the manual step was done"
+    );
     let status = text(&infra.ok(&["status"]).stdout);
     assert!(
         status.contains("awaiting: Revoke the old token")
@@ -1462,15 +1503,24 @@ fn a_manual_step_without_a_terminal_waits_then_confirm_goes_on() {
     );
     let json = text(&infra.ok(&["status", "--format", "json"]).stdout);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(json["open"][0]["awaiting"], "Revoke the old token in the API dashboard");
+    assert_eq!(
+        json["open"][0]["awaiting"],
+        "Revoke the old token in the API dashboard"
+    );
 
-    let out = infra.run_full(&["finish", "vault_api_token", "--confirm"], None, &[("VAULTROT_USER", "bob")]);
+    let out = infra.run_full(
+        &["finish", "vault_api_token", "--confirm"],
+        None,
+        &[("VAULTROT_USER", "bob")],
+    );
     assert!(out.status.success(), "{}", show(&out));
     let secret = infra.secret("vault_api_token");
     assert_eq!(secret.rotation, None);
     assert_eq!(infra.value("vault_api_token"), new);
     assert!(
-        infra.changelog().contains(&format!("(rotation {id}, {TODAY}, by bob; manual steps confirmed by bob)")),
+        infra.changelog().contains(&format!(
+            "(rotation {id}, {TODAY}, by bob; manual steps confirmed by bob)"
+        )),
         "{}",
         infra.changelog()
     );
@@ -1493,8 +1543,16 @@ fn known_failures_are_refused_before_the_first_write() {
         &[("PATH", "/usr/bin:/bin")],
     );
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    assert!(text(&out.stderr).contains("ansible-playbook was not found"), "{}", show(&out));
-    assert!(text(&out.stderr).contains("nothing was written"), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("ansible-playbook was not found"),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        text(&out.stderr).contains("nothing was written"),
+        "{}",
+        show(&out)
+    );
     assert_eq!(infra.written(), before);
 
     // An external secret and no value on stdin nor a terminal.
@@ -1503,9 +1561,15 @@ fn known_failures_are_refused_before_the_first_write() {
     assert_eq!(infra.written(), before);
 
     // A missing playbook.
-    infra.edit_manifest("playbooks/verify_redis.yml", "playbooks/verify_redis_gone.yml");
+    infra.edit_manifest(
+        "playbooks/verify_redis.yml",
+        "playbooks/verify_redis_gone.yml",
+    );
     let err = infra.fails(&["start", "vault_redis_password"], 1);
-    assert!(err.contains("playbooks/verify_redis_gone.yml not found"), "{err}");
+    assert!(
+        err.contains("playbooks/verify_redis_gone.yml not found"),
+        "{err}"
+    );
     let before = infra.written();
     // extra_vars naming a vault variable: the manifest reader refuses it.
     infra.edit_manifest(
@@ -1522,7 +1586,12 @@ fn a_group_moves_as_one() {
     let infra = Infra::new();
     let mut args = vec!["start", "--value-stdin"];
     args.extend(SLACK);
-    infra.ok_with(&args, Some(&format!("{NEW_SLACK_BOT}\n{NEW_SLACK_APP}\n{NEW_SLACK_SIGNING}\n")));
+    infra.ok_with(
+        &args,
+        Some(&format!(
+            "{NEW_SLACK_BOT}\n{NEW_SLACK_APP}\n{NEW_SLACK_SIGNING}\n"
+        )),
+    );
     let before = infra.written();
     for command in ["finish", "abort"] {
         let err = infra.fails(&[command, SLACK[0]], 1);
@@ -1538,7 +1607,12 @@ fn a_group_moves_as_one() {
     for name in SLACK {
         assert_eq!(infra.secret(name).rotation, None);
     }
-    infra.assert_no_leaks(&[OLD_SLACK_BOT, NEW_SLACK_BOT, NEW_SLACK_APP, NEW_SLACK_SIGNING]);
+    infra.assert_no_leaks(&[
+        OLD_SLACK_BOT,
+        NEW_SLACK_BOT,
+        NEW_SLACK_APP,
+        NEW_SLACK_SIGNING,
+    ]);
 }
 
 #[test]
@@ -1571,7 +1645,10 @@ fn a_secret_without_verify_steps_does_not_rotate_silently() {
     infra.edit_manifest(&verify, "");
     let before = infra.written();
     let err = infra.fails(&["start", "vault_api_token"], 1);
-    assert!(err.contains("has no verify step") && err.contains("skip"), "{err}");
+    assert!(
+        err.contains("has no verify step") && err.contains("skip"),
+        "{err}"
+    );
     let err = infra.fails(&["verify", "vault_api_token"], 1);
     assert!(err.contains("has no verify step"), "{err}");
     assert_eq!(infra.written(), before);
@@ -1588,7 +1665,13 @@ fn compromised_during_a_window_uses_a_fresh_value_and_resumes_with_its_reason() 
     let infra = Infra::new();
     infra.ok(&["start", "vault_api_token"]);
     let staged = infra.value("vault_api_token_new");
-    let args = ["rotate", "vault_api_token", "--compromised", "--reason", "token in a screenshot"];
+    let args = [
+        "rotate",
+        "vault_api_token",
+        "--compromised",
+        "--reason",
+        "token in a screenshot",
+    ];
     crash(&infra, &args, "promoted", None);
     let fresh = infra.value("vault_api_token");
     assert_ne!(fresh, staged, "the staged value was promoted");

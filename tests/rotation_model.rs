@@ -185,7 +185,11 @@ impl World for Model {
         Model::fp(std::str::from_utf8(value).unwrap())
     }
 
-    fn read(&mut self, _file: &Path, key: &str) -> Result<Option<Zeroizing<String>>, RotationError> {
+    fn read(
+        &mut self,
+        _file: &Path,
+        key: &str,
+    ) -> Result<Option<Zeroizing<String>>, RotationError> {
         Ok(self.vault.get(key).cloned().map(Zeroizing::new))
     }
 
@@ -248,7 +252,11 @@ impl World for Model {
             }
             Record::Fingerprints(map) => {
                 for (name, fp) in map {
-                    self.secret_mut(&name).rotation.as_mut().unwrap().new_fingerprint = Some(fp);
+                    self.secret_mut(&name)
+                        .rotation
+                        .as_mut()
+                        .unwrap()
+                        .new_fingerprint = Some(fp);
                 }
             }
             Record::Phase(phase) => {
@@ -280,14 +288,27 @@ impl World for Model {
                             "{name}: closed as rotated but the vault holds another value"
                         );
                         let service = &self.services[name];
-                        assert_eq!(service.client, value, "{name}: clients not on the rotated value");
-                        assert_eq!(service.accepts, [value.clone()].into(), "{name}: services accept more than the new value");
+                        assert_eq!(
+                            service.client, value,
+                            "{name}: clients not on the rotated value"
+                        );
+                        assert_eq!(
+                            service.accepts,
+                            [value.clone()].into(),
+                            "{name}: services accept more than the new value"
+                        );
                         let seen = self.seen.get(&id).cloned().unwrap_or_default();
                         assert!(seen.verified_new, "{name}: {id} closed without verify");
-                        assert!(seen.revoke_saw_previous, "{name}: revoke of {id} never saw the previous value");
+                        assert!(
+                            seen.revoke_saw_previous,
+                            "{name}: revoke of {id} never saw the previous value"
+                        );
                         if ending == Ending::Compromised {
                             let before = &self.before_compromised[&id];
-                            assert!(!before.contains(&value), "{name}: compromised rotation ended on an older value");
+                            assert!(
+                                !before.contains(&value),
+                                "{name}: compromised rotation ended on an older value"
+                            );
                         }
                     }
                     let s = self.secret_mut(name);
@@ -326,7 +347,8 @@ impl World for Model {
             ("deploy", _) => {
                 // As `{{ x_new | default(x) }}` and a service accepting both during start.
                 let service = self.services.get_mut(name).unwrap();
-                let current = current.ok_or_else(|| RotationError::Step("deploy: no value".into()))?;
+                let current =
+                    current.ok_or_else(|| RotationError::Step("deploy: no value".into()))?;
                 match (phase, new) {
                     (Some(StepPhase::Start), Some(new)) => {
                         service.accepts = [current, new.clone()].into();
@@ -340,7 +362,9 @@ impl World for Model {
             }
             ("verify", _) => {
                 let service = &self.services[name];
-                if !service.accepts.contains(&service.client) || self.revoked.contains(&service.client) {
+                if !service.accepts.contains(&service.client)
+                    || self.revoked.contains(&service.client)
+                {
                     return Err(RotationError::Step(format!("verify {name} failed")));
                 }
                 if let Some(id) = &self.current_id
@@ -352,7 +376,9 @@ impl World for Model {
             }
             ("revoke", _) => {
                 let Some(previous) = previous else {
-                    return Err(RotationError::Step(format!("revoke {name}: no previous value to revoke")));
+                    return Err(RotationError::Step(format!(
+                        "revoke {name}: no previous value to revoke"
+                    )));
                 };
                 let service = &self.services[name];
                 assert!(!service.accepts.contains(&previous) || service.accepts.len() > 1 || true);
@@ -373,7 +399,12 @@ impl World for Model {
         Ok(Confirmation::Unattended)
     }
 
-    fn changelog(&mut self, event: ChangelogEvent, plan: &Plan, _by: Option<&str>) -> Result<(), RotationError> {
+    fn changelog(
+        &mut self,
+        event: ChangelogEvent,
+        plan: &Plan,
+        _by: Option<&str>,
+    ) -> Result<(), RotationError> {
         let word = format!("{event:?}");
         if !self.changelog.contains(&(plan.id.clone(), word.clone())) {
             self.changelog.push((plan.id.clone(), word));
@@ -433,7 +464,13 @@ fn state_key(m: &Model) -> String {
     let mut key = String::new();
     for s in &m.manifest.secrets {
         match &s.rotation {
-            Some(r) => key.push_str(&format!("{}:{}:{}:{};", s.name, r.kind.as_str(), r.phase, r.group.len())),
+            Some(r) => key.push_str(&format!(
+                "{}:{}:{}:{};",
+                s.name,
+                r.kind.as_str(),
+                r.phase,
+                r.group.len()
+            )),
             None => key.push_str(&format!("{}:-;", s.name)),
         }
     }
@@ -444,11 +481,19 @@ fn state_key(m: &Model) -> String {
 
 fn run_op(m: &mut Model, op: &Op) {
     match op {
-        Op::Run { command, both, kill } => {
-            let names: Vec<String> = if *both { NAMES.to_vec() } else { vec![NAMES[0]] }
-                .into_iter()
-                .map(String::from)
-                .collect();
+        Op::Run {
+            command,
+            both,
+            kill,
+        } => {
+            let names: Vec<String> = if *both {
+                NAMES.to_vec()
+            } else {
+                vec![NAMES[0]]
+            }
+            .into_iter()
+            .map(String::from)
+            .collect();
             let facts = m.facts();
             let opts = plan::Options {
                 now: now(),
@@ -505,9 +550,15 @@ fn run_op(m: &mut Model, op: &Op) {
 fn check(m: &Model) {
     let known = m.all_known();
     for (name, service) in &m.services {
-        assert!(known.contains(&service.client), "{name}: the value clients use is lost");
+        assert!(
+            known.contains(&service.client),
+            "{name}: the value clients use is lost"
+        );
         for v in &service.accepts {
-            assert!(known.contains(v), "{name}: a value the service accepts is lost");
+            assert!(
+                known.contains(v),
+                "{name}: a value the service accepts is lost"
+            );
         }
     }
     // Nothing recorded that did not happen: a rotation open in the record
@@ -518,7 +569,9 @@ fn check(m: &Model) {
                 && r.phase == RotationPhase::Dual
             {
                 assert_eq!(
-                    m.vault.get(&format!("{}_new", s.name)).map(|v| Model::fp(v)),
+                    m.vault
+                        .get(&format!("{}_new", s.name))
+                        .map(|v| Model::fp(v)),
                     r.new_fingerprint,
                     "{}: dual without its _new",
                     s.name
@@ -547,9 +600,19 @@ fn random_command_sequences_with_kills_and_outside_changes_keep_every_promise() 
             let mut stats = stats.borrow_mut();
             stats.sequences += 1;
             for op in &ops {
-                let before = m.manifest.secrets.iter().map(|s| s.history.len()).sum::<usize>();
+                let before = m
+                    .manifest
+                    .secrets
+                    .iter()
+                    .map(|s| s.history.len())
+                    .sum::<usize>();
                 run_op(&mut m, op);
-                let after = m.manifest.secrets.iter().map(|s| s.history.len()).sum::<usize>();
+                let after = m
+                    .manifest
+                    .secrets
+                    .iter()
+                    .map(|s| s.history.len())
+                    .sum::<usize>();
                 stats.closed += after - before;
                 check(&m);
                 stats.steps += 1;
@@ -567,6 +630,14 @@ fn random_command_sequences_with_kills_and_outside_changes_keep_every_promise() 
         stats.states.len(),
         stats.closed
     );
-    assert!(stats.closed > 1000, "too few rotations completed: {}", stats.closed);
-    assert!(stats.states.len() > 20, "explored too few states: {}", stats.states.len());
+    assert!(
+        stats.closed > 1000,
+        "too few rotations completed: {}",
+        stats.closed
+    );
+    assert!(
+        stats.states.len() > 20,
+        "explored too few states: {}",
+        stats.states.len()
+    );
 }

@@ -95,11 +95,7 @@ const COMMANDS: [Command; 7] = [
 
 /// The manifest with `group` in rotation `kind`/`phase`, and the vault facts
 /// that phase leaves (as recorded: the old value `o-X`, the new one `n-X`).
-fn state(
-    group: &[&str],
-    phase: Option<RotationPhase>,
-    kind: RotationKind,
-) -> (Manifest, Facts) {
+fn state(group: &[&str], phase: Option<RotationPhase>, kind: RotationKind) -> (Manifest, Facts) {
     let mut manifest = base();
     let mut facts = Facts::new();
     for s in &mut manifest.secrets {
@@ -152,7 +148,12 @@ fn state(
 }
 
 /// The runbook's table: may `command` go on from this state?
-fn allowed(command: Command, phase: Option<RotationPhase>, kind: RotationKind, strategy: Strategy) -> bool {
+fn allowed(
+    command: Command,
+    phase: Option<RotationPhase>,
+    kind: RotationKind,
+    strategy: Strategy,
+) -> bool {
     use RotationPhase::*;
     match command {
         Command::Verify => true,
@@ -161,7 +162,8 @@ fn allowed(command: Command, phase: Option<RotationPhase>, kind: RotationKind, s
                 && (phase.is_none() || (kind == RotationKind::Dual && phase == Some(Starting)))
         }
         Command::Finish => {
-            kind == RotationKind::Dual && matches!(phase, Some(Dual | Promoting | Promoted | Revoked))
+            kind == RotationKind::Dual
+                && matches!(phase, Some(Dual | Promoting | Promoted | Revoked))
         }
         Command::Abort => matches!(phase, Some(Starting | Dual | Aborting)),
         Command::Rotate { compromised: false } => {
@@ -193,11 +195,20 @@ fn check_invariants(p: &Plan, facts: &Facts, phase: Option<RotationPhase>, label
     for (i, action) in p.actions.iter().enumerate() {
         match action {
             Action::RecordPhase(RotationPhase::Promoting) => promoting_recorded = true,
-            Action::RunSteps { list: StepList::Revoke, .. } => {
-                assert!(verify_ran || p.names.iter().all(|n| n == "vault_k"), "{label}: revoke before verify");
+            Action::RunSteps {
+                list: StepList::Revoke,
+                ..
+            } => {
+                assert!(
+                    verify_ran || p.names.iter().all(|n| n == "vault_k"),
+                    "{label}: revoke before verify"
+                );
                 revoke_ran = true;
             }
-            Action::RunSteps { list: StepList::Verify, .. } => verify_ran = true,
+            Action::RunSteps {
+                list: StepList::Verify,
+                ..
+            } => verify_ran = true,
             Action::WriteVault { changes, .. } => {
                 for c in changes {
                     match c {
@@ -211,21 +222,37 @@ fn check_invariants(p: &Plan, facts: &Facts, phase: Option<RotationPhase>, label
                                     .iter()
                                     .all(|a| !matches!(a, Action::RunSteps { .. }));
                                 assert!(
-                                    revoke_ran || resumed_revoked || !p.names.iter().any(|n| n == "vault_a"),
+                                    revoke_ran
+                                        || resumed_revoked
+                                        || !p.names.iter().any(|n| n == "vault_a"),
                                     "{label}: _previous removed before revoke ran"
                                 );
                             }
                         }
-                        KeyChange::Set { key, source, secret } => {
+                        KeyChange::Set {
+                            key,
+                            source,
+                            secret,
+                        } => {
                             if key == secret && *source == Source::New {
-                                assert!(promoting_recorded || p.actions[..i].iter().any(|a| matches!(a, Action::RecordPhase(RotationPhase::Promoting))), "{label}: promotion without intent");
+                                assert!(
+                                    promoting_recorded
+                                        || p.actions[..i].iter().any(|a| matches!(
+                                            a,
+                                            Action::RecordPhase(RotationPhase::Promoting)
+                                        )),
+                                    "{label}: promotion without intent"
+                                );
                             }
                         }
                     }
                 }
             }
             Action::Close(ending) if ending.rotates() => {
-                let resumed_revoked = !p.actions.iter().any(|a| matches!(a, Action::RunSteps { .. }));
+                let resumed_revoked = !p
+                    .actions
+                    .iter()
+                    .any(|a| matches!(a, Action::RunSteps { .. }));
                 assert!(
                     resumed_revoked || verify_ran || p.names.iter().all(|n| n == "vault_k"),
                     "{label}: closed as rotated without verify"
@@ -239,8 +266,14 @@ fn check_invariants(p: &Plan, facts: &Facts, phase: Option<RotationPhase>, label
         // it: opening one (whatever was staged) always makes a fresh value;
         // resuming one keeps the value it made itself (its record's kind).
         let opened = p.actions.iter().any(|a| matches!(a, Action::Open { .. }));
-        let generated = p.actions.iter().any(|a| matches!(a, Action::Generate { .. }));
-        assert!(!opened || generated, "{label}: compromised without a fresh value");
+        let generated = p
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Generate { .. }));
+        assert!(
+            !opened || generated,
+            "{label}: compromised without a fresh value"
+        );
         assert!(opened || p.id == "r-1", "{label}: resumed another rotation");
         let _ = facts;
     }
@@ -276,10 +309,20 @@ fn every_command_phase_kind_strategy_and_group_shape() {
 
                     // Naming part of a group is refused, listing the whole group.
                     if group.len() > 1 && phase.is_some() && command != Command::Verify {
-                        let partial = plan(&manifest, &names(&group[..1]), &facts, command, &opts(), "r-new");
+                        let partial = plan(
+                            &manifest,
+                            &names(&group[..1]),
+                            &facts,
+                            command,
+                            &opts(),
+                            "r-new",
+                        );
                         match partial {
                             Err(PlanError::Refused(m)) => {
-                                assert!(m.contains("vault_b") && m.contains("name the whole group"), "{label}: {m}")
+                                assert!(
+                                    m.contains("vault_b") && m.contains("name the whole group"),
+                                    "{label}: {m}"
+                                )
                             }
                             other => panic!("{label}: partial group not refused: {other:?}"),
                         }
@@ -296,22 +339,71 @@ fn every_command_phase_kind_strategy_and_group_shape() {
 fn naming_a_secret_twice_is_a_usage_error() {
     let (manifest, facts) = state(&[], None, RotationKind::Dual);
     for command in COMMANDS {
-        let err = plan(&manifest, &names(&["vault_a", "vault_a"]), &facts, command, &opts(), "r").unwrap_err();
-        assert!(matches!(&err, PlanError::Usage(m) if m.contains("named twice")), "{err:?}");
+        let err = plan(
+            &manifest,
+            &names(&["vault_a", "vault_a"]),
+            &facts,
+            command,
+            &opts(),
+            "r",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, PlanError::Usage(m) if m.contains("named twice")),
+            "{err:?}"
+        );
     }
 }
 
 #[test]
 fn a_secret_without_verify_steps_needs_a_recorded_reason() {
     let (manifest, facts) = state(&[], None, RotationKind::Dual);
-    let err = plan(&manifest, &names(&["vault_n"]), &facts, Command::Start, &opts(), "r").unwrap_err();
-    assert!(matches!(&err, PlanError::Refused(m) if m.contains("no verify step") && m.contains("skip")), "{err:?}");
-    plan(&manifest, &names(&["vault_k"]), &facts, Command::Start, &opts(), "r").unwrap();
+    let err = plan(
+        &manifest,
+        &names(&["vault_n"]),
+        &facts,
+        Command::Start,
+        &opts(),
+        "r",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, PlanError::Refused(m) if m.contains("no verify step") && m.contains("skip")),
+        "{err:?}"
+    );
+    plan(
+        &manifest,
+        &names(&["vault_k"]),
+        &facts,
+        Command::Start,
+        &opts(),
+        "r",
+    )
+    .unwrap();
     for name in ["vault_n", "vault_k"] {
-        let err = plan(&manifest, &names(&[name]), &facts, Command::Verify, &opts(), "r").unwrap_err();
-        assert!(matches!(&err, PlanError::Refused(m) if m.contains("no verify step")), "{err:?}");
+        let err = plan(
+            &manifest,
+            &names(&[name]),
+            &facts,
+            Command::Verify,
+            &opts(),
+            "r",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, PlanError::Refused(m) if m.contains("no verify step")),
+            "{err:?}"
+        );
     }
-    let err = plan(&manifest, &names(&["vault_k"]), &facts, Command::Verify, &opts(), "r").unwrap_err();
+    let err = plan(
+        &manifest,
+        &names(&["vault_k"]),
+        &facts,
+        Command::Verify,
+        &opts(),
+        "r",
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("no health endpoint"), "{err}");
 }
 
@@ -322,70 +414,217 @@ fn the_vault_must_hold_what_the_record_says() {
     facts.get_mut("vault_a").unwrap().new = None;
     let mut o = opts();
     o.force = true;
-    let err = plan(&manifest, &names(&["vault_a"]), &facts, Command::Finish, &o, "r").unwrap_err();
-    assert!(matches!(&err, PlanError::Diverged(m) if m.contains("vault_a_new` is missing") && m.contains("vaultrot restore")), "{err:?}");
+    let err = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Finish,
+        &o,
+        "r",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, PlanError::Diverged(m) if m.contains("vault_a_new` is missing") && m.contains("vaultrot restore")),
+        "{err:?}"
+    );
 
     // dual, `_new` replaced by another value.
     facts.get_mut("vault_a").unwrap().new = Some("other".into());
-    let err = plan(&manifest, &names(&["vault_a"]), &facts, Command::Finish, &o, "r").unwrap_err();
-    assert!(matches!(&err, PlanError::Diverged(m) if m.contains("no longer holds")), "{err:?}");
+    let err = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Finish,
+        &o,
+        "r",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, PlanError::Diverged(m) if m.contains("no longer holds")),
+        "{err:?}"
+    );
 
     // promoted, but `X` is the old value again (an older file checked out).
-    let (manifest, mut facts) = state(&["vault_a"], Some(RotationPhase::Promoted), RotationKind::Dual);
+    let (manifest, mut facts) = state(
+        &["vault_a"],
+        Some(RotationPhase::Promoted),
+        RotationKind::Dual,
+    );
     facts.get_mut("vault_a").unwrap().current = Some("o-vault_a".into());
-    let err = plan(&manifest, &names(&["vault_a"]), &facts, Command::Finish, &o, "r").unwrap_err();
+    let err = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Finish,
+        &o,
+        "r",
+    )
+    .unwrap_err();
     assert!(matches!(err, PlanError::Diverged(_)), "{err:?}");
 
     // promoted, `_previous` gone: revoke could not see it.
-    let (manifest, mut facts) = state(&["vault_a"], Some(RotationPhase::Promoted), RotationKind::Dual);
+    let (manifest, mut facts) = state(
+        &["vault_a"],
+        Some(RotationPhase::Promoted),
+        RotationKind::Dual,
+    );
     facts.get_mut("vault_a").unwrap().previous = None;
-    let err = plan(&manifest, &names(&["vault_a"]), &facts, Command::Finish, &o, "r").unwrap_err();
+    let err = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Finish,
+        &o,
+        "r",
+    )
+    .unwrap_err();
     assert!(matches!(err, PlanError::Diverged(_)), "{err:?}");
 }
 
 #[test]
 fn finish_promotes_in_one_write_and_revoke_sees_previous() {
-    let (manifest, facts) = state(&["vault_a", "vault_b"], Some(RotationPhase::Dual), RotationKind::Dual);
-    let p = plan(&manifest, &names(&["vault_a", "vault_b"]), &facts, Command::Finish, &opts(), "r").unwrap();
-    let writes: Vec<&Action> = p.actions.iter().filter(|a| matches!(a, Action::WriteVault { .. })).collect();
+    let (manifest, facts) = state(
+        &["vault_a", "vault_b"],
+        Some(RotationPhase::Dual),
+        RotationKind::Dual,
+    );
+    let p = plan(
+        &manifest,
+        &names(&["vault_a", "vault_b"]),
+        &facts,
+        Command::Finish,
+        &opts(),
+        "r",
+    )
+    .unwrap();
+    let writes: Vec<&Action> = p
+        .actions
+        .iter()
+        .filter(|a| matches!(a, Action::WriteVault { .. }))
+        .collect();
     assert_eq!(writes.len(), 2, "{:#?}", p.actions);
-    let Action::WriteVault { changes, .. } = writes[0] else { unreachable!() };
+    let Action::WriteVault { changes, .. } = writes[0] else {
+        unreachable!()
+    };
     assert_eq!(changes.len(), 6);
-    let revoke = p.actions.iter().position(|a| matches!(a, Action::RunSteps { list: StepList::Revoke, .. })).unwrap();
-    let forget = p.actions.iter().position(|a| matches!(a, Action::WriteVault { point: "forget_previous", .. })).unwrap();
-    let promote = p.actions.iter().position(|a| matches!(a, Action::WriteVault { point: "promote", .. })).unwrap();
+    let revoke = p
+        .actions
+        .iter()
+        .position(|a| {
+            matches!(
+                a,
+                Action::RunSteps {
+                    list: StepList::Revoke,
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    let forget = p
+        .actions
+        .iter()
+        .position(|a| {
+            matches!(
+                a,
+                Action::WriteVault {
+                    point: "forget_previous",
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    let promote = p
+        .actions
+        .iter()
+        .position(|a| {
+            matches!(
+                a,
+                Action::WriteVault {
+                    point: "promote",
+                    ..
+                }
+            )
+        })
+        .unwrap();
     assert!(promote < revoke && revoke < forget);
     // The shared playbook runs once, with the union of the tags.
-    let deploys: Vec<_> = p.actions.iter().filter_map(|a| match a {
-        Action::RunSteps { list: StepList::Deploy, steps, .. } => Some(steps.clone()),
-        _ => None,
-    }).collect();
+    let deploys: Vec<_> = p
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::RunSteps {
+                list: StepList::Deploy,
+                steps,
+                ..
+            } => Some(steps.clone()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(deploys.len(), 1);
     assert_eq!(deploys[0].len(), 1);
     match &deploys[0][0] {
         vaultrot::manifest::StepAction::Playbook(pb) => assert_eq!(pb.tags, ["a", "b"]),
         other => panic!("{other:?}"),
     }
-    assert!(p.actions.contains(&Action::Changelog(ChangelogEvent::Ended(Ending::Finished))));
+    assert!(
+        p.actions
+            .contains(&Action::Changelog(ChangelogEvent::Ended(Ending::Finished)))
+    );
 }
 
 #[test]
 fn compromised_during_a_window_discards_the_staged_value() {
     let (manifest, facts) = state(&["vault_a"], Some(RotationPhase::Dual), RotationKind::Dual);
-    let p = plan(&manifest, &names(&["vault_a"]), &facts, Command::Rotate { compromised: true }, &opts(), "r-new").unwrap();
+    let p = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Rotate { compromised: true },
+        &opts(),
+        "r-new",
+    )
+    .unwrap();
     assert_eq!(p.id, "r-new");
     assert_eq!(p.reason.as_deref(), Some("leaked"));
-    let generate = p.actions.iter().position(|a| matches!(a, Action::Generate { .. })).unwrap();
-    let stage = p.actions.iter().position(|a| matches!(a, Action::WriteVault { point: "stage", .. })).unwrap();
+    let generate = p
+        .actions
+        .iter()
+        .position(|a| matches!(a, Action::Generate { .. }))
+        .unwrap();
+    let stage = p
+        .actions
+        .iter()
+        .position(|a| matches!(a, Action::WriteVault { point: "stage", .. }))
+        .unwrap();
     assert!(generate < stage);
     let mut o = opts();
     o.reason = None;
-    let err = plan(&manifest, &names(&["vault_a"]), &facts, Command::Rotate { compromised: true }, &o, "r").unwrap_err();
+    let err = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Rotate { compromised: true },
+        &o,
+        "r",
+    )
+    .unwrap_err();
     assert!(matches!(err, PlanError::Usage(_)));
 
     // Resumed without --reason, the recorded one is kept.
-    let (manifest, facts) = state(&["vault_a"], Some(RotationPhase::Promoted), RotationKind::Compromised);
-    let p = plan(&manifest, &names(&["vault_a"]), &facts, Command::Rotate { compromised: true }, &o, "r-x").unwrap();
+    let (manifest, facts) = state(
+        &["vault_a"],
+        Some(RotationPhase::Promoted),
+        RotationKind::Compromised,
+    );
+    let p = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Rotate { compromised: true },
+        &o,
+        "r-x",
+    )
+    .unwrap();
     assert_eq!(p.id, "r-1");
     assert_eq!(p.reason.as_deref(), Some("leaked"));
     assert!(p.actions.contains(&Action::Close(Ending::Compromised)));
@@ -397,19 +636,63 @@ fn min_window_holds_unless_forced() {
     let mut o = opts();
     o.force = false;
     o.min_window = Some("2d".parse().unwrap());
-    let err = plan(&manifest, &names(&["vault_a"]), &facts, Command::Finish, &o, "r").unwrap_err();
+    let err = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Finish,
+        &o,
+        "r",
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("min_window"), "{err}");
     o.force = true;
-    plan(&manifest, &names(&["vault_a"]), &facts, Command::Finish, &o, "r").unwrap();
+    plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Finish,
+        &o,
+        "r",
+    )
+    .unwrap();
 }
 
 #[test]
 fn resuming_a_start_keeps_the_staged_value_or_makes_a_new_one() {
-    let (manifest, mut facts) = state(&["vault_a"], Some(RotationPhase::Starting), RotationKind::Dual);
-    let p = plan(&manifest, &names(&["vault_a"]), &facts, Command::Start, &opts(), "r").unwrap();
-    assert!(!p.actions.iter().any(|a| matches!(a, Action::Generate { .. } | Action::WriteVault { .. })));
+    let (manifest, mut facts) = state(
+        &["vault_a"],
+        Some(RotationPhase::Starting),
+        RotationKind::Dual,
+    );
+    let p = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Start,
+        &opts(),
+        "r",
+    )
+    .unwrap();
+    assert!(
+        !p.actions
+            .iter()
+            .any(|a| matches!(a, Action::Generate { .. } | Action::WriteVault { .. }))
+    );
     facts.get_mut("vault_a").unwrap().new = None;
-    let p = plan(&manifest, &names(&["vault_a"]), &facts, Command::Start, &opts(), "r").unwrap();
-    assert!(p.actions.iter().any(|a| matches!(a, Action::RecordFingerprints { .. })));
+    let p = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Start,
+        &opts(),
+        "r",
+    )
+    .unwrap();
+    assert!(
+        p.actions
+            .iter()
+            .any(|a| matches!(a, Action::RecordFingerprints { .. }))
+    );
     let _ = BTreeMap::<String, String>::new();
 }

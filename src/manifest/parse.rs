@@ -510,7 +510,10 @@ impl Checker {
                 return None;
             }
             if manual.value.trim().is_empty() {
-                self.error(pos(&manual), "manual is empty; expected what the operator must do");
+                self.error(
+                    pos(&manual),
+                    "manual is empty; expected what the operator must do",
+                );
                 return None;
             }
             return Some(Step {

@@ -136,8 +136,7 @@ impl<'de> Deserialize<'de> for RawVerify {
                 Ok(RawVerify::Steps(steps))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawVerify, A::Error> {
-                let skip =
-                    RawVerifySkip::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let skip = RawVerifySkip::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 Ok(RawVerify::Skip(Sp {
                     value: skip,
                     pos: None,

@@ -159,9 +159,10 @@ impl<W: World> Run<'_, W> {
     }
 
     fn generated_fingerprint(&self, name: &str) -> Result<String, RotationError> {
-        let value = self.generated.get(name).ok_or_else(|| {
-            RotationError::Vault(format!("no new value was made for `{name}`"))
-        })?;
+        let value = self
+            .generated
+            .get(name)
+            .ok_or_else(|| RotationError::Vault(format!("no new value was made for `{name}`")))?;
         Ok(self.world.fingerprint(name, value.as_bytes()))
     }
 
@@ -222,8 +223,7 @@ impl<W: World> Run<'_, W> {
                 self.world.crash_point(point)?;
             }
             Action::RecordPhase(phase) => {
-                self.world
-                    .record(&self.plan.names, Record::Phase(*phase))?;
+                self.world.record(&self.plan.names, Record::Phase(*phase))?;
                 self.world.crash_point(phase.as_str())?;
             }
             Action::RunSteps { list, phase, steps } => {
@@ -310,7 +310,9 @@ impl<W: World> Run<'_, W> {
     ) -> Result<(), RotationError> {
         let StepAction::Manual(text) = step else {
             return self.world.run_step(step, phase, list).map_err(|e| match e {
-                RotationError::Step(msg) => RotationError::Step(self.step_failure(list, phase, msg)),
+                RotationError::Step(msg) => {
+                    RotationError::Step(self.step_failure(list, phase, msg))
+                }
                 other => other,
             });
         };

@@ -182,7 +182,9 @@ impl Ending {
 pub enum Action {
     /// Make a new value for each secret (generate, mint, or ask the operator);
     /// held in memory until written.
-    Generate { secrets: Vec<String> },
+    Generate {
+        secrets: Vec<String>,
+    },
     /// Record the rotation as open (phase `starting`) with the fingerprints of
     /// the current and the generated values, replacing any open record.
     Open {
@@ -190,7 +192,9 @@ pub enum Action {
         reason: Option<String>,
     },
     /// Record the fingerprints of newly generated values in the open record.
-    RecordFingerprints { secrets: Vec<String> },
+    RecordFingerprints {
+        secrets: Vec<String>,
+    },
     /// One atomic write of a vault file (after a backup of its ciphertext).
     WriteVault {
         file: PathBuf,
@@ -408,7 +412,13 @@ impl<'a> Planner<'a> {
             if !same {
                 let describe = |s: &Secret| match &s.rotation {
                     None => format!("`{}`: no open rotation", s.name),
-                    Some(r) => format!("`{}`: rotation {} ({}, {})", s.name, r.id, r.kind.as_str(), r.phase),
+                    Some(r) => format!(
+                        "`{}`: rotation {} ({}, {})",
+                        s.name,
+                        r.id,
+                        r.kind.as_str(),
+                        r.phase
+                    ),
                 };
                 return Err(PlanError::Refused(format!(
                     "the named secrets are not in one rotation ({}; {}): run the command for each group separately",
@@ -470,7 +480,11 @@ impl<'a> Planner<'a> {
     }
 
     fn subject(&self) -> String {
-        let names: Vec<String> = self.secrets.iter().map(|s| format!("`{}`", s.name)).collect();
+        let names: Vec<String> = self
+            .secrets
+            .iter()
+            .map(|s| format!("`{}`", s.name))
+            .collect();
         names.join(", ")
     }
 
@@ -711,7 +725,11 @@ impl<'a> Planner<'a> {
     /// A resumed `starting` phase: `X` still the old value; `X_new` kept when
     /// it is the value recorded, made again when it never reached the vault.
     /// `fresh_on_mismatch` (compromised): a different `X_new` is replaced.
-    fn resume_staged(&self, r: &Rotation, fresh_on_mismatch: bool) -> Result<Vec<String>, PlanError> {
+    fn resume_staged(
+        &self,
+        r: &Rotation,
+        fresh_on_mismatch: bool,
+    ) -> Result<Vec<String>, PlanError> {
         let mut regenerate = Vec::new();
         for s in &self.secrets {
             let f = self.facts(&s.name);
@@ -883,7 +901,14 @@ impl<'a> Planner<'a> {
         let rec = r_of(s);
         self.expect(s, r, &s.name, &f.current, &rec.new_fingerprint, "new")?;
         self.expect_absent(s, r, &s.new_key(), &f.new)?;
-        self.expect(s, r, &s.previous_key(), &f.previous, &rec.old_fingerprint, "previous")
+        self.expect(
+            s,
+            r,
+            &s.previous_key(),
+            &f.previous,
+            &rec.old_fingerprint,
+            "previous",
+        )
     }
 
     /// After promotion: `X` is the new value, `X_previous` the old one
@@ -895,7 +920,14 @@ impl<'a> Planner<'a> {
             self.expect(s, r, &s.name, &f.current, &rec.new_fingerprint, "new")?;
             self.expect_absent(s, r, &s.new_key(), &f.new)?;
             if previous_required || f.previous.is_some() {
-                self.expect(s, r, &s.previous_key(), &f.previous, &rec.old_fingerprint, "previous")?;
+                self.expect(
+                    s,
+                    r,
+                    &s.previous_key(),
+                    &f.previous,
+                    &rec.old_fingerprint,
+                    "previous",
+                )?;
             }
         }
         Ok(())
@@ -903,9 +935,18 @@ impl<'a> Planner<'a> {
 
     /// After promotion: redeploy, verify, revoke (seeing `X_previous`), drop
     /// `X_previous`, log, close, notify.
-    fn complete(&mut self, r: &Rotation, phase: StepPhase, ending: Ending) -> Result<(), PlanError> {
+    fn complete(
+        &mut self,
+        r: &Rotation,
+        phase: StepPhase,
+        ending: Ending,
+    ) -> Result<(), PlanError> {
         let revoked = r.phase == RotationPhase::Revoked
-            && !self.plan.actions.iter().any(|a| matches!(a, Action::Open { .. }));
+            && !self
+                .plan
+                .actions
+                .iter()
+                .any(|a| matches!(a, Action::Open { .. }));
         if !revoked {
             self.run(StepList::Deploy, Some(phase));
             self.run(StepList::Verify, Some(phase));

@@ -219,7 +219,11 @@ pub fn set_fingerprints(
 }
 
 /// Records the manual step each named rotation waits for (`None`: nothing).
-pub fn set_awaiting(path: &Path, names: &[String], step: Option<&str>) -> Result<(), RotationError> {
+pub fn set_awaiting(
+    path: &Path,
+    names: &[String],
+    step: Option<&str>,
+) -> Result<(), RotationError> {
     let values = names
         .iter()
         .map(|n| (n.clone(), step.map(one_line)))

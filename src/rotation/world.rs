@@ -203,10 +203,10 @@ impl<'a> Live<'a> {
                                 root.display()
                             ));
                         }
-                        let inventory = p
-                            .inventory
-                            .as_ref()
-                            .or(self.manifest.defaults.inventory.as_ref());
+                        let inventory =
+                            p.inventory
+                                .as_ref()
+                                .or(self.manifest.defaults.inventory.as_ref());
                         if let Some(inventory) = inventory
                             && !inventory.to_string_lossy().contains(',')
                             && !root.join(inventory).exists()
@@ -230,9 +230,7 @@ impl<'a> Live<'a> {
                 }
             }
         }
-        if playbooks
-            && let Err(e) = playbook::resolve_ansible_playbook(&self.run_context(None))
-        {
+        if playbooks && let Err(e) = playbook::resolve_ansible_playbook(&self.run_context(None)) {
             problems.push(e.to_string());
         }
         if externals > 0 {
@@ -263,7 +261,8 @@ impl<'a> Live<'a> {
         let mut lines = vec![format!(
             "rotation {}{}",
             plan.id,
-            plan.kind.map_or(String::new(), |k| format!(" ({})", k.as_str()))
+            plan.kind
+                .map_or(String::new(), |k| format!(" ({})", k.as_str()))
         )];
         for action in &plan.actions {
             match action {
