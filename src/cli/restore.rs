@@ -9,8 +9,8 @@ use super::common::{CliError, CliResult};
 use super::output::write_stdout;
 use super::rotation_common::{load_manifest, manifest_path};
 use crate::fsutil::backup;
-use crate::rotation::engine::backup_dir;
 use crate::rotation::lock::ManifestLock;
+use crate::rotation::world::backup_dir;
 
 #[derive(Args, Debug)]
 pub struct RestoreArgs {
