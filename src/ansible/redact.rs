@@ -294,7 +294,11 @@ fn base64_core(value: &[u8], offset: usize, alphabet: &[u8; 64]) -> Zeroizing<Ve
     // Characters whose 6 bits all fall inside the value.
     let first = (8 * offset).div_ceil(6);
     let end = 8 * (offset + value.len()) / 6;
-    Zeroizing::new((first..end).map(|i| alphabet[usize::from(bits(i))]).collect())
+    Zeroizing::new(
+        (first..end)
+            .map(|i| alphabet[usize::from(bits(i))])
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -364,7 +368,10 @@ mod tests {
         for line in shown {
             let out = scrub_text(&r, &line);
             assert!(out.contains("<redacted>"), "not scrubbed: {line} -> {out}");
-            assert!(!out.contains("wörd") && !out.contains("w\\u00f6rd"), "{out}");
+            assert!(
+                !out.contains("wörd") && !out.contains("w\\u00f6rd"),
+                "{out}"
+            );
         }
     }
 
@@ -379,7 +386,10 @@ mod tests {
                 plain.extend_from_slice(suffix.as_bytes());
                 let encoded = b64(&plain);
                 let out = scrub_text(&r, &encoded);
-                assert!(out.contains("<redacted>"), "{prefix:?}{suffix:?}: {encoded}");
+                assert!(
+                    out.contains("<redacted>"),
+                    "{prefix:?}{suffix:?}: {encoded}"
+                );
             }
         }
     }

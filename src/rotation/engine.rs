@@ -56,6 +56,8 @@ pub struct Rotation<'a> {
     names: Vec<String>,
     /// Lines of the `--dry-run` plan (names and command lines, never values).
     pub plan: Vec<String>,
+    /// Every value decrypted or written so far: child output is scrubbed of them.
+    seen: std::cell::RefCell<Vec<Zeroizing<Vec<u8>>>>,
 }
 
 fn say(message: &str) {
@@ -98,6 +100,7 @@ impl<'a> Rotation<'a> {
             opts,
             names,
             plan: Vec::new(),
+            seen: Default::default(),
         })
     }
 
@@ -297,7 +300,7 @@ impl<'a> Rotation<'a> {
                 generate::random_from(*length as usize, &g.alphabet())?
             }
             Some(Generate::Command { command }) => {
-                generate::minted_value(command, &self.manifest.root)?
+                generate::minted_value(command, &self.manifest.root, &self.seen.borrow())?
             }
             Some(Generate::External) => {
                 let value = match &self.opts.values {
@@ -325,15 +328,37 @@ impl<'a> Rotation<'a> {
     }
 
     fn load_vault(&self, vault: &Path) -> Result<SecretsFile, RotationError> {
-        SecretsFile::load(&self.manifest.resolve(vault), self.ctx)
-            .map_err(|e| RotationError::Vault(e.to_string()))
+        let file = SecretsFile::load(&self.manifest.resolve(vault), self.ctx)
+            .map_err(|e| RotationError::Vault(e.to_string()))?;
+        self.remember(&file)?;
+        Ok(file)
+    }
+
+    fn remember(&self, file: &SecretsFile) -> Result<(), RotationError> {
+        let values = file
+            .secret_values(self.ctx)
+            .map_err(|e| RotationError::Vault(e.to_string()))?;
+        let mut seen = self.seen.borrow_mut();
+        for value in values {
+            if !seen.iter().any(|v| v[..] == value[..]) {
+                seen.push(value);
+            }
+        }
+        Ok(())
     }
 
     /// One atomic write of a vault file, after keeping its previous ciphertext.
     fn write_vault(&self, vault: &Path, changes: &[Change], id: &str) -> Result<(), RotationError> {
         let path = self.manifest.resolve(vault);
-        let file =
-            SecretsFile::load(&path, self.ctx).map_err(|e| RotationError::Vault(e.to_string()))?;
+        let file = self.load_vault(vault)?;
+        self.seen
+            .borrow_mut()
+            .extend(changes.iter().filter_map(|c| match c {
+                Change::Set { value, .. } | Change::InsertAfter { value, .. } => {
+                    Some(Zeroizing::new(value.as_bytes().to_vec()))
+                }
+                Change::Remove { .. } => None,
+            }));
         let new_secret = self.ctx.secrets.first();
         let Some(bytes) = file
             .plan(changes, self.ctx, new_secret)
@@ -732,6 +757,15 @@ impl<'a> Rotation<'a> {
             secrets: self.names.clone(),
             rotation_id: id.map(str::to_string),
         };
+        if !self.opts.dry_run && !steps.is_empty() {
+            let mut vaults: Vec<PathBuf> = self.secrets().iter().map(|s| s.vault.clone()).collect();
+            vaults.sort();
+            vaults.dedup();
+            for vault in vaults {
+                self.load_vault(&vault)?;
+            }
+            ctx.redact = self.seen.borrow().clone();
+        }
         for step in steps {
             if self.opts.dry_run {
                 let argv = playbook::plan_command_line(step, &ctx)
