@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod generate;
 pub mod lock;
+pub mod restore;
 pub mod state;
 
 /// Why a rotation command stopped. Messages name secrets, files, steps and
