@@ -42,6 +42,15 @@ pub fn run(args: &RestoreArgs) -> CliResult {
     let file = crate::fsutil::resolve_target(Path::new(&args.file));
     let dir = backup_dir(&manifest.root);
     let root = crate::fsutil::resolve_target(&manifest.root);
+    // Held from before the backups are listed until the file is back.
+    let _lock = if args.list {
+        None
+    } else {
+        Some(
+            ManifestLock::acquire(&path, &format!("restore {}", args.file))
+                .map_err(|e| super::rotation_common::rotation_error(e.into()))?,
+        )
+    };
     let backups = backup::list(&file, &root, &dir).map_err(|e| CliError::error(e.to_string()))?;
     if args.list {
         let mut out = String::new();
@@ -67,8 +76,6 @@ pub fn run(args: &RestoreArgs) -> CliResult {
         None => backups.last(),
     }
     .ok_or_else(|| CliError::error(format!("no such backup of {}", args.file)))?;
-    let _lock = ManifestLock::acquire(&path, &format!("restore {}", args.file))
-        .map_err(|e| super::rotation_common::rotation_error(e.into()))?;
     if has_open_rotation(&manifest, &file) {
         let checked = VaultSettings::load_in(Some(&manifest.root));
         let dropped = read_context(&args.vault, &checked)
