@@ -51,7 +51,9 @@ secrets_manifest:
       policy: api_token
 ";
 
-const VAULT: &str = "vault_a: old\nvault_a_new: new\nvault_b: b\nvault_c: c\n";
+// Values of at least 6 bytes: shorter ones draw a warning (they cannot be scrubbed).
+const VAULT: &str =
+    "vault_a: old-value\nvault_a_new: new-value\nvault_b: b-value\nvault_c: c-value\n";
 
 /// A consistent tree; `edit` changes it before the test looks.
 struct Tree {
@@ -229,7 +231,7 @@ fn an_orphan_new_key_is_an_error() {
     let tree = Tree::new();
     tree.write(
         "group_vars/all/vault.yml",
-        &encrypted(&format!("{VAULT}vault_b_new: next\n")),
+        &encrypted(&format!("{VAULT}vault_b_new: next-value\n")),
     );
     let report = tree.lint(Some(PASSWORD));
     assert_eq!(
@@ -255,7 +257,7 @@ fn an_open_dual_rotation_without_its_new_key_is_a_warning() {
     let tree = Tree::new();
     tree.write(
         "group_vars/all/vault.yml",
-        &encrypted(&VAULT.replace("vault_a_new: new\n", "")),
+        &encrypted(&VAULT.replace("vault_a_new: new-value\n", "")),
     );
     let report = tree.lint(Some(PASSWORD));
     assert_eq!(
@@ -292,7 +294,7 @@ fn a_secret_missing_from_its_vault_is_an_error_at_its_manifest_line() {
     let tree = Tree::new();
     tree.write(
         "group_vars/all/vault.yml",
-        &encrypted(&VAULT.replace("vault_c: c\n", "")),
+        &encrypted(&VAULT.replace("vault_c: c-value\n", "")),
     );
     let report = tree.lint(Some(PASSWORD));
     assert_eq!(
@@ -319,7 +321,10 @@ fn a_secret_kept_in_another_vault_is_named() {
         "    vault_c:\n      policy: api_token\n",
         "    vault_c:\n      policy: api_token\n      vault: group_vars/all/vault_c.yml\n",
     );
-    tree.write("group_vars/all/vault_c.yml", &encrypted("vault_c: c\n"));
+    tree.write(
+        "group_vars/all/vault_c.yml",
+        &encrypted("vault_c: c-value\n"),
+    );
     let report = tree.lint(Some(PASSWORD));
     assert_eq!(
         findings(&report),
@@ -416,7 +421,8 @@ fn every_format_matches_its_golden_file() {
     let tree = Tree::new();
     tree.write(
         "group_vars/all/vault.yml",
-        &format!("{VAULT}vault_b_new: next\nvault_forgotten: x\n").replace("vault_c: c\n", ""),
+        &format!("{VAULT}vault_b_new: next-value\nvault_forgotten: x\n")
+            .replace("vault_c: c-value\n", ""),
     );
     fs::remove_file(tree.path("playbooks/verify.yml")).unwrap();
     tree.write("host_vars/web1/vault.yml", "token: \"a,b:c\"\n");
@@ -524,4 +530,24 @@ fn the_example_infra_passes_lint_with_the_demo_password() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("skipped: vault_keys"));
+}
+
+#[test]
+fn a_secret_too_short_to_be_scrubbed_is_a_warning() {
+    let tree = Tree::new();
+    tree.write(
+        "group_vars/all/vault.yml",
+        &encrypted(&VAULT.replace("vault_b: b-value\n", "vault_b: b1234\n")),
+    );
+    let report = tree.lint(Some(PASSWORD));
+    assert!(!report.failing());
+    assert_eq!(
+        findings(&report),
+        [(
+            Severity::Warning,
+            Check::VaultKeys,
+            "`vault_b` is shorter than 6 bytes: too short to be scrubbed from output, so a playbook that prints it shows it in clear; use a longer value".to_string()
+        )]
+    );
+    assert_eq!(report.findings[0].secret.as_deref(), Some("vault_b"));
 }

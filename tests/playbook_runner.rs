@@ -548,3 +548,50 @@ fn redis_dual_window_start_finish_abort_with_real_playbooks() {
         assert!(!printed.contains(value), "{value} in output:\n{printed}");
     }
 }
+
+#[test]
+fn output_is_scrubbed_of_values_in_their_encodings_across_reads_and_lines() {
+    const VALUE: &str = "tok\"en/9+Zq%w";
+    const TWO_LINES: &str = "first-line-Kq7\nsecond-line-Lm3";
+    let root = infra();
+    let secrets = [secret("prod", PROD_PASSWORD)];
+    let sink = Mutex::new(Vec::new());
+    let mut ctx = context(root.path(), &secrets, &sink);
+    ctx.redact = vec![
+        Zeroizing::new(VALUE.as_bytes().to_vec()),
+        Zeroizing::new(TWO_LINES.as_bytes().to_vec()),
+    ];
+    // The value straddles the runner's 8 KiB reads; then its base64, JSON
+    // and URL forms, a multi-line value, and the vault password's base64.
+    let run = "head -c 8190 /dev/zero | tr '\\0' x; printf 'tok\"e'; printf 'n/9+Zq%%w\\n'; \
+               printf '%s' 'tok\"en/9+Zq%w' | base64; \
+               printf '%s\\n' '\"tok\\\"en/9+Zq%w\"'; \
+               printf '%s\\n' 'tok%22en/9%2BZq%25w'; \
+               printf 'first-line-Kq7\\nsecond-line-Lm3\\n'; \
+               printf '%s' 'pipe-pw-prod-7Hq2' | base64; exit 4";
+    let err = run_step(&Step::Command { run: run.into() }, &ctx).unwrap_err();
+    let shown = output(&sink);
+    let RunError::StepFailed { code, tail, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(*code, Some(4));
+    // The message names the step (here a command holding the values itself):
+    // what matters is the tail of its output.
+    let message = tail.join("\n");
+    let base64_value = "dG9rImVuLzkrWnEldw==";
+    let base64_password = "cGlwZS1wdy1wcm9kLTdIcTI=";
+    for text in [&shown, &message] {
+        for leaked in [
+            VALUE,
+            "tok\\\"en/9+Zq%w",
+            "tok%22en/9%2BZq%25w",
+            &base64_value[..16],
+            &base64_password[..20],
+            "first-line-Kq7\nsecond-line-Lm3",
+        ] {
+            assert!(!text.contains(leaked), "{leaked:?} shown:\n{text}");
+        }
+    }
+    assert_eq!(shown.matches("<redacted>").count(), 6, "{shown}");
+    assert_eq!(message.matches("<redacted>").count(), 6, "{message}");
+}

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::env;
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::redact::Redactor;
 use crate::manifest::{PlaybookStep, StepAction};
 use crate::vault::VaultSecret;
 
@@ -46,9 +47,6 @@ const STRIPPED_VAULT_ENV: [&str; 2] =
 /// A password longer than this might not fit an empty pipe (a page on Linux) and
 /// would block the write that happens before the child exists.
 const MAX_PIPED_PASSWORD: usize = 4096;
-
-/// Values shorter than this are not scrubbed from output: it would mangle it.
-const MIN_REDACTED_LEN: usize = 4;
 
 /// Which part of the runbook a deploy runs for (`vaultrot_phase`). Playbooks
 /// treat an absent phase as a plain deploy of the current values.
@@ -126,7 +124,8 @@ pub struct RunContext<'a> {
     pub env: Vec<(OsString, OsString)>,
     pub output: LiveOutput<'a>,
     /// Values scrubbed from the echoed and kept output should a playbook print
-    /// one (the vault passwords always are). Values under 4 bytes are not.
+    /// one, raw or encoded (the vault passwords always are). Values under
+    /// [`super::redact::MIN_REDACTED_LEN`] bytes are not.
     pub redact: Vec<Zeroizing<Vec<u8>>>,
     /// The `ansible-playbook` to run; `None` looks it up on PATH.
     /// [`RunContext::new`] fills it from `VAULTROT_ANSIBLE_PLAYBOOK`.
@@ -312,7 +311,7 @@ pub fn run_step(step: &StepAction, ctx: &RunContext) -> Result<StepOutcome, RunE
     let started = Instant::now();
     let description = step.describe();
     let planned = plan_command_line(step, ctx)?;
-    let redactor = Redactor::new(ctx);
+    let redactor = redactor(ctx);
 
     // Kept open until the child has been spawned: the child's copies are the pipes.
     let mut read_ends: Vec<OwnedFd> = Vec::new();
@@ -553,74 +552,84 @@ fn is_executable(path: &Path) -> bool {
         .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
-/// Scrubs known secret values from output lines.
-struct Redactor {
-    needles: Vec<Zeroizing<Vec<u8>>>,
-}
-
-impl Redactor {
-    const MASK: &'static [u8] = b"<redacted>";
-
-    fn new(ctx: &RunContext) -> Self {
-        let mut needles: Vec<Zeroizing<Vec<u8>>> = ctx
-            .secrets
+/// The redactor of a step: the vault passwords and `ctx.redact`.
+fn redactor(ctx: &RunContext) -> Redactor {
+    Redactor::new(
+        ctx.secrets
             .iter()
-            .map(|s| Zeroizing::new(s.password().to_vec()))
-            .chain(ctx.redact.iter().cloned())
-            .filter(|n| n.len() >= MIN_REDACTED_LEN)
-            .collect();
-        // Longest first, so a value containing another is masked whole.
-        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        Redactor { needles }
-    }
-
-    fn scrub(&self, line: &mut Zeroizing<Vec<u8>>) {
-        for needle in &self.needles {
-            let mut start = 0;
-            while let Some(pos) = find(&line[start..], needle) {
-                let at = start + pos;
-                let mut replaced = Zeroizing::new(Vec::with_capacity(line.len()));
-                replaced.extend_from_slice(&line[..at]);
-                replaced.extend_from_slice(Self::MASK);
-                replaced.extend_from_slice(&line[at + needle.len()..]);
-                *line = replaced;
-                start = at + Self::MASK.len();
-            }
-        }
-    }
+            .map(|s| s.password())
+            .chain(ctx.redact.iter().map(|v| &v[..])),
+    )
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Echoes the child's output line by line and keeps the last [`TAIL_LINES`].
+/// Echoes the child's output as it comes, scrubbed, and keeps the last
+/// [`TAIL_LINES`] lines (scrubbed too) for the failure message.
 fn stream_output(
-    reader: &duct::ReaderHandle,
+    mut reader: &duct::ReaderHandle,
     output: LiveOutput,
     redactor: &Redactor,
 ) -> io::Result<VecDeque<String>> {
-    let mut tail = VecDeque::with_capacity(TAIL_LINES);
-    let mut lines = BufReader::new(reader);
-    loop {
-        let mut line = Zeroizing::new(Vec::new());
-        if lines.read_until(b'\n', &mut line)? == 0 {
-            return Ok(tail);
-        }
-        redactor.scrub(&mut line);
+    let mut tail = Tail::default();
+    let mut scrubber = redactor.stream();
+    let mut chunk = Zeroizing::new([0u8; 8192]);
+    let mut emit = |bytes: &[u8]| {
         // A closed or failing terminal must not abort a deploy half way.
         let _ = match output {
-            LiveOutput::Stderr => io::stderr().lock().write_all(&line),
+            LiveOutput::Stderr => io::stderr().lock().write_all(bytes),
             LiveOutput::Discard => Ok(()),
             LiveOutput::Writer(sink) => match sink.lock() {
-                Ok(mut sink) => sink.write_all(&line),
-                Err(poisoned) => poisoned.into_inner().write_all(&line),
+                Ok(mut sink) => sink.write_all(bytes),
+                Err(poisoned) => poisoned.into_inner().write_all(bytes),
             },
         };
-        if tail.len() == TAIL_LINES {
-            tail.pop_front();
+        tail.push(bytes);
+    };
+    loop {
+        let read = match reader.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                scrubber.finish(&mut emit);
+                return Err(e);
+            }
+        };
+        scrubber.feed(&chunk[..read], &mut emit);
+    }
+    scrubber.finish(&mut emit);
+    Ok(tail.finish())
+}
+
+/// The last [`TAIL_LINES`] lines of already scrubbed output.
+#[derive(Default)]
+struct Tail {
+    lines: VecDeque<String>,
+    partial: Vec<u8>,
+}
+
+impl Tail {
+    fn push(&mut self, mut bytes: &[u8]) {
+        while let Some(end) = bytes.iter().position(|&b| b == b'\n') {
+            self.partial.extend_from_slice(&bytes[..=end]);
+            self.end_line();
+            bytes = &bytes[end + 1..];
         }
-        tail.push_back(plain_text(&line));
+        self.partial.extend_from_slice(bytes);
+    }
+
+    fn end_line(&mut self) {
+        if self.lines.len() == TAIL_LINES {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(plain_text(&self.partial));
+        self.partial.clear();
+    }
+
+    fn finish(mut self) -> VecDeque<String> {
+        if !self.partial.is_empty() {
+            self.end_line();
+        }
+        self.lines
     }
 }
 
@@ -751,9 +760,7 @@ mod tests {
             Zeroizing::new(b"s3cret-value".to_vec()),
             Zeroizing::new(b"ab".to_vec()),
         ];
-        let redactor = Redactor::new(&ctx);
-        let mut line = Zeroizing::new(b"x hunter2 y s3cret-value hunter2 ab\n".to_vec());
-        redactor.scrub(&mut line);
+        let line = redactor(&ctx).scrub(b"x hunter2 y s3cret-value hunter2 ab\n");
         assert_eq!(&line[..], b"x <redacted> y <redacted> <redacted> ab\n");
         assert_eq!(
             plain_text(b"\x1b[0;32mok: [localhost]\x1b[0m\r\n"),

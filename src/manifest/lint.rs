@@ -10,7 +10,10 @@ use serde::de::IgnoredAny;
 
 use super::model::{Manifest, Pos, RotationPhase, Secret, StepAction, Strategy};
 use super::raw::top_level_keys;
+use crate::ansible::redact::MIN_REDACTED_LEN;
 use crate::vault::{self, DecryptOptions, VaultSecret};
+use crate::yaml::{Doc, ValueKind};
+use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -176,6 +179,7 @@ pub fn lint(manifest: &Manifest, secrets: Option<&[VaultSecret]>) -> LintReport 
         );
     }
     lint.unnamed_plaintext_vaults(&by_vault);
+    lint.short_values(&by_vault, secrets);
     lint.files();
     lint.steps();
     let mut report = lint.report;
@@ -642,6 +646,73 @@ impl Linter<'_> {
                         secret.name
                     ),
                 );
+            }
+        }
+    }
+}
+
+impl<'m> Linter<'m> {
+    /// A warning for each listed secret (or its `_new`) whose value is too
+    /// short for the output of playbooks and scripts to be scrubbed of it.
+    /// Needs the vault password for encrypted values; says nothing of a
+    /// file it cannot open (the key check reports that).
+    fn short_values(
+        &mut self,
+        by_vault: &[(PathBuf, Vec<&'m Secret>)],
+        secrets: Option<&[VaultSecret]>,
+    ) {
+        let Some(secrets) = secrets else { return };
+        let open = |bytes: &[u8]| {
+            vault::decrypt(bytes, secrets, DecryptOptions::default())
+                .ok()
+                .map(|d| d.plaintext)
+        };
+        for (vault_path, listed) in by_vault {
+            let file = self.manifest.resolve(vault_path);
+            let Ok(bytes) = fs::read(&file) else { continue };
+            let bytes = Zeroizing::new(bytes);
+            let whole = vault::is_encrypted(&bytes);
+            let Some(text) = (if whole {
+                open(&bytes)
+            } else {
+                Some(bytes.clone())
+            }) else {
+                continue;
+            };
+            let Some(doc) = std::str::from_utf8(&text)
+                .ok()
+                .and_then(|t| Doc::parse(t).ok())
+            else {
+                continue;
+            };
+            for entry in doc.entries() {
+                let [key] = &entry.path[..] else { continue };
+                let Some(secret) = listed
+                    .iter()
+                    .find(|s| *key == s.name || *key == s.new_key())
+                else {
+                    continue;
+                };
+                let len = match entry.value {
+                    ValueKind::Scalar(value) if whole => Zeroizing::new(value).len(),
+                    ValueKind::Vault(v) => match open(v.vault_text.as_bytes()) {
+                        Some(plaintext) => plaintext.len(),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                if (1..MIN_REDACTED_LEN).contains(&len) {
+                    self.push(
+                        Severity::Warning,
+                        Check::VaultKeys,
+                        file.clone(),
+                        None,
+                        Some(&secret.name),
+                        format!(
+                            "`{key}` is shorter than {MIN_REDACTED_LEN} bytes: too short to be scrubbed from output, so a playbook that prints it shows it in clear; use a longer value"
+                        ),
+                    );
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod execute;
 pub mod generate;
 pub mod lock;
 pub mod plan;
+pub mod restore;
 pub mod state;
 pub mod world;
 

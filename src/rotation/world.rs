@@ -367,7 +367,7 @@ impl World for Live<'_> {
                 generate::random_from(*length as usize, &g.alphabet())?
             }
             Some(Generate::Command { command }) => {
-                generate::minted_value(command, &self.manifest.root)?
+                generate::minted_value(command, &self.manifest.root, &self.redact)?
             }
             Some(Generate::External { instructions }) => {
                 if let Some(text) = instructions {

@@ -178,6 +178,25 @@ impl SecretsFile {
         }
     }
 
+    /// Every secret the file holds, decrypted: each scalar of a whole-file
+    /// vault (at any depth), each inline `!vault` value of a vars file. What
+    /// child output is scrubbed of; never shown.
+    pub fn secret_values(&self, ctx: &VaultContext) -> Result<Vec<Zeroizing<Vec<u8>>>, FileError> {
+        let whole = self.is_whole_vault();
+        let mut values = Vec::new();
+        for entry in self.doc().entries() {
+            match entry.value {
+                ValueKind::Scalar(s) if whole => values.push(Zeroizing::new(s.into_bytes())),
+                ValueKind::Vault(v) => {
+                    let input = Input::File(self.path().to_path_buf());
+                    values.push(ctx.decrypt(&input, v.vault_text.as_bytes())?.plaintext);
+                }
+                _ => {}
+            }
+        }
+        Ok(values)
+    }
+
     /// Plans `changes` and returns the new file bytes, or `None` when nothing
     /// changes. `new_secret` encrypts new inline values in a vars file; an
     /// existing inline value is re-encrypted with the secret that opens it,
