@@ -293,3 +293,38 @@ fn read_errors_name_the_file() {
         "{err}"
     );
 }
+
+#[test]
+fn steps_the_runner_could_not_run_safely_are_refused_by_the_reader() {
+    let deploy = |step: &str| {
+        secret(&format!(
+            "      policy: api_token\n      deploy:\n        - {step}\n"
+        ))
+    };
+    let err = error_of(&deploy(
+        "{playbook: p.yml, extra_vars: {vault_db_password: x}}",
+    ));
+    assert!(err.contains("names a vault variable"), "{err}");
+    let err = error_of(&deploy(
+        "{playbook: p.yml, extra_vars: {vaultrot_phase: x}}",
+    ));
+    assert!(err.contains("reserved"), "{err}");
+    let err = error_of(&deploy("{manual: 'do it', run: x}"));
+    assert!(err.contains("a `manual` step is an instruction"), "{err}");
+    let err = error_of(&secret(
+        "      policy: api_token\n      verify: {skip: true}\n",
+    ));
+    assert!(err.contains("needs a `reason:`"), "{err}");
+    let err = error_of(&secret(
+        "      policy: api_token\n      generate: {length: 12, instructions: x}\n",
+    ));
+    assert!(err.contains("only applies with `external: true`"), "{err}");
+    let text = secret(
+        "      policy: api_token\n      verify: {skip: true, reason: nothing to check}\n      revoke:\n        - manual: Revoke it in the dashboard\n",
+    );
+    let manifest = Manifest::parse(&text, Path::new("m.yml"), Path::new("/infra")).unwrap();
+    assert_eq!(
+        manifest.secrets[0].verify_skip.as_deref(),
+        Some("nothing to check")
+    );
+}

@@ -14,7 +14,7 @@ use super::execute::{Change, Confirmation, Record, World};
 use super::generate;
 use super::plan::{Action, ChangelogEvent, Ending, Facts, KeyChange, KeyFacts, Plan, StepPhase};
 use super::state::{self, CloseRecord, OpenRecord};
-use crate::ansible::playbook::{self, Phase, PhaseVars, RunContext, Step};
+use crate::ansible::playbook::{self, Phase, PhaseVars, RunContext};
 use crate::changelog::{self, ChangelogEntry};
 use crate::fsutil::{self, FileMode, backup};
 use crate::manifest::{Generate, Manifest, Secret, StepAction};
@@ -349,7 +349,7 @@ impl Live<'_> {
                     lines.push(format!("{list}: manual (wait for confirmation): {text}"))
                 }
                 other => {
-                    let argv = playbook::plan_command_line(&runner_step(other), &ctx)
+                    let argv = playbook::plan_command_line(other, &ctx)
                         .map_err(|e| RotationError::Step(e.to_string()))?;
                     lines.push(format!("{list}: run: {}", shell_words(&argv)));
                 }
@@ -514,9 +514,8 @@ impl World for Live<'_> {
         phase: Option<StepPhase>,
         _list: super::plan::StepList,
     ) -> Result<(), RotationError> {
-        let step = runner_step(step);
         self.say(&format!("running {}", step.describe()));
-        playbook::run_step(&step, &self.run_context(phase))
+        playbook::run_step(step, &self.run_context(phase))
             .map(|_| ())
             .map_err(|e| RotationError::Step(e.to_string()))
     }
@@ -607,28 +606,6 @@ fn runner_phase(phase: StepPhase) -> Phase {
         StepPhase::Rotate => Phase::Rotate,
         StepPhase::Revoke => Phase::Revoke,
         StepPhase::Rollback => Phase::Rollback,
-    }
-}
-
-/// The runner's view of a manifest step (manual steps never reach it).
-fn runner_step(action: &StepAction) -> Step {
-    match action {
-        StepAction::Playbook(p) => Step::Playbook {
-            playbook: p.playbook.clone(),
-            inventory: p
-                .inventory
-                .as_ref()
-                .map(|i| i.to_string_lossy().into_owned()),
-            tags: p.tags.clone(),
-            limit: p.limit.clone(),
-            extra_vars: p.extra_vars.clone(),
-        },
-        StepAction::Run(command) => Step::Command {
-            run: command.clone(),
-        },
-        StepAction::Manual(text) => Step::Command {
-            run: format!(": {}", shell_words(std::slice::from_ref(text))),
-        },
     }
 }
 
