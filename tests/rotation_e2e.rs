@@ -1399,6 +1399,8 @@ fn revoke_sees_the_previous_value_and_it_is_removed_after() {
           - vault_api_token_previous != vault_api_token
           - vault_api_token_new is not defined
         quiet: true
+    - ansible.builtin.debug:
+        msg: "revoking {{ vault_api_token_previous }} in favour of {{ vault_api_token }}"
 "#,
     )
     .unwrap();
