@@ -152,7 +152,7 @@ pub fn lint(manifest: &Manifest, secrets: Option<&[VaultSecret]>) -> LintReport 
                 any_whole_file_vault = true;
                 lint.whole_file_vault_keys(vault_path, &bytes, secrets)
             }
-            Ok(bytes) => lint.plaintext_vault_keys(vault_path, &bytes),
+            Ok(bytes) => lint.plaintext_vault_keys(vault_path, &bytes, listed),
         };
         if let VaultKeys::Known(keys) = keys {
             lint.compare_keys(vault_path, listed, &keys, &by_vault);
@@ -274,9 +274,17 @@ impl<'m> Linter<'m> {
         }
     }
 
-    /// A vault file that is not whole-file encrypted: fine only if every
-    /// value is an inline `!vault`.
-    fn plaintext_vault_keys(&mut self, vault_path: &Path, bytes: &[u8]) -> VaultKeys {
+    /// A vars file that is not whole-file encrypted: its inline `!vault`
+    /// values are the secrets and its plain keys are settings (the usual
+    /// `group_vars/all/vars.yml`). A plain value is an error only when the
+    /// manifest lists it as a secret; unlisted, it is a warning when its name
+    /// says it is one. A file with no inline value at all is an unencrypted vault.
+    fn plaintext_vault_keys(
+        &mut self,
+        vault_path: &Path,
+        bytes: &[u8],
+        listed: &[&'m Secret],
+    ) -> VaultKeys {
         let file = self.manifest.resolve(vault_path);
         let keys = std::str::from_utf8(bytes)
             .map_err(|_| "it is not UTF-8 text".to_string())
@@ -299,11 +307,10 @@ impl<'m> Linter<'m> {
             }
         };
         let lines: Vec<&str> = text.lines().collect();
-        let plain: Vec<&(String, Option<Pos>)> = keys
-            .iter()
-            .filter(|(_, pos)| !is_inline_vault_value(&lines, *pos))
-            .collect();
-        if !keys.is_empty() && plain.len() == keys.len() {
+        let (vaulted, plain): (Vec<_>, Vec<_>) = keys
+            .into_iter()
+            .partition(|(_, pos)| is_inline_vault_value(&lines, *pos));
+        if vaulted.is_empty() && !plain.is_empty() {
             self.push(
                 Severity::Error,
                 Check::Encrypted,
@@ -313,26 +320,44 @@ impl<'m> Linter<'m> {
                 format!(
                     "vault file {} is not encrypted: {} secret values in plaintext; encrypt it (vaultrot encrypt {})",
                     vault_path.display(),
-                    keys.len(),
+                    plain.len(),
                     vault_path.display()
                 ),
             );
-        } else {
-            for (key, pos) in plain {
+            return VaultKeys::Known(plain);
+        }
+        let is_listed = |key: &str| listed.iter().any(|s| s.name == key || s.new_key() == key);
+        let mut secrets = vaulted;
+        for (key, pos) in plain {
+            if is_listed(&key) {
                 self.push(
                     Severity::Error,
                     Check::Encrypted,
                     file.clone(),
-                    *pos,
-                    Some(key),
+                    pos,
+                    Some(&key),
                     format!(
                         "`{key}` is in plaintext in vault file {}; encrypt the value (vaultrot encrypt-string) or the file",
                         vault_path.display()
                     ),
                 );
+                secrets.push((key, pos));
+            } else if looks_like_secret_name(&key) {
+                self.push(
+                    Severity::Warning,
+                    Check::Encrypted,
+                    file.clone(),
+                    pos,
+                    Some(&key),
+                    format!(
+                        "`{key}` looks like a secret in plaintext in {}; vault it (vaultrot set --vault {} {key} --stdin) or rename it",
+                        vault_path.display(),
+                        vault_path.display()
+                    ),
+                );
             }
         }
-        VaultKeys::Known(keys)
+        VaultKeys::Known(secrets)
     }
 
     fn compare_keys(
@@ -600,6 +625,16 @@ impl<'m> Linter<'m> {
 /// ansible's `-i host1,host2,` form names hosts, not a file.
 fn is_host_list(inventory: &Path) -> bool {
     inventory.to_string_lossy().contains(',')
+}
+
+/// Whether a plain variable's name says it holds a secret: `*password*`,
+/// `*token*`, `*secret*` or `*_key` (case-insensitive).
+pub fn looks_like_secret_name(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["password", "token", "secret"]
+        .iter()
+        .any(|word| key.contains(word))
+        || key.ends_with("_key")
 }
 
 /// Whether the value of the key at `pos` is an inline `!vault` scalar.
