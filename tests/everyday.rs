@@ -120,3 +120,164 @@ fn lint_accepts_a_mixed_vars_file_and_warns_on_plain_keys_named_like_secrets() {
     );
     assert!(!stdout.contains("app_name"), "{stdout}");
 }
+
+// ---- 2. layouts: discovery upward, one manifest per environment ---------
+
+/// A manifest of one secret kept in `vault` (relative to the infra root).
+fn env_manifest(vault: &str, last_rotation: &str) -> String {
+    format!(
+        "secrets_manifest:\n  version: 1\n  defaults:\n    vault: {vault}\n  policies:\n    api_token: {{ max_age: 6mo }}\n  secrets:\n    vault_api_token:\n      policy: api_token\n      last_rotation: {last_rotation}\n"
+    )
+}
+
+/// `inventories/{prod,staging}` with a manifest each (prod overdue), an
+/// ansible.cfg at the root and a playbooks/ directory.
+fn environments_repo(dir: &Path) {
+    write(dir, "ansible.cfg", "[defaults]\n");
+    write(dir, "playbooks/site.yml", "- hosts: all\n  tasks: []\n");
+    for (env, date) in [("prod", "2026-01-01"), ("staging", "2026-11-01")] {
+        write(
+            dir,
+            &format!("inventories/{env}/hosts.yml"),
+            "all:\n  hosts:\n    localhost:\n",
+        );
+        write(
+            dir,
+            &format!("inventories/{env}/group_vars/all/_secrets_manifest.yml"),
+            &env_manifest(&format!("inventories/{env}/group_vars/all/vault.yml"), date),
+        );
+        let token = inline_vault(dir, &format!("{env}-token"));
+        write(
+            dir,
+            &format!("inventories/{env}/group_vars/all/vault.yml"),
+            &format!("vault_api_token: !vault |{token}"),
+        );
+    }
+}
+
+#[test]
+fn one_check_age_run_gates_every_environment_and_reports_each_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    environments_repo(dir);
+    let (code, stdout, stderr) = vr(dir, &["check-age", "--now", "2026-11-23"]);
+    assert_eq!(code, 1, "prod is overdue: {stdout}{stderr}");
+    assert!(
+        stdout.contains("==> inventories/prod/group_vars/all/_secrets_manifest.yml <==")
+            && stdout.contains("==> inventories/staging/group_vars/all/_secrets_manifest.yml <=="),
+        "{stdout}"
+    );
+
+    let (code, stdout, _) = vr(
+        dir,
+        &["check-age", "--now", "2026-11-23", "--format", "json"],
+    );
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["manifests"].as_array().unwrap().len(), 2);
+    let by_manifest: Vec<(String, String)> = doc["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["manifest"].as_str().unwrap().to_string(),
+                s["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_manifest,
+        [
+            (
+                "inventories/prod/group_vars/all/_secrets_manifest.yml".to_string(),
+                "overdue".to_string()
+            ),
+            (
+                "inventories/staging/group_vars/all/_secrets_manifest.yml".to_string(),
+                "ok".to_string()
+            )
+        ]
+    );
+    assert_eq!(doc["failing"], true);
+
+    // A glob picks the same manifests; one path picks one (staging: ok).
+    let glob = "inventories/*/group_vars/all/_secrets_manifest.yml";
+    let (code, _, _) = vr(
+        dir,
+        &["check-age", "--now", "2026-11-23", "--manifest", glob],
+    );
+    assert_eq!(code, 1);
+    let staging = "inventories/staging/group_vars/all/_secrets_manifest.yml";
+    let (code, _, _) = vr(
+        dir,
+        &["check-age", "--now", "2026-11-23", "--manifest", staging],
+    );
+    assert_eq!(code, 0);
+
+    // JUnit: one document holding both suites.
+    let (_, junit, _) = vr(
+        dir,
+        &["check-age", "--now", "2026-11-23", "--format", "junit"],
+    );
+    assert_eq!(junit.matches("<testsuites ").count(), 1, "{junit}");
+    assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
+    assert!(junit.contains("tests=\"2\" failures=\"1\""), "{junit}");
+}
+
+#[test]
+fn reports_run_from_a_subdirectory_and_rotation_commands_ask_which_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    environments_repo(dir);
+    let (code, stdout, stderr) = vr(
+        &dir.join("playbooks"),
+        &["lint", "--vault-password-file", "../password.txt"],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("==> ../inventories/prod/group_vars/all/_secrets_manifest.yml <=="),
+        "{stdout}"
+    );
+    let (code, _, stderr) = vr(&dir.join("playbooks"), &["status"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("2 secrets manifests found below")
+            && stderr.contains("pass --manifest PATH")
+            && stderr.contains("../inventories/staging/group_vars/all/_secrets_manifest.yml"),
+        "{stderr}"
+    );
+
+    // From inside group_vars/all of one environment, it is still found upward.
+    let single = tempfile::tempdir().unwrap();
+    write(single.path(), "ansible.cfg", "[defaults]\n");
+    write(
+        single.path(),
+        "group_vars/all/_secrets_manifest.yml",
+        &env_manifest("group_vars/all/vault.yml", "2026-11-01"),
+    );
+    let (code, stdout, stderr) = vr(
+        &single.path().join("group_vars/all"),
+        &["check-age", "--now", "2026-11-23"],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("vault_api_token"), "{stdout}");
+}
+
+#[test]
+fn a_last_rotation_in_the_future_is_an_error_naming_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "ansible.cfg", "[defaults]\n");
+    write(
+        dir,
+        "group_vars/all/_secrets_manifest.yml",
+        &env_manifest("group_vars/all/vault.yml", "2027-03-01"),
+    );
+    let (code, stdout, stderr) = vr(dir, &["check-age", "--now", "2026-11-23"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "vaultrot: error: group_vars/all/_secrets_manifest.yml:10:7: last_rotation 2027-03-01 of `vault_api_token` is in the future (today is 2026-11-23); fix the date"
+    );
+}

@@ -159,18 +159,16 @@ fn exit_with(code: i32) -> CliResult {
 /// lint compares vault keys with the manifest when a password is at hand
 /// (flags, environment, or the infra's ansible.cfg); never prompts.
 fn run_lint(command: &LintCommand) -> CliResult {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let root = crate::manifest::discover(command.lint.manifest.as_deref(), &cwd)
-        .ok()
-        .map(|path| crate::manifest::infra_root(&path));
-    let settings = VaultSettings::load_in(root.as_deref().or(Some(&cwd)));
-    let secrets = common::load_secrets(
-        &command.vault,
-        &settings,
-        crate::vault::secrets::Purpose::Read,
-        false,
-    )
-    .unwrap_or_default();
-    let secrets = (!secrets.is_empty()).then_some(secrets);
-    exit_with(lint::run(&command.lint, secrets.as_deref()))
+    let secrets_for = |root: &std::path::Path| {
+        let settings = VaultSettings::load_in(Some(root));
+        let secrets = common::load_secrets(
+            &command.vault,
+            &settings,
+            crate::vault::secrets::Purpose::Read,
+            false,
+        )
+        .unwrap_or_default();
+        (!secrets.is_empty()).then_some(secrets)
+    };
+    exit_with(lint::run(&command.lint, &secrets_for))
 }

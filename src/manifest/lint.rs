@@ -648,3 +648,57 @@ fn is_inline_vault_value(lines: &[&str], pos: Option<Pos>) -> bool {
         .map(|(_, rest)| rest.trim_start().starts_with("!vault"))
         .unwrap_or(false)
 }
+
+/// Secrets whose `last_rotation` is after `today`: a typo (or a clock) that
+/// would otherwise show a negative age reported as ok. Each finding points
+/// at the `last_rotation:` line.
+pub fn future_last_rotations(manifest: &Manifest, today: chrono::NaiveDate) -> Vec<Finding> {
+    let text = fs::read_to_string(&manifest.path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    manifest
+        .secrets
+        .iter()
+        .filter_map(|secret| {
+            let date = secret.last_rotation.filter(|d| *d > today)?;
+            Some(Finding {
+                severity: Severity::Error,
+                check: Check::Files,
+                file: manifest.path.clone(),
+                pos: Some(field_pos(&lines, secret.pos, "last_rotation").unwrap_or(secret.pos)),
+                secret: Some(secret.name.clone()),
+                message: format!(
+                    "last_rotation {date} of `{}` is in the future (today is {today}); fix the date",
+                    secret.name
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Where `field:` is written inside the mapping of the key at `key_pos`
+/// (block style: the lines indented deeper than the key; flow style: its own line).
+fn field_pos(lines: &[&str], key_pos: Pos, field: &str) -> Option<Pos> {
+    let start = key_pos.line as usize - 1;
+    let key_indent = key_pos.column as usize - 1;
+    let first = lines.get(start)?;
+    let needle = format!("{field}:");
+    if let Some(col) = first.find(&needle).filter(|c| *c > key_indent) {
+        return Some(Pos {
+            line: key_pos.line,
+            column: col as u32 + 1,
+        });
+    }
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        let indent = line.len() - line.trim_start().len();
+        if !line.trim().is_empty() && !line.trim_start().starts_with('#') && indent <= key_indent {
+            break;
+        }
+        if let Some(col) = line.find(&needle) {
+            return Some(Pos {
+                line: i as u32 + 1,
+                column: col as u32 + 1,
+            });
+        }
+    }
+    None
+}

@@ -18,7 +18,7 @@ use std::fs;
 use std::path::Path;
 
 pub use age::{AgeOptions, AgeReport, FailOn, Level, SecretAge, Status, assess};
-pub use discover::{discover, infra_root};
+pub use discover::{discover, discover_all, infra_root};
 pub use duration::{MaxAge, Period, PeriodUnit, parse_date};
 pub use error::{Diagnostic, ManifestError};
 pub use model::*;
