@@ -281,3 +281,162 @@ fn a_last_rotation_in_the_future_is_an_error_naming_its_line() {
         "vaultrot: error: group_vars/all/_secrets_manifest.yml:10:7: last_rotation 2027-03-01 of `vault_api_token` is in the future (today is 2026-11-23); fix the date"
     );
 }
+
+// ---- 3. set / ls / edit --------------------------------------------------
+
+fn pw_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec![args[0], "--vault-password-file", "password.txt"];
+    all.extend_from_slice(&args[1..]);
+    all
+}
+
+#[test]
+fn set_keeps_plain_keys_plain_follows_dotted_paths_and_creates_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "password.txt", &format!("{PASSWORD}\n"));
+    write(
+        dir,
+        "vars.yml",
+        "app_name: demo  # shown in the UI\ndb:\n  host: db1\n",
+    );
+
+    vr_ok(dir, &pw_args(&["set", "vars.yml", "app_name", "shop"]));
+    assert!(read(dir, "vars.yml").starts_with("app_name: shop  # shown in the UI\n"));
+
+    vr_ok(dir, &pw_args(&["set", "vars.yml", "db.password", "s3cret"]));
+    let text = read(dir, "vars.yml");
+    assert!(
+        text.starts_with(
+            "app_name: shop  # shown in the UI\ndb:\n  host: db1\n  password: !vault |\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("s3cret") && !text.contains("db.password"),
+        "{text}"
+    );
+    assert_eq!(
+        vr_ok(dir, &pw_args(&["get", "vars.yml", "db.password"])),
+        "s3cret"
+    );
+
+    // --vault turns a plain setting into a secret; --plain the reverse.
+    vr_ok(
+        dir,
+        &pw_args(&["set", "--vault", "vars.yml", "db.host", "db2"]),
+    );
+    assert!(read(dir, "vars.yml").contains("  host: !vault |\n"));
+    vr_ok(
+        dir,
+        &pw_args(&["set", "--plain", "vars.yml", "db.host", "db3"]),
+    );
+    assert!(read(dir, "vars.yml").contains("  host: db3\n"));
+
+    // --literal-key: a top-level key with a dot in its name.
+    vr_ok(
+        dir,
+        &pw_args(&["set", "--plain", "--literal-key", "vars.yml", "a.b", "x"]),
+    );
+    assert!(read(dir, "vars.yml").ends_with("a.b: x\n"));
+    let (code, _, stderr) = vr(dir, &pw_args(&["set", "vars.yml", "app_name.x", "1"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`app_name` (line 1) is not a mapping"),
+        "{stderr}"
+    );
+
+    // --create: a whole-file vault that the real ansible-vault opens...
+    let (code, _, stderr) = vr(dir, &pw_args(&["set", "new.yml", "token", "t"]));
+    assert_eq!(code, 1, "no --create: {stderr}");
+    vr_ok(
+        dir,
+        &pw_args(&["set", "--create", "new.yml", "api.token", "t0k"]),
+    );
+    let (code, plain, stderr) = run(
+        dir,
+        &common::ansible("ansible-vault"),
+        &["view", "--vault-password-file", "password.txt", "new.yml"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(plain, "api:\n  token: t0k\n");
+    // ... or a vars file with an inline value.
+    vr_ok(
+        dir,
+        &pw_args(&["set", "--create", "--inline", "inline.yml", "token", "t1k"]),
+    );
+    assert!(read(dir, "inline.yml").starts_with("token: !vault |\n"));
+
+    // ls of a directory: every file holding vault data, nested keys dotted.
+    let listing = vr_ok(dir, &pw_args(&["ls", "."]));
+    assert!(listing.contains("./vars.yml:\n"), "{listing}");
+    assert!(listing.contains("  db.password "), "{listing}");
+    assert!(listing.contains("./new.yml:\n  api.token"), "{listing}");
+    assert!(
+        !listing.contains("s3cret") && !listing.contains("t0k"),
+        "{listing}"
+    );
+}
+
+#[test]
+fn edit_of_a_vars_file_decrypts_inline_values_and_reencrypts_only_changed_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "password.txt", &format!("{PASSWORD}\n"));
+    write(dir, "vars.yml", "app_name: demo\n");
+    vr_ok(dir, &pw_args(&["set", "vars.yml", "db_password", "old-db"]));
+    vr_ok(dir, &pw_args(&["set", "vars.yml", "api_token", "old-api"]));
+    let before = read(dir, "vars.yml");
+    let block = |text: &str, key: &str| {
+        let start = text.find(&format!("{key}: !vault |\n")).unwrap();
+        text[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+
+    // The editor sees plaintext; an editor that changes nothing writes nothing.
+    write(
+        dir,
+        "editor.sh",
+        "#!/bin/sh\ncp \"$1\" seen.yml\nsed -i 's/old-db/new-db/; s/app_name: demo/app_name: shop/' \"$1\"\n",
+    );
+    let mut perms = fs::metadata(dir.join("editor.sh")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    fs::set_permissions(dir.join("editor.sh"), perms).unwrap();
+    let edit = |editor: &str| {
+        let out = clean_command(&vaultrot(), dir)
+            .env("EDITOR", editor)
+            .args(pw_args(&["edit", "vars.yml"]))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    edit("true");
+    assert_eq!(read(dir, "vars.yml"), before);
+
+    edit("./editor.sh");
+    assert_eq!(
+        read(dir, "seen.yml"),
+        "app_name: demo\ndb_password: old-db\napi_token: old-api\n"
+    );
+    let after = read(dir, "vars.yml");
+    assert!(
+        after.starts_with("app_name: shop\ndb_password: !vault |\n"),
+        "{after}"
+    );
+    assert_eq!(block(&after, "api_token"), block(&before, "api_token"));
+    assert_ne!(block(&after, "db_password"), block(&before, "db_password"));
+    assert!(!after.contains("new-db"));
+    assert_eq!(
+        vr_ok(dir, &pw_args(&["get", "vars.yml", "db_password"])),
+        "new-db"
+    );
+}
