@@ -440,3 +440,168 @@ fn edit_of_a_vars_file_decrypts_inline_values_and_reencrypts_only_changed_ones()
         "new-db"
     );
 }
+
+// ---- 4. every argument says what it is for ------------------------------
+
+/// `(command path, argument)` of every argument without help text.
+fn undocumented(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+    for arg in command.get_arguments() {
+        let id = arg.get_id().as_str();
+        if id == "help" || id == "version" {
+            continue;
+        }
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        if help.trim().is_empty() {
+            out.push(format!("{path} {id}"));
+        }
+    }
+    for sub in command.get_subcommands() {
+        if sub
+            .get_about()
+            .is_none_or(|a| a.to_string().trim().is_empty())
+        {
+            out.push(format!("{path} {} (no about)", sub.get_name()));
+        }
+        undocumented(sub, &format!("{path} {}", sub.get_name()), out);
+    }
+}
+
+#[test]
+fn every_argument_of_every_command_has_help_text() {
+    use clap::CommandFactory;
+    let mut missing = Vec::new();
+    let mut vaultrot = vaultrot::cli::Cli::command();
+    vaultrot.build();
+    undocumented(&vaultrot, "vaultrot", &mut missing);
+    let mut ansible_vault = vaultrot::cli::ansible_vault::AnsibleVaultCli::command();
+    ansible_vault.build();
+    undocumented(&ansible_vault, "ansible-vault", &mut missing);
+    assert_eq!(missing, Vec::<String>::new(), "arguments without help text");
+}
+
+#[test]
+fn one_error_style_outside_the_ansible_vault_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "password.txt", &format!("{PASSWORD}\n"));
+    write(dir, "vars.yml", "app_name: demo\n");
+    let (code, _, stderr) = vr(dir, &pw_args(&["get", "vars.yml", "nope"]));
+    assert_eq!(code, 1);
+    assert_eq!(stderr, "vaultrot: error: vars.yml: no key `nope`\n");
+    let (code, _, stderr) = vr(dir, &pw_args(&["view", "nope.yml"]));
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("[ERROR]: "), "{stderr}");
+}
+
+// ---- 6. completions and man page ----------------------------------------
+
+#[test]
+fn bash_loads_the_completions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = vr_ok(dir, &["completions", shell]);
+        assert!(script.contains("vaultrot"), "{shell}");
+        write(dir, &format!("vaultrot.{shell}"), &script);
+    }
+    let (code, stdout, stderr) = run(
+        dir,
+        Path::new("bash"),
+        &[
+            "--norc",
+            "--noprofile",
+            "-c",
+            "source ./vaultrot.bash && complete -p vaultrot",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(" -F _vaultrot "), "{stdout}");
+    assert!(stdout.trim_end().ends_with(" vaultrot"), "{stdout}");
+}
+
+#[test]
+fn the_man_pages_render_without_warnings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let page = vr_ok(dir, &["man"]);
+    assert!(
+        page.contains(".TH vaultrot 1"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    assert!(page.contains("check\\-age"), "lists the subcommands");
+    write(dir, "vaultrot.1", &page);
+    write(dir, "vaultrot-set.1", &vr_ok(dir, &["man", "set"]));
+    for file in ["vaultrot.1", "vaultrot-set.1"] {
+        let (code, _, stderr) = run(
+            dir,
+            Path::new("groff"),
+            &["-man", "-Tutf8", "-ww", "-z", file],
+        );
+        assert_eq!((code, stderr.as_str()), (0, ""), "groff on {file}");
+        let (code, stdout, stderr) = run(dir, Path::new("man"), &["--warnings", "-l", file]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(stderr, "", "man -l {file} warns");
+        assert!(stdout.contains("vaultrot"), "{stdout}");
+    }
+}
+
+// ---- 7. the ansible-vault symlink ----------------------------------------
+
+#[test]
+fn through_a_link_named_ansible_vault_it_is_ansible_vault() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let link = dir.join("bin/ansible-vault");
+    fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(vaultrot(), &link).unwrap();
+    write(dir, "password.txt", &format!("{PASSWORD}\n"));
+
+    let (code, version, _) = run(dir, &link, &["--version"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = version.lines().collect();
+    assert!(lines[0].starts_with("ansible-vault [core "), "{version}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("  config file = ")),
+        "{version}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("vaultrot version = ")),
+        "{version}"
+    );
+
+    write(dir, "secret.txt", "s3cret\n");
+    let (code, _, stderr) = run(
+        dir,
+        &link,
+        &[
+            "encrypt",
+            "--vault-password-file",
+            "password.txt",
+            "secret.txt",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, plain, stderr) = run(
+        dir,
+        &common::ansible("ansible-vault"),
+        &[
+            "view",
+            "--vault-password-file",
+            "password.txt",
+            "secret.txt",
+        ],
+    );
+    assert_eq!((code, plain.as_str()), (0, "s3cret\n"), "{stderr}");
+
+    // Only ansible-vault's commands, with its error text.
+    let (code, _, stderr) = run(dir, &link, &["ls", "secret.txt"]);
+    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = run(
+        dir,
+        &link,
+        &["view", "--vault-password-file", "password.txt", "nope.yml"],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("[ERROR]: "), "{stderr}");
+}

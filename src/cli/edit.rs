@@ -21,6 +21,7 @@ pub struct EditArgs {
     /// Accepted for compatibility; ansible-vault ignores it for edit too.
     #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
     pub encrypt_vault_id: Option<String>,
+    /// Whole-file vaults, or vars files with inline `!vault` values.
     #[arg(value_name = "file_name")]
     pub files: Vec<String>,
 }

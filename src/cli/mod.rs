@@ -1,10 +1,14 @@
 //! The command line: one file per subcommand (arguments, calling the
 //! library, printing); this file parses, dispatches and maps errors to exit
-//! codes. Errors print as ansible's `[ERROR]: ...` on one line.
+//! codes. The ansible-vault commands print errors as ansible does
+//! (`[ERROR]: ...`); every other command as `vaultrot: error: ...`. Run
+//! through a link named `ansible-vault`, the binary is that command set.
 
 pub mod abort;
+pub mod ansible_vault;
 pub mod check_age;
 pub mod common;
+pub mod completions;
 pub mod create;
 pub mod decrypt;
 pub mod edit;
@@ -14,6 +18,7 @@ pub mod finish;
 pub mod get;
 pub mod lint;
 pub mod ls;
+pub mod man;
 pub mod output;
 pub mod rekey;
 pub mod restore;
@@ -87,6 +92,26 @@ pub enum Command {
     CheckAge(check_age::CheckAgeArgs),
     /// Check that manifest, vault files and playbooks agree (CI gate).
     Lint(LintCommand),
+    /// Print the shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff): `vaultrot man > vaultrot.1`.
+    Man(man::ManArgs),
+}
+
+impl Command {
+    /// ansible-vault's own commands, which keep ansible's error text.
+    pub fn is_ansible_vault(&self) -> bool {
+        matches!(
+            self,
+            Command::Create(_)
+                | Command::Decrypt(_)
+                | Command::Edit(_)
+                | Command::View(_)
+                | Command::Encrypt(_)
+                | Command::EncryptString(_)
+                | Command::Rekey(_)
+        )
+    }
 }
 
 /// `lint` plus the vault flags that let it compare vault keys with the manifest.
@@ -100,6 +125,9 @@ pub struct LintCommand {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
+    if ansible_vault::invoked_as_ansible_vault() {
+        return ansible_vault::main();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -108,17 +136,27 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match dispatch(&cli.command) {
+    let prefix = if cli.command.is_ansible_vault() {
+        "[ERROR]:"
+    } else {
+        "vaultrot: error:"
+    };
+    finish(dispatch(&cli.command), prefix)
+}
+
+/// The exit code of a command's result, its error printed on one line.
+fn finish(result: CliResult, prefix: &str) -> i32 {
+    match result {
         Ok(()) => exit_codes::OK,
         Err(e) if e.message.is_empty() => e.code,
         Err(e) => {
-            eprintln!("[ERROR]: {}", e.message);
+            eprintln!("{prefix} {}", e.message);
             e.code
         }
     }
 }
 
-fn dispatch(command: &Command) -> CliResult {
+pub(crate) fn dispatch(command: &Command) -> CliResult {
     let settings = VaultSettings::load();
     match command {
         Command::Create(a) => create::run(a, &settings),
@@ -142,6 +180,8 @@ fn dispatch(command: &Command) -> CliResult {
         Command::Restore(a) => restore::run(a),
         Command::CheckAge(a) => exit_with(check_age::run(a)),
         Command::Lint(a) => run_lint(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     }
 }
 
