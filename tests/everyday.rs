@@ -605,3 +605,137 @@ fn through_a_link_named_ansible_vault_it_is_ansible_vault() {
     assert_eq!(code, 1);
     assert!(stderr.starts_with("[ERROR]: "), "{stderr}");
 }
+
+// ---- 5. init -------------------------------------------------------------
+
+/// `git ARGS` in `dir`, dated `date` (author and committer).
+fn git(dir: &Path, date: &str, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("GIT_AUTHOR_DATE", format!("{date}T12:00:00Z"))
+        .env("GIT_COMMITTER_DATE", format!("{date}T12:00:00Z"))
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn commit_all(dir: &Path, date: &str) {
+    git(dir, date, &["add", "-A"]);
+    git(dir, date, &["commit", "-q", "-m", date]);
+}
+
+#[test]
+fn init_lists_every_secret_dated_by_git_and_lint_accepts_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    git(dir, "2026-01-01", &["init", "-q"]);
+    write(dir, "ansible.cfg", "[defaults]\ninventory = hosts.yml\n");
+    write(dir, "hosts.yml", "all:\n  hosts:\n    localhost:\n");
+    write(dir, ".gitignore", "password.txt\n");
+    let db = inline_vault(dir, "db-one");
+    let api = inline_vault(dir, "api-one");
+    write(
+        dir,
+        "group_vars/all/vars.yml",
+        &format!("app_name: shop\nvault_db_password: !vault |{db}vault_api_token: !vault |{api}"),
+    );
+    commit_all(dir, "2026-02-10");
+
+    // Only the token's ciphertext changes later; the plain setting after that.
+    vr_ok(
+        dir,
+        &pw_args(&[
+            "set",
+            "group_vars/all/vars.yml",
+            "vault_api_token",
+            "api-two",
+        ]),
+    );
+    commit_all(dir, "2026-05-20");
+    vr_ok(
+        dir,
+        &pw_args(&["set", "group_vars/all/vars.yml", "app_name", "shop2"]),
+    );
+    commit_all(dir, "2026-08-01");
+    // A whole-file vault for one host, and a value not committed yet.
+    fs::create_dir_all(dir.join("host_vars/web1")).unwrap();
+    vr_ok(
+        dir,
+        &pw_args(&[
+            "set",
+            "--create",
+            "host_vars/web1/vault.yml",
+            "vault_web_signing_key",
+            "k",
+        ]),
+    );
+    commit_all(dir, "2026-03-03");
+    vr_ok(
+        dir,
+        &pw_args(&[
+            "set",
+            "group_vars/all/vars.yml",
+            "vault_sentry_dsn",
+            "https://x",
+        ]),
+    );
+
+    let before = read(dir, "group_vars/all/vars.yml");
+    let dry = vr_ok(dir, &pw_args(&["init", "--dry-run"]));
+    assert!(!dir.join("group_vars/all/_secrets_manifest.yml").exists());
+    assert_eq!(read(dir, ".gitignore"), "password.txt\n");
+
+    let (code, _, review) = vr(
+        &dir.join("group_vars"),
+        &["init", "--vault-password-file", "../password.txt"],
+    );
+    assert_eq!(code, 0, "{review}");
+    let manifest = read(dir, "group_vars/all/_secrets_manifest.yml");
+    assert_eq!(manifest, dry);
+    assert_eq!(read(dir, "group_vars/all/vars.yml"), before);
+    for expected in [
+        "    vault: group_vars/all/vars.yml\n",
+        "    vault_db_password:\n      policy: password   # guessed from the name\n      last_rotation: 2026-02-10   # last commit that changed its ciphertext\n      owner:\n",
+        "    vault_api_token:\n      policy: api_token   # guessed from the name\n      last_rotation: 2026-05-20   # last commit that changed its ciphertext\n",
+        "    vault_sentry_dsn:\n      policy: on_demand   # guessed from the name\n      # last_rotation: not in git history",
+        "    vault_web_signing_key:\n      policy: signing_secret   # guessed from the name\n      vault: host_vars/web1/vault.yml\n      last_rotation: 2026-03-03",
+        "    api_token:      { max_age: 6mo }   # guessed\n",
+    ] {
+        assert!(manifest.contains(expected), "{expected}\n---\n{manifest}");
+    }
+    assert!(!manifest.contains("app_name"), "{manifest}");
+    assert!(review.contains("owners are empty"), "{review}");
+    assert!(
+        review.contains("1 secrets have no last_rotation"),
+        "{review}"
+    );
+    assert_eq!(
+        read(dir, ".gitignore"),
+        "password.txt\n# vaultrot: backups and the manifest lock (local state, never committed)\n.vaultrot/\n.vaultrot.lock\n"
+    );
+
+    let (code, stdout, stderr) = vr(dir, &pw_args(&["lint"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains("error"), "{stdout}");
+    let (code, _, _) = vr(dir, &["check-age", "--now", "2026-11-23"]);
+    assert_eq!(code, 1, "the undated secret is never rotated");
+
+    // Never overwrites.
+    let (code, _, stderr) = vr(dir, &pw_args(&["init"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("already exists: init never overwrites"),
+        "{stderr}"
+    );
+    assert_eq!(read(dir, "group_vars/all/_secrets_manifest.yml"), manifest);
+}

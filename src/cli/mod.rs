@@ -16,6 +16,7 @@ pub mod encrypt;
 pub mod encrypt_string;
 pub mod finish;
 pub mod get;
+pub mod init;
 pub mod lint;
 pub mod ls;
 pub mod man;
@@ -92,6 +93,8 @@ pub enum Command {
     CheckAge(check_age::CheckAgeArgs),
     /// Check that manifest, vault files and playbooks agree (CI gate).
     Lint(LintCommand),
+    /// Write a first secrets manifest for a repository that already has vaults.
+    Init(init::InitArgs),
     /// Print the shell completion script (bash, zsh, fish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff): `vaultrot man > vaultrot.1`.
@@ -180,6 +183,7 @@ pub(crate) fn dispatch(command: &Command) -> CliResult {
         Command::Restore(a) => restore::run(a),
         Command::CheckAge(a) => exit_with(check_age::run(a)),
         Command::Lint(a) => run_lint(a),
+        Command::Init(a) => init::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     }

@@ -9,6 +9,7 @@ pub mod discover;
 pub mod duration;
 pub mod error;
 mod fast;
+pub mod init;
 pub mod lint;
 pub mod model;
 mod parse;
