@@ -739,3 +739,37 @@ fn init_lists_every_secret_dated_by_git_and_lint_accepts_the_manifest() {
     );
     assert_eq!(read(dir, "group_vars/all/_secrets_manifest.yml"), manifest);
 }
+
+#[test]
+fn lint_findings_inside_a_whole_file_vault_carry_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "ansible.cfg", "[defaults]\n");
+    write(dir, "password.txt", &format!("{PASSWORD}\n"));
+    write(
+        dir,
+        "group_vars/all/_secrets_manifest.yml",
+        &env_manifest("group_vars/all/vault.yml", "2026-11-01"),
+    );
+    fs::create_dir_all(dir.join("group_vars/all")).unwrap();
+    vr_ok(
+        dir,
+        &pw_args(&[
+            "set",
+            "--create",
+            "group_vars/all/vault.yml",
+            "vault_api_token",
+            "t",
+        ]),
+    );
+    vr_ok(
+        dir,
+        &pw_args(&["set", "group_vars/all/vault.yml", "vault_stray", "s"]),
+    );
+    let (code, stdout, _) = vr(dir, &pw_args(&["lint"]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.starts_with("group_vars/all/vault.yml:2:1: error: `vault_stray` is in vault"),
+        "{stdout}"
+    );
+}

@@ -255,8 +255,9 @@ impl<'m> Linter<'m> {
             .map_err(|_| "it is not UTF-8 text".to_string())
             .and_then(top_level_keys);
         match keys {
-            // Lines of an encrypted file mean nothing to the reader: drop them.
-            Ok(keys) => VaultKeys::Known(keys.into_iter().map(|(k, _)| (k, None)).collect()),
+            // Positions count lines of the decrypted content, as `vaultrot
+            // view` and `edit` show it: where the user fixes the key.
+            Ok(keys) => VaultKeys::Known(keys),
             Err(err) => {
                 self.push(
                     Severity::Error,
