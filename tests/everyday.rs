@@ -773,3 +773,54 @@ fn lint_findings_inside_a_whole_file_vault_carry_line_and_column() {
         "{stdout}"
     );
 }
+
+// ---- 8. the GitHub Action and the pre-commit hook -------------------------
+
+fn repo_yaml(name: &str) -> serde_json::Value {
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+    serde_saphyr::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_action_annotates_and_writes_the_step_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    environments_repo(dir);
+    let action = repo_yaml("action.yml");
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let check = steps
+        .iter()
+        .find(|s| s["name"] == "vaultrot check-age")
+        .unwrap();
+    let script = check["run"].as_str().unwrap();
+    let bin_dir = vaultrot().parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let out = clean_command(Path::new("bash"), dir)
+        .args(["-e", "-c", script])
+        .env("PATH", path)
+        .env("VAULTROT_ACTION_ARGS", "--now 2026-11-23")
+        .env("GITHUB_STEP_SUMMARY", dir.join("summary.md"))
+        .env_remove("VAULTROT_MANIFEST")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "prod is overdue: {stdout}");
+    assert!(
+        stdout
+            .contains("::error file=inventories/prod/group_vars/all/_secrets_manifest.yml,line=8,"),
+        "{stdout}"
+    );
+    let summary = read(dir, "summary.md");
+    assert!(
+        summary.contains("## `inventories/staging/group_vars/all/_secrets_manifest.yml`"),
+        "{summary}"
+    );
+
+    let hooks = repo_yaml(".pre-commit-hooks.yaml");
+    let lint = &hooks.as_array().unwrap()[0];
+    assert_eq!(lint["id"], "vaultrot-lint");
+    let entry: Vec<&str> = lint["entry"].as_str().unwrap().split(' ').collect();
+    assert_eq!(entry[0], "vaultrot");
+    let (code, stdout, stderr) = vr(dir, &pw_args(&entry[1..]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
