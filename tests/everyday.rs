@@ -824,3 +824,51 @@ fn the_action_annotates_and_writes_the_step_summary() {
     let (code, stdout, stderr) = vr(dir, &pw_args(&entry[1..]));
     assert_eq!(code, 0, "{stdout}{stderr}");
 }
+
+// ---- 4. pointers resolve inside the repository ----------------------------
+
+#[test]
+fn every_pointer_in_code_and_docs_resolves_inside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md"), root.join("action.yml")];
+    for dir in ["src", "docs", "scripts", "tests", "infra", "examples"] {
+        for entry in ignore::WalkBuilder::new(root.join(dir)).build().flatten() {
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                files.push(entry.path().to_path_buf());
+            }
+        }
+    }
+    let mut broken = Vec::new();
+    for file in files {
+        let Ok(text) = fs::read_to_string(&file) else {
+            continue;
+        };
+        let shown = file.strip_prefix(root).unwrap().display().to_string();
+        if shown == "tests/everyday.rs" {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            for outside in ["DESIGN.md", "format doc", "§", "ansible-vault-format.md"] {
+                if line.contains(outside) {
+                    broken.push(format!(
+                        "{shown}:{}: `{outside}` is not in the repository",
+                        n + 1
+                    ));
+                }
+            }
+            let mut rest = line;
+            while let Some(at) = rest.find("docs/") {
+                let tail = &rest[at..];
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || "/._-".contains(c)))
+                    .unwrap_or(tail.len());
+                let target = tail[..end].trim_end_matches('.');
+                if target.ends_with(".md") && !root.join(target).exists() {
+                    broken.push(format!("{shown}:{}: {target} does not exist", n + 1));
+                }
+                rest = &tail[end.max(5)..];
+            }
+        }
+    }
+    assert_eq!(broken, Vec::<String>::new());
+}

@@ -1,4 +1,4 @@
-//! The secrets manifest (`_secrets_manifest.yml`, DESIGN.md §2): its model,
+//! The secrets manifest (`_secrets_manifest.yml`, see the README): its model,
 //! discovery, durations, ages against policy (`check-age`) and consistency checks (`lint`).
 //!
 //! This module only reads the manifest; vaultrot's own edits (`last_rotation`,

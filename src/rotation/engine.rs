@@ -1,4 +1,4 @@
-//! The runbook (DESIGN.md §1) as resumable steps. Each command records its
+//! The runbook (docs/rotation.md) as resumable steps. Each command records its
 //! intent in the manifest before it touches the vault, so a kill at any
 //! instant leaves a state that re-running the same command completes:
 //!

@@ -1,4 +1,4 @@
-//! The rotation state machine (DESIGN.md §1): start, finish, abort, rotate
+//! The rotation state machine (docs/rotation.md): start, finish, abort, rotate
 //! and verify ([`engine`]), the manifest record that is their intent log
 //! ([`state`]), the manifest lock ([`lock`]) and new values ([`generate`]).
 
