@@ -12,6 +12,7 @@ pub mod encrypt;
 pub mod encrypt_string;
 pub mod finish;
 pub mod get;
+pub mod install_hook;
 pub mod lint;
 pub mod ls;
 pub mod output;
@@ -19,6 +20,7 @@ pub mod rekey;
 pub mod restore;
 pub mod rotate;
 pub mod rotation_common;
+pub mod scan;
 pub mod secret_file;
 pub mod set;
 pub mod start;
@@ -87,6 +89,10 @@ pub enum Command {
     CheckAge(check_age::CheckAgeArgs),
     /// Check that manifest, vault files and playbooks agree (CI gate).
     Lint(LintCommand),
+    /// Find every vaulted value wherever it leaked (tree, logs, --staged, --history).
+    Scan(scan::ScanArgs),
+    /// Write .git/hooks/pre-commit running `vaultrot scan --staged`.
+    InstallHook(install_hook::InstallHookArgs),
 }
 
 /// `lint` plus the vault flags that let it compare vault keys with the manifest.
@@ -142,6 +148,8 @@ fn dispatch(command: &Command) -> CliResult {
         Command::Restore(a) => restore::run(a),
         Command::CheckAge(a) => exit_with(check_age::run(a)),
         Command::Lint(a) => run_lint(a),
+        Command::Scan(a) => scan::run(a),
+        Command::InstallHook(a) => install_hook::run(a),
     }
 }
 
