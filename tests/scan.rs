@@ -110,7 +110,11 @@ fn ciphertexts() -> &'static Ciphertexts {
                 .arg(&file)
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             std::fs::read_to_string(&file).unwrap()
         };
         let out = clean_command(&ansible("ansible-vault"), dir.path())
@@ -119,7 +123,11 @@ fn ciphertexts() -> &'static Ciphertexts {
             .args([INLINE, "--name", "vault_inline_secret"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Ciphertexts {
             vault_v1: encrypt(&vault_plaintext(TOKEN_OLD)),
             vault_v2: encrypt(&vault_plaintext(TOKEN)),
@@ -193,7 +201,11 @@ fn fixture() -> Fixture {
     write(&repo, "README.md", "# infra\n");
     commits.push(commit(&repo, "initial vault", 1)); // 0
 
-    write(&repo, "debug/dump.txt", &format!("debugging the db\npassword={DB}\n"));
+    write(
+        &repo,
+        "debug/dump.txt",
+        &format!("debugging the db\npassword={DB}\n"),
+    );
     commits.push(commit(&repo, "debug dump", 2)); // 1
     std::fs::remove_dir_all(repo.join("debug")).unwrap();
     write(
@@ -349,7 +361,10 @@ fn assert_no_value(text: &str, what: &str) {
     for value in ALL {
         for (encoding, pattern) in vaultrot::scan::encode::patterns(value.as_bytes()) {
             assert!(
-                !text.as_bytes().windows(pattern.len()).any(|w| w == &pattern[..]),
+                !text
+                    .as_bytes()
+                    .windows(pattern.len())
+                    .any(|w| w == &pattern[..]),
                 "{what}: a value appears ({encoding})"
             );
         }
@@ -378,25 +393,79 @@ fn every_planted_leak_is_found_and_no_near_miss() {
         );
     }
     assert_ne!(b64(WEBHOOK.as_bytes(), URL), b64(WEBHOOK.as_bytes(), STD));
-    expect(&found, "vault_webhook_secret", "work-tree", "config/webhook.env", "base64url");
-    expect(&found, "vault_db_password", "work-tree", "config/database.url", "url-encoded");
-    expect(&found, "vault_signing_key", "work-tree", "keys/signing.hex", "hex");
-    expect(&found, "vault_json_secret", "work-tree", "app/settings.json", "json-escaped");
-    expect(&found, "vault_unicode_secret", "work-tree", "app/dump.yml", "yaml-escaped");
+    expect(
+        &found,
+        "vault_webhook_secret",
+        "work-tree",
+        "config/webhook.env",
+        "base64url",
+    );
+    expect(
+        &found,
+        "vault_db_password",
+        "work-tree",
+        "config/database.url",
+        "url-encoded",
+    );
+    expect(
+        &found,
+        "vault_signing_key",
+        "work-tree",
+        "keys/signing.hex",
+        "hex",
+    );
+    expect(
+        &found,
+        "vault_json_secret",
+        "work-tree",
+        "app/settings.json",
+        "json-escaped",
+    );
+    expect(
+        &found,
+        "vault_unicode_secret",
+        "work-tree",
+        "app/dump.yml",
+        "yaml-escaped",
+    );
     // A vault file in plaintext is a finding.
-    expect(&found, "vault_api_token", "work-tree", "backup/vault-plain.yml", "raw");
+    expect(
+        &found,
+        "vault_api_token",
+        "work-tree",
+        "backup/vault-plain.yml",
+        "raw",
+    );
     // A previous value (from the vault's own history) still lying around.
-    let old = expect(&found, "vault_api_token", "work-tree", "notes/old-token.md", "raw");
+    let old = expect(
+        &found,
+        "vault_api_token",
+        "work-tree",
+        "notes/old-token.md",
+        "raw",
+    );
     assert_eq!(old["value"], "previous");
     assert_ne!(old["fingerprint"], env["fingerprint"]);
 
     // History: a file removed in an old commit, with the commit that introduced it.
-    let dump = expect(&found, "vault_db_password", "history", "debug/dump.txt", "raw");
+    let dump = expect(
+        &found,
+        "vault_db_password",
+        "history",
+        "debug/dump.txt",
+        "raw",
+    );
     assert_eq!(dump["commit"], c[1].as_str());
     assert_eq!(dump["introduced"], c[1].as_str());
     assert_eq!(dump["line"], 2);
     assert_eq!(dump["reachable"], true);
-    let notes = expect(&found, "vault_api_token", "history", "notes/old-token.md", "raw");
+    let notes = expect(
+        &found,
+        "vault_api_token",
+        "history",
+        "notes/old-token.md",
+        "raw",
+    );
     assert_eq!(notes["commit"], c[2].as_str());
     assert_eq!(notes["value"], "previous");
     // A blob no ref reaches any more.
@@ -416,7 +485,16 @@ fn every_planted_leak_is_found_and_no_near_miss() {
     assert_eq!(from_log[0]["line"], 3);
 
     // The ignored file: only with --no-ignore.
-    assert!(has(&found, "vault_ignored_secret", "work-tree", "secrets.local", "raw").is_none());
+    assert!(
+        has(
+            &found,
+            "vault_ignored_secret",
+            "work-tree",
+            "secrets.local",
+            "raw"
+        )
+        .is_none()
+    );
 
     // Near-misses and the vault files themselves are never findings.
     for x in &found {
@@ -437,14 +515,26 @@ fn every_planted_leak_is_found_and_no_near_miss() {
             .any(|u| u["name"] == "vault_short")
     );
     // Without --history nothing comes from history.
-    assert!(doc["findings"].as_array().unwrap().iter().all(|x| x["source"] != "history"));
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["source"] != "history")
+    );
 }
 
 #[test]
 fn no_ignore_includes_ignored_files() {
     let f = fixture();
     let found = f.findings(&["--no-ignore"]);
-    expect(&found, "vault_ignored_secret", "work-tree", "secrets.local", "raw");
+    expect(
+        &found,
+        "vault_ignored_secret",
+        "work-tree",
+        "secrets.local",
+        "raw",
+    );
 }
 
 #[test]
@@ -506,7 +596,10 @@ fn accepted_findings_need_a_reason_and_are_not_reported() {
     write(&f.repo, ".vaultrot-scan-ignore", "path k8s/**\n");
     let (code, _, stderr) = f.scan(&[]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains(".vaultrot-scan-ignore:1: missing"), "{stderr}");
+    assert!(
+        stderr.contains(".vaultrot-scan-ignore:1: missing"),
+        "{stderr}"
+    );
 
     write(
         &f.repo,
@@ -521,7 +614,13 @@ fn accepted_findings_need_a_reason_and_are_not_reported() {
     assert!(found.iter().all(|x| x["path"] != "k8s/secret.yml"));
     assert!(found.iter().all(|x| x["fingerprint"] != token_fp.as_str()));
     assert!(doc["accepted"].as_u64().unwrap() >= 4);
-    expect(found, "vault_signing_key", "work-tree", "keys/signing.hex", "hex");
+    expect(
+        found,
+        "vault_signing_key",
+        "work-tree",
+        "keys/signing.hex",
+        "hex",
+    );
 }
 
 #[test]
@@ -578,12 +677,21 @@ fn scope_for_a_compromised_secret_names_paths_commits_and_encodings() {
         salt: SaltSource::Random,
     };
     let scope = scope_for(&place, &ctx, "vault_db_password").unwrap();
-    assert!(scope.paths.contains(&"debug/dump.txt".to_string()), "{scope:?}");
+    assert!(
+        scope.paths.contains(&"debug/dump.txt".to_string()),
+        "{scope:?}"
+    );
     assert!(scope.paths.contains(&"config/database.url".to_string()));
     assert!(scope.commits.contains(&f.commits[1][..12].to_string()));
     let summary = scope.summary();
-    assert!(summary.contains("debug/dump.txt") || summary.contains("paths"), "{summary}");
-    assert!(summary.contains("url-encoded") && summary.contains("raw"), "{summary}");
+    assert!(
+        summary.contains("debug/dump.txt") || summary.contains("paths"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("url-encoded") && summary.contains("raw"),
+        "{summary}"
+    );
     assert_no_value(&summary, "summary");
     assert_no_value(&format!("{scope:?}"), "scope");
 
@@ -598,12 +706,19 @@ fn install_hook_writes_a_pre_commit_hook_and_keeps_a_foreign_one() {
         .arg("install-hook")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let hook = f.repo.join(".git/hooks/pre-commit");
     let text = std::fs::read_to_string(&hook).unwrap();
     assert!(text.contains("exec vaultrot scan --staged"));
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&hook).unwrap().permissions().mode() & 0o777, 0o755);
+    assert_eq!(
+        std::fs::metadata(&hook).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
 
     std::fs::write(&hook, "#!/bin/sh\nmake lint\n").unwrap();
     let out = clean_command(&vaultrot(), &f.repo)
@@ -611,7 +726,10 @@ fn install_hook_writes_a_pre_commit_hook_and_keeps_a_foreign_one() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(std::fs::read_to_string(&hook).unwrap(), "#!/bin/sh\nmake lint\n");
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\nmake lint\n"
+    );
 
     // The pre-commit framework's hook definition runs the same command.
     let defs = std::fs::read_to_string(

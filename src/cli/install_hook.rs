@@ -16,7 +16,9 @@ pub struct InstallHookArgs {
 pub fn run(args: &InstallHookArgs) -> CliResult {
     let cwd = std::env::current_dir().map_err(|e| CliError::error(e.to_string()))?;
     match hook::install(&cwd, args.force).map_err(|e| CliError::error(e.to_string()))? {
-        Installed::Written(path) => println!("wrote {} (runs `vaultrot scan --staged`)", path.display()),
+        Installed::Written(path) => {
+            println!("wrote {} (runs `vaultrot scan --staged`)", path.display())
+        }
         Installed::AlreadyThere(path) => println!("{} is already installed", path.display()),
     }
     Ok(())

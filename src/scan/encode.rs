@@ -61,8 +61,14 @@ pub fn patterns(value: &[u8]) -> Vec<(Encoding, Zeroizing<Vec<u8>>)> {
     for offset in 0..3 {
         push(Encoding::Base64url, base64_core(value, offset, B64URL));
     }
-    push(Encoding::UrlEncoded, url_encoded(value, b"0123456789ABCDEF"));
-    push(Encoding::UrlEncoded, url_encoded(value, b"0123456789abcdef"));
+    push(
+        Encoding::UrlEncoded,
+        url_encoded(value, b"0123456789ABCDEF"),
+    );
+    push(
+        Encoding::UrlEncoded,
+        url_encoded(value, b"0123456789abcdef"),
+    );
     push(Encoding::Hex, hex(value, b"0123456789abcdef"));
     push(Encoding::Hex, hex(value, b"0123456789ABCDEF"));
     if let Ok(text) = std::str::from_utf8(value) {
@@ -104,7 +110,11 @@ fn url_encoded(value: &[u8], digits: &[u8; 16]) -> Zeroizing<Vec<u8>> {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             out.push(b);
         } else {
-            out.extend_from_slice(&[b'%', digits[usize::from(b >> 4)], digits[usize::from(b & 15)]]);
+            out.extend_from_slice(&[
+                b'%',
+                digits[usize::from(b >> 4)],
+                digits[usize::from(b & 15)],
+            ]);
         }
     }
     out
@@ -175,7 +185,11 @@ mod tests {
     fn std_b64(data: &[u8]) -> String {
         let mut out = String::new();
         for chunk in data.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..=chunk.len() {
                 out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
-use gix::objs::FindExt as _;
 use gix::bstr::{BString, ByteSlice};
+use gix::objs::FindExt as _;
 
 use super::ScanError;
 
@@ -34,7 +34,8 @@ pub fn open(dir: &Path) -> Result<gix::Repository, ScanError> {
 /// The work tree root of the repository holding `dir`, if any.
 pub fn work_tree_root(dir: &Path) -> Option<PathBuf> {
     let repo = gix::discover(dir).ok()?;
-    repo.workdir().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+    repo.workdir()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
 }
 
 struct CommitInfo {
@@ -52,7 +53,9 @@ pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>,
     }
     let refs = repo.references().map_err(git_error)?;
     for reference in refs.all().map_err(git_error)? {
-        let Ok(mut reference) = reference else { continue };
+        let Ok(mut reference) = reference else {
+            continue;
+        };
         if let Ok(id) = reference.peel_to_id() {
             tips.push(id.detach());
         }

@@ -54,7 +54,9 @@ impl AcceptList {
                 continue;
             }
             let Some((rule, reason)) = line.split_once(" -- ") else {
-                return Err(fail("missing ` -- reason`: say why this finding is accepted"));
+                return Err(fail(
+                    "missing ` -- reason`: say why this finding is accepted",
+                ));
             };
             if reason.trim().is_empty() {
                 return Err(fail("empty reason: say why this finding is accepted"));
@@ -72,7 +74,11 @@ impl AcceptList {
                     }
                     fingerprints.push(fp);
                 }
-                _ => return Err(fail("expected `path GLOB -- reason` or `fingerprint FP -- reason`")),
+                _ => {
+                    return Err(fail(
+                        "expected `path GLOB -- reason` or `fingerprint FP -- reason`",
+                    ));
+                }
             }
         }
         let paths = builder

@@ -70,7 +70,10 @@ impl Matcher {
         let mut line = 1;
         let mut counted = 0;
         for m in automaton.find_iter(data) {
-            line += data[counted..m.start()].iter().filter(|&&b| b == b'\n').count();
+            line += data[counted..m.start()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
             counted = m.start();
             for &(value, encoding) in &self.owners[m.pattern().as_usize()] {
                 let hit = Hit {

@@ -72,7 +72,9 @@ impl Place {
                 .and_then(|p| Manifest::load(&p).ok()),
         };
         let cwd = std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
-        let infra_root = manifest.as_ref().map_or_else(|| cwd.clone(), |m| m.root.clone());
+        let infra_root = manifest
+            .as_ref()
+            .map_or_else(|| cwd.clone(), |m| m.root.clone());
         let root = git::work_tree_root(&infra_root)
             .or_else(|| git::work_tree_root(&cwd))
             .unwrap_or_else(|| infra_root.clone());
@@ -145,7 +147,11 @@ struct Raw {
 }
 
 /// Runs a scan.
-pub fn run(place: &Place, options: &ScanOptions, ctx: &VaultContext) -> Result<ScanReport, ScanError> {
+pub fn run(
+    place: &Place,
+    options: &ScanOptions,
+    ctx: &VaultContext,
+) -> Result<ScanReport, ScanError> {
     let files = values::vault_files(&place.infra_root, place.manifest.as_ref())?;
     let mut set = ValueSet::collect(files, ctx)?;
     let accept = ignorefile::AcceptList::load(&place.root)?;
@@ -167,8 +173,16 @@ pub fn run(place: &Place, options: &ScanOptions, ctx: &VaultContext) -> Result<S
     let mut raws: Vec<Raw> = Vec::new();
     let mut coverage = Coverage {
         vault_files: set.vault_files.len(),
-        current_values: set.values.iter().filter(|v| v.generation == Generation::Current).count(),
-        previous_values: set.values.iter().filter(|v| v.generation == Generation::Previous).count(),
+        current_values: set
+            .values
+            .iter()
+            .filter(|v| v.generation == Generation::Current)
+            .count(),
+        previous_values: set
+            .values
+            .iter()
+            .filter(|v| v.generation == Generation::Previous)
+            .count(),
         old_vault_versions_unopened: set.old_versions_unopened,
         ..Coverage::default()
     };
@@ -193,9 +207,7 @@ pub fn run(place: &Place, options: &ScanOptions, ctx: &VaultContext) -> Result<S
         .par_iter()
         .map(|(file, source)| {
             let bytes = worktree::read(file)?;
-            Ok(scannable(&bytes)
-                .then(|| matcher.find(&bytes))
-                .unwrap_or_default()
+            Ok(hits(&matcher, &bytes)
                 .into_iter()
                 .map(|hit| Raw {
                     source: *source,
@@ -219,9 +231,7 @@ pub fn run(place: &Place, options: &ScanOptions, ctx: &VaultContext) -> Result<S
                 || sync.to_thread_local(),
                 |repo, (path, id)| {
                     let bytes = zeroize::Zeroizing::new(git::read_blob(repo, *id)?);
-                    Ok(scannable(&bytes)
-                        .then(|| matcher.find(&bytes))
-                        .unwrap_or_default()
+                    Ok(hits(&matcher, &bytes)
                         .into_iter()
                         .map(|hit| Raw {
                             source: Source::Staged,
@@ -246,16 +256,14 @@ pub fn run(place: &Place, options: &ScanOptions, ctx: &VaultContext) -> Result<S
                 || sync.to_thread_local(),
                 |repo, blob| {
                     let bytes = zeroize::Zeroizing::new(git::read_blob(repo, blob.id)?);
-                    Ok(scannable(&bytes)
-                        .then(|| matcher.find(&bytes))
-                        .unwrap_or_default()
+                    Ok(hits(&matcher, &bytes)
                         .into_iter()
                         .map(|hit| Raw {
                             source: Source::History,
-                            path: blob.path.as_ref().map_or_else(
-                                || format!("<blob {}>", blob.id),
-                                git::show_path,
-                            ),
+                            path: blob
+                                .path
+                                .as_ref()
+                                .map_or_else(|| format!("<blob {}>", blob.id), git::show_path),
                             commit: blob.commit.map(|c| c.to_string()),
                             reachable: Some(blob.commit.is_some()),
                             hit,
@@ -272,8 +280,12 @@ pub fn run(place: &Place, options: &ScanOptions, ctx: &VaultContext) -> Result<S
 
 /// A whole-file vault is ciphertext: never a finding. Anything else
 /// (including a vars file around its inline values) is searched.
-fn scannable(bytes: &[u8]) -> bool {
-    !crate::vault::is_encrypted(bytes)
+fn hits(matcher: &Matcher, bytes: &[u8]) -> Vec<Hit> {
+    if crate::vault::is_encrypted(bytes) {
+        Vec::new()
+    } else {
+        matcher.find(bytes)
+    }
 }
 
 /// Reads the old versions of each vault file from history (same path) and
@@ -290,7 +302,10 @@ fn add_previous_values(
         .iter()
         .map(|f| (place.show(f), f.clone()))
         .collect();
-    let fingerprinter = ctx.secrets.first().map(|s| Fingerprinter::new(s.password()));
+    let fingerprinter = ctx
+        .secrets
+        .first()
+        .map(|s| Fingerprinter::new(s.password()));
     for blob in history {
         let Some(path) = &blob.path else { continue };
         let path = git::show_path(path);
@@ -409,5 +424,8 @@ fn quote(text: &str) -> String {
         }
         return text.to_string();
     }
-    shlex::try_quote(text).map_or_else(|_| format!("'{}'", text.replace(['\0', '\''], "")), |q| q.into_owned())
+    shlex::try_quote(text).map_or_else(
+        |_| format!("'{}'", text.replace(['\0', '\''], "")),
+        |q| q.into_owned(),
+    )
 }

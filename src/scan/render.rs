@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::ScanReport;
 use super::finding::{Finding, short};
 use super::ignorefile::FILE_NAME;
 use super::values::Generation;
-use super::ScanReport;
 use crate::report::{github_data, github_property};
 
 /// `vaultrot scan --format`.
@@ -38,8 +38,12 @@ pub fn render(report: &ScanReport, format: ScanFormat) -> String {
 fn headline(report: &ScanReport) -> String {
     let c = &report.coverage;
     let searched = format!(
-        "{} current and {} previous values from {} vault files; {} files, {} git blobs searched",
-        c.current_values, c.previous_values, c.vault_files, c.files, c.blobs
+        "{} current and {} previous values from {}; {}, {} searched",
+        c.current_values,
+        c.previous_values,
+        plural(c.vault_files, "vault file", "vault files"),
+        plural(c.files, "file", "files"),
+        plural(c.blobs, "git blob", "git blobs"),
     );
     let mut secrets: Vec<&str> = report.findings.iter().map(|f| f.secret.as_str()).collect();
     secrets.sort_unstable();
@@ -50,18 +54,38 @@ fn headline(report: &ScanReport) -> String {
         format!(
             "vaultrot scan: {} {} of {} {} ({searched})",
             report.findings.len(),
-            if report.findings.len() == 1 { "leak" } else { "leaks" },
+            if report.findings.len() == 1 {
+                "leak"
+            } else {
+                "leaks"
+            },
             secrets.len(),
-            if secrets.len() == 1 { "secret" } else { "secrets" },
+            if secrets.len() == 1 {
+                "secret"
+            } else {
+                "secrets"
+            },
         )
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn table(report: &ScanReport) -> String {
     let mut out = headline(report);
     out.push('\n');
     if !report.findings.is_empty() {
-        let header = ["SECRET", "VALUE", "SOURCE", "WHERE", "ENCODING", "INTRODUCED", "FINGERPRINT"];
+        let header = [
+            "SECRET",
+            "VALUE",
+            "SOURCE",
+            "WHERE",
+            "ENCODING",
+            "INTRODUCED",
+            "FINGERPRINT",
+        ];
         let rows: Vec<[String; 7]> = report
             .findings
             .iter()
@@ -126,7 +150,11 @@ fn table(report: &ScanReport) -> String {
         );
     }
     if report.accepted > 0 {
-        let _ = writeln!(out, "\n{} findings accepted by {FILE_NAME}.", report.accepted);
+        let _ = writeln!(
+            out,
+            "\n{} findings accepted by {FILE_NAME}.",
+            report.accepted
+        );
     }
     let commands = report.rotate_commands();
     if !commands.is_empty() {
@@ -135,10 +163,12 @@ fn table(report: &ScanReport) -> String {
             let _ = writeln!(out, "  {c}");
         }
     }
-    if report.findings.iter().any(|f| f.value == Generation::Previous) {
-        out.push_str(
-            "\nA previous value leaked: make sure it was revoked where it was issued.\n",
-        );
+    if report
+        .findings
+        .iter()
+        .any(|f| f.value == Generation::Previous)
+    {
+        out.push_str("\nA previous value leaked: make sure it was revoked where it was issued.\n");
     }
     if !report.findings.is_empty() {
         let _ = writeln!(
@@ -286,7 +316,11 @@ fn github(report: &ScanReport) -> String {
         );
     }
     for c in report.rotate_commands() {
-        let _ = writeln!(out, "::notice title=vaultrot scan::{}", github_data(&format!("run: {c}")));
+        let _ = writeln!(
+            out,
+            "::notice title=vaultrot scan::{}",
+            github_data(&format!("run: {c}"))
+        );
     }
     let _ = writeln!(out, "{}", headline(report));
     out

@@ -60,9 +60,17 @@ impl ExposureScope {
 
 fn listed(items: &[String], one: &str, many: &str) -> String {
     let noun = if items.len() == 1 { one } else { many };
-    let mut shown: Vec<&str> = items.iter().take(SUMMARY_ITEMS).map(String::as_str).collect();
+    let mut shown: Vec<&str> = items
+        .iter()
+        .take(SUMMARY_ITEMS)
+        .map(String::as_str)
+        .collect();
     let more = items.len().saturating_sub(SUMMARY_ITEMS);
-    let tail = if more > 0 { format!(", {more} more") } else { String::new() };
+    let tail = if more > 0 {
+        format!(", {more} more")
+    } else {
+        String::new()
+    };
     shown.dedup();
     format!("{} {noun} ({}{tail})", items.len(), shown.join(", "))
 }
@@ -86,7 +94,11 @@ impl ScanReport {
                 Generation::Previous => scope.previous_value_paths.push(f.path.clone()),
             }
         }
-        for list in [&mut scope.paths, &mut scope.commits, &mut scope.previous_value_paths] {
+        for list in [
+            &mut scope.paths,
+            &mut scope.commits,
+            &mut scope.previous_value_paths,
+        ] {
             list.sort();
             list.dedup();
         }
@@ -99,7 +111,11 @@ impl ScanReport {
 /// Scans the work tree (and the history, when `place.root` is a git
 /// repository) and returns `secret`'s exposure: what `rotate --compromised
 /// --scan` records before rotating.
-pub fn scope_for(place: &Place, ctx: &VaultContext, secret: &str) -> Result<ExposureScope, ScanError> {
+pub fn scope_for(
+    place: &Place,
+    ctx: &VaultContext,
+    secret: &str,
+) -> Result<ExposureScope, ScanError> {
     let options = ScanOptions {
         history: super::git::work_tree_root(&place.root).is_some(),
         ..ScanOptions::default()

@@ -100,8 +100,8 @@ pub struct Unscannable {
     pub reason: &'static str,
 }
 
-/// Everything the scan searches for.
-#[derive(Debug, Default)]
+/// Everything the scan searches for. `Debug` shows names, never values.
+#[derive(Default)]
 pub struct ValueSet {
     pub values: Vec<ScanValue>,
     pub unscannable: Vec<Unscannable>,
@@ -109,6 +109,19 @@ pub struct ValueSet {
     pub vault_files: Vec<PathBuf>,
     /// Old versions of vault files that the given password does not open.
     pub old_versions_unopened: usize,
+    /// Every value read so far, searchable or not: an old version's value
+    /// equal to one of them is not a previous value.
+    known: Vec<Zeroizing<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for ValueSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValueSet")
+            .field("values", &self.values)
+            .field("unscannable", &self.unscannable)
+            .field("vault_files", &self.vault_files)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a value cannot be searched for, if it cannot.
@@ -160,21 +173,21 @@ pub fn vault_files(root: &Path, manifest: Option<&Manifest>) -> Result<Vec<Vault
         files.push(VaultFile { path, named: false });
     }
     let mut seen = std::collections::HashSet::new();
-    files.retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    files
+        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     for f in &mut files {
         f.path = std::path::absolute(&f.path).unwrap_or_else(|_| f.path.clone());
     }
     Ok(files)
 }
 
+/// Variable names with their decrypted values.
+pub type NamedValues = Vec<(String, Zeroizing<Vec<u8>>)>;
+
 /// The named values in one vault file's bytes: the scalars of a whole-file
 /// vault's mapping (or its whole plaintext when it is not one), or a vars
 /// file's inline `!vault` values.
-pub fn values_in(
-    path: &Path,
-    bytes: &[u8],
-    ctx: &VaultContext,
-) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, FileError> {
+pub fn values_in(path: &Path, bytes: &[u8], ctx: &VaultContext) -> Result<NamedValues, FileError> {
     let input = Input::File(path.to_path_buf());
     if vault::is_encrypted(bytes) {
         let plain = ctx.decrypt(&input, bytes)?.plaintext;
@@ -215,7 +228,10 @@ impl ValueSet {
     /// Decrypts every vault file; one that the password does not open fails
     /// the scan (a value it cannot read is a value it cannot look for).
     pub fn collect(files: Vec<VaultFile>, ctx: &VaultContext) -> Result<ValueSet, FileError> {
-        let fingerprinter = ctx.secrets.first().map(|s| Fingerprinter::new(s.password()));
+        let fingerprinter = ctx
+            .secrets
+            .first()
+            .map(|s| Fingerprinter::new(s.password()));
         let mut set = ValueSet::default();
         for file in files {
             let bytes = Input::File(file.path.clone()).read()?;
@@ -226,7 +242,13 @@ impl ValueSet {
                 Err(e) => return Err(e),
             };
             for (name, value) in found {
-                set.add(name, &file.path, Generation::Current, value, fingerprinter.as_ref());
+                set.add(
+                    name,
+                    &file.path,
+                    Generation::Current,
+                    value,
+                    fingerprinter.as_ref(),
+                );
             }
             set.vault_files.push(file.path);
         }
@@ -247,7 +269,7 @@ impl ValueSet {
             return;
         };
         for (name, value) in found {
-            if !self.values.iter().any(|v| *v.value == *value) {
+            if !self.known.iter().any(|k| **k == *value) {
                 self.add(name, vault_file, Generation::Previous, value, fingerprinter);
             }
         }
@@ -261,6 +283,9 @@ impl ValueSet {
         value: Zeroizing<Vec<u8>>,
         fingerprinter: Option<&Fingerprinter>,
     ) {
+        if !self.known.iter().any(|k| **k == *value) {
+            self.known.push(value.clone());
+        }
         if let Some(reason) = unscannable_reason(&value) {
             let entry = Unscannable {
                 name,
@@ -274,7 +299,11 @@ impl ValueSet {
             return;
         }
         // The same secret in a copy of the vault is one value to look for.
-        if self.values.iter().any(|v| v.name == name && *v.value == *value) {
+        if self
+            .values
+            .iter()
+            .any(|v| v.name == name && *v.value == *value)
+        {
             return;
         }
         let fingerprint = fingerprinter.map_or_else(String::new, |f| f.fingerprint(&name, &value));
@@ -302,9 +331,18 @@ mod tests {
     #[test]
     fn short_repeated_and_placeholder_values_are_unscannable() {
         assert_eq!(unscannable_reason(b"abc123"), Some("shorter than 8 bytes"));
-        assert_eq!(unscannable_reason(b"xxxxxxxxxx"), Some("one repeated character"));
-        assert_eq!(unscannable_reason(b"ChangeMe"), Some("a common placeholder"));
-        assert_eq!(unscannable_reason(b"{{ lookup('env', 'X') }}"), Some("a common placeholder"));
+        assert_eq!(
+            unscannable_reason(b"xxxxxxxxxx"),
+            Some("one repeated character")
+        );
+        assert_eq!(
+            unscannable_reason(b"ChangeMe"),
+            Some("a common placeholder")
+        );
+        assert_eq!(
+            unscannable_reason(b"{{ lookup('env', 'X') }}"),
+            Some("a common placeholder")
+        );
         assert_eq!(unscannable_reason(b"Zq8-rT2m_Lx9"), None);
     }
 }
