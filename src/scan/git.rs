@@ -44,9 +44,8 @@ struct CommitInfo {
     seconds: i64,
 }
 
-/// Every blob reachable from a ref or HEAD, oldest commit first, then (with
-/// `unreachable`) every other blob in the object database.
-pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>, ScanError> {
+/// Every commit reachable from a ref or HEAD, oldest first.
+fn commits(repo: &gix::Repository) -> Result<Vec<CommitInfo>, ScanError> {
     let mut tips: Vec<ObjectId> = Vec::new();
     if let Ok(head) = repo.head_id() {
         tips.push(head.detach());
@@ -60,12 +59,11 @@ pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>,
             tips.push(id.detach());
         }
     }
-
     let mut commits: Vec<CommitInfo> = Vec::new();
-    let mut seen_commits: HashSet<ObjectId> = HashSet::new();
+    let mut seen: HashSet<ObjectId> = HashSet::new();
     let mut queue = tips;
     while let Some(id) = queue.pop() {
-        if !seen_commits.insert(id) {
+        if !seen.insert(id) {
             continue;
         }
         let object = repo.find_object(id).map_err(git_error)?;
@@ -79,7 +77,57 @@ pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>,
         commits.push(CommitInfo { id, tree, seconds });
     }
     commits.sort_by_key(|c| c.seconds);
+    Ok(commits)
+}
 
+/// Every version of the files at `paths` (relative, `/`-separated) in
+/// history: (index into `paths`, blob id), each once. Reads only the trees
+/// on those paths.
+pub fn versions_of(
+    repo: &gix::Repository,
+    paths: &[String],
+) -> Result<Vec<(usize, ObjectId)>, ScanError> {
+    let mut found = Vec::new();
+    let mut seen: HashSet<(ObjectId, usize)> = HashSet::new();
+    let mut buf = Vec::new();
+    for commit in commits(repo)? {
+        for (p, path) in paths.iter().enumerate() {
+            let mut tree_id = commit.tree;
+            let parts: Vec<&str> = path.split('/').collect();
+            for (depth, part) in parts.iter().enumerate() {
+                // A tree already walked for this path holds nothing new.
+                if !seen.insert((tree_id, p)) {
+                    break;
+                }
+                let tree = repo
+                    .objects
+                    .find_tree(&tree_id, &mut buf)
+                    .map_err(git_error)?;
+                let Some(entry) = tree.entries.iter().find(|e| e.filename == part.as_bytes())
+                else {
+                    break;
+                };
+                let id = entry.oid.to_owned();
+                if depth + 1 == parts.len() {
+                    if entry.mode.is_blob() && !found.contains(&(p, id)) {
+                        found.push((p, id));
+                    }
+                } else if entry.mode.is_tree() {
+                    tree_id = id;
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Every blob reachable from a ref or HEAD, oldest commit first, then (with
+/// `unreachable`) every other blob in the object database.
+pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>, ScanError> {
+    let commits = commits(repo)?;
+    let seen_commits: HashSet<ObjectId> = commits.iter().map(|c| c.id).collect();
     let mut seen_trees: HashSet<ObjectId> = HashSet::new();
     let mut seen_blobs: HashSet<ObjectId> = HashSet::new();
     let mut out = Vec::new();

@@ -159,14 +159,14 @@ pub fn run(
     let repo = if options.history || options.staged {
         Some(git::open(&place.root)?)
     } else {
-        None
+        git::open(&place.root).ok()
     };
     let history = match (&repo, options.history) {
         (Some(repo), true) => git::blobs(repo, true)?,
         _ => Vec::new(),
     };
     if let Some(repo) = &repo {
-        add_previous_values(&mut set, place, repo, &history, ctx)?;
+        add_previous_values(&mut set, place, repo, ctx)?;
     }
 
     let matcher = Matcher::new(&set.values).map_err(ScanError::Matcher)?;
@@ -247,7 +247,7 @@ pub fn run(
         raws.extend(found?.into_iter().flatten());
     }
 
-    if let Some(repo) = &repo {
+    if let (Some(repo), true) = (&repo, options.history) {
         coverage.blobs += history.len();
         let sync = repo.clone().into_sync();
         let found: Result<Vec<Vec<Raw>>, ScanError> = history
@@ -294,26 +294,22 @@ fn add_previous_values(
     set: &mut ValueSet,
     place: &Place,
     repo: &gix::Repository,
-    history: &[git::BlobSeen],
     ctx: &VaultContext,
 ) -> Result<(), ScanError> {
-    let vault_paths: Vec<(String, PathBuf)> = set
+    let files: Vec<(String, PathBuf)> = set
         .vault_files
         .iter()
         .map(|f| (place.show(f), f.clone()))
+        .filter(|(shown, _)| !Path::new(shown).has_root())
         .collect();
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
     let fingerprinter = ctx
         .secrets
         .first()
         .map(|s| Fingerprinter::new(s.password()));
-    for blob in history {
-        let Some(path) = &blob.path else { continue };
-        let path = git::show_path(path);
-        let Some((_, file)) = vault_paths.iter().find(|(p, _)| *p == path) else {
-            continue;
-        };
-        let bytes = zeroize::Zeroizing::new(git::read_blob(repo, blob.id)?);
-        set.add_previous(file, &bytes, ctx, fingerprinter.as_ref());
+    for (i, id) in git::versions_of(repo, &paths)? {
+        let bytes = zeroize::Zeroizing::new(git::read_blob(repo, id)?);
+        set.add_previous(&files[i].1, &bytes, ctx, fingerprinter.as_ref());
     }
     Ok(())
 }
