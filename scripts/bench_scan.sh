@@ -8,15 +8,18 @@
 # Prints time, findings, misses and false positives of each.
 #
 # Not part of the test suite. Scratch data in .bench/scan (gitignored).
-# BENCH_COMMITS=2000 scripts/bench_scan.sh for a quicker, smaller run.
+# BENCH_COMMITS=2000 scripts/bench_scan.sh for a quicker, smaller run;
+# VAULTROT=path/to/vaultrot to time another build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null && command -v rg >/dev/null || {
   apt-get update -q >/dev/null && apt-get install -y -q hyperfine ripgrep >/dev/null
 }
 
-cargo build --release --quiet
-VAULTROT="$PWD/target/release/vaultrot"
+if [ -z "${VAULTROT:-}" ]; then
+  cargo build --release --quiet
+  VAULTROT="$PWD/target/release/vaultrot"
+fi
 BENCH="$PWD/.bench/scan"
 DS_VENV="$PWD/.bench/venv-detect-secrets"
 COMMITS="${BENCH_COMMITS:-10000}"
@@ -210,11 +213,11 @@ hyperfine --style basic --warmup 1 --runs 3 --export-json "$BENCH/times.json" -i
   -n "vaultrot scan --history" \
     "$VAULTROT scan --history --format json --vault-password-file $BENCH/pw > $BENCH/vaultrot.json" \
   -n "git cat-file --batch-all-objects --batch | rg -F -f" \
-    "git cat-file --batch-all-objects --batch | rg -F -c -f $BENCH/patterns.txt > /dev/null"
+    "git cat-file --batch-all-objects --batch | rg -a -F -c -f $BENCH/patterns.txt > /dev/null"
 hyperfine --style basic --runs 1 --export-json "$BENCH/times-ds.json" -i \
   -n "detect-secrets scan (every blob)" \
     "$DS_VENV/bin/detect-secrets scan --all-files $BENCH/blobs > $BENCH/detect-secrets.json"
-git cat-file --batch-all-objects --batch | rg -F -o -f "$BENCH/patterns.txt" > "$BENCH/rg-matches" || true
+git cat-file --batch-all-objects --batch | rg -a -F -o -f "$BENCH/patterns.txt" > "$BENCH/rg-matches" || true
 cd - >/dev/null
 
 # 6. Findings, misses and false positives against the planted set.

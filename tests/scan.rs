@@ -242,6 +242,12 @@ fn fixture() -> Fixture {
         "config/database.url",
         &format!("postgres://app:{}@db.internal/app\n", url_encode(DB)),
     );
+    // The same bytes at a second path: one blob, two places to clean.
+    write(
+        &repo,
+        "deploy/database.url",
+        &format!("postgres://app:{}@db.internal/app\n", url_encode(DB)),
+    );
     write(
         &repo,
         "keys/signing.hex",

@@ -12,14 +12,22 @@ use gix::objs::FindExt as _;
 
 use super::ScanError;
 
-/// One blob to scan, with where it was first seen.
+/// One blob to scan (read once), with every path that held it.
 #[derive(Debug, Clone)]
 pub struct BlobSeen {
     pub id: ObjectId,
-    /// The oldest commit whose tree holds the blob (`None`: no ref reaches it).
-    pub commit: Option<ObjectId>,
-    /// Its path in that commit (`None` when unreachable).
-    pub path: Option<BString>,
+    /// Each path that held the blob, with the oldest commit holding it
+    /// there; empty when no ref reaches the blob.
+    pub places: Vec<BlobPlace>,
+}
+
+/// A path in one commit.
+#[derive(Debug, Clone)]
+pub struct BlobPlace {
+    pub commit: ObjectId,
+    /// The commit's rank, oldest first: orders places across blobs.
+    pub age_rank: usize,
+    pub path: BString,
 }
 
 fn git_error(e: impl std::fmt::Display) -> ScanError {
@@ -129,13 +137,17 @@ pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>,
     let commits = commits(repo)?;
     let seen_commits: HashSet<ObjectId> = commits.iter().map(|c| c.id).collect();
     let mut seen_trees: HashSet<ObjectId> = HashSet::new();
-    let mut seen_blobs: HashSet<ObjectId> = HashSet::new();
-    let mut out = Vec::new();
+    // A tree seen at one path may come back at another (a copied directory):
+    // walked again there, so that every path of a blob is known.
+    let mut seen_places: HashSet<(ObjectId, BString)> = HashSet::new();
+    let mut seen_blobs: std::collections::HashMap<ObjectId, usize> = Default::default();
+    let mut out: Vec<BlobSeen> = Vec::new();
     let mut buf = Vec::new();
-    for commit in &commits {
+    for (age_rank, commit) in commits.iter().enumerate() {
         let mut stack: Vec<(ObjectId, BString)> = vec![(commit.tree, BString::default())];
         while let Some((tree_id, prefix)) = stack.pop() {
-            if !seen_trees.insert(tree_id) {
+            seen_trees.insert(tree_id);
+            if !seen_places.insert((tree_id, prefix.clone())) {
                 continue;
             }
             let tree = repo
@@ -151,12 +163,29 @@ pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>,
                 let id = entry.oid.to_owned();
                 if entry.mode.is_tree() {
                     stack.push((id, path));
-                } else if entry.mode.is_blob_or_symlink() && seen_blobs.insert(id) {
-                    out.push(BlobSeen {
-                        id,
-                        commit: Some(commit.id),
-                        path: Some(path),
-                    });
+                } else if entry.mode.is_blob_or_symlink() {
+                    match seen_blobs.get(&id) {
+                        Some(&i) => {
+                            if !out[i].places.iter().any(|p| p.path == path) {
+                                out[i].places.push(BlobPlace {
+                                    commit: commit.id,
+                                    age_rank,
+                                    path,
+                                });
+                            }
+                        }
+                        None => {
+                            seen_blobs.insert(id, out.len());
+                            out.push(BlobSeen {
+                                id,
+                                places: vec![BlobPlace {
+                                    commit: commit.id,
+                                    age_rank,
+                                    path,
+                                }],
+                            });
+                        }
+                    }
                 }
             }
         }
@@ -167,7 +196,7 @@ pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>,
         let mut extra = HashSet::new();
         for id in all {
             let Ok(id) = id else { continue };
-            if seen_blobs.contains(&id)
+            if seen_blobs.contains_key(&id)
                 || seen_trees.contains(&id)
                 || seen_commits.contains(&id)
                 || !extra.insert(id)
@@ -182,8 +211,7 @@ pub fn blobs(repo: &gix::Repository, unreachable: bool) -> Result<Vec<BlobSeen>,
             if is_blob {
                 out.push(BlobSeen {
                     id,
-                    commit: None,
-                    path: None,
+                    places: Vec::new(),
                 });
             }
         }

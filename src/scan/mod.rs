@@ -139,6 +139,8 @@ pub struct ScanReport {
 
 /// One match before grouping: where, and which hit.
 struct Raw {
+    /// History: the commit's rank, oldest first (unreachable blobs last).
+    age_rank: usize,
     source: Source,
     path: String,
     commit: Option<String>,
@@ -215,6 +217,7 @@ pub fn run(
                     commit: None,
                     reachable: None,
                     hit,
+                    age_rank: 0,
                 })
                 .collect())
         })
@@ -234,6 +237,7 @@ pub fn run(
                     Ok(hits(&matcher, &bytes)
                         .into_iter()
                         .map(|hit| Raw {
+                            age_rank: 0,
                             source: Source::Staged,
                             path: git::show_path(path),
                             commit: None,
@@ -256,19 +260,30 @@ pub fn run(
                 || sync.to_thread_local(),
                 |repo, blob| {
                     let bytes = zeroize::Zeroizing::new(git::read_blob(repo, blob.id)?);
-                    Ok(hits(&matcher, &bytes)
-                        .into_iter()
-                        .map(|hit| Raw {
-                            source: Source::History,
-                            path: blob
-                                .path
-                                .as_ref()
-                                .map_or_else(|| format!("<blob {}>", blob.id), git::show_path),
-                            commit: blob.commit.map(|c| c.to_string()),
-                            reachable: Some(blob.commit.is_some()),
-                            hit,
-                        })
-                        .collect())
+                    let mut found = Vec::new();
+                    for hit in hits(&matcher, &bytes) {
+                        if blob.places.is_empty() {
+                            found.push(Raw {
+                                age_rank: usize::MAX,
+                                source: Source::History,
+                                path: format!("<blob {}>", blob.id),
+                                commit: None,
+                                reachable: Some(false),
+                                hit,
+                            });
+                        }
+                        for place in &blob.places {
+                            found.push(Raw {
+                                age_rank: place.age_rank,
+                                source: Source::History,
+                                path: git::show_path(&place.path),
+                                commit: Some(place.commit.to_string()),
+                                reachable: Some(true),
+                                hit,
+                            });
+                        }
+                    }
+                    Ok(found)
                 },
             )
             .collect();
@@ -318,7 +333,7 @@ fn add_previous_values(
 /// path: the oldest commit), dates the other findings with it, drops what
 /// the accept list accepts, and sorts.
 fn assemble(
-    raws: Vec<Raw>,
+    mut raws: Vec<Raw>,
     set: &ValueSet,
     place: &Place,
     accept: &ignorefile::AcceptList,
@@ -326,7 +341,7 @@ fn assemble(
 ) -> ScanReport {
     let mut findings: Vec<Finding> = Vec::new();
     let mut oldest: HashMap<(usize, Encoding, String), usize> = HashMap::new();
-    // History blobs arrive oldest commit first; unreachable blobs last.
+    raws.sort_by_key(|r| r.age_rank);
     for raw in raws.iter().filter(|r| r.source == Source::History) {
         let key = (raw.hit.value, raw.hit.encoding, raw.path.clone());
         if oldest.contains_key(&key) {
