@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{CliError, CliResult, VaultArgs, context, load_secrets};
+use super::output::progress_bar;
 use crate::ansible::config::VaultSettings;
 use crate::exit_codes;
 use crate::report;
@@ -64,7 +65,11 @@ pub fn run(args: &ScanArgs) -> CliResult {
         staged: args.staged,
         no_ignore: args.no_ignore,
     };
-    let report = scan::run(&place, &options, &ctx).map_err(cannot_scan)?;
+    // Shown on a terminal only; its length is set once the files are listed.
+    let bar = ScanProgress(progress_bar(2, "scanning"));
+    let report = scan::run_with_progress(&place, &options, &ctx, &bar).map_err(cannot_scan);
+    bar.0.finish_and_clear();
+    let report = report?;
     report::print(&render(&report, args.format)).map_err(cannot_scan)?;
     if report.findings.is_empty() {
         Ok(())
@@ -73,5 +78,17 @@ pub fn run(args: &ScanArgs) -> CliResult {
             code: exit_codes::ERROR,
             message: String::new(),
         })
+    }
+}
+
+/// The scan's progress as a bar on a terminal (hidden in CI and pipes).
+struct ScanProgress(indicatif::ProgressBar);
+
+impl scan::Progress for ScanProgress {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self) {
+        self.0.inc(1);
     }
 }

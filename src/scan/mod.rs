@@ -148,11 +148,37 @@ struct Raw {
     hit: Hit,
 }
 
+/// Told how far a long scan got (a progress bar on a terminal).
+pub trait Progress: Sync {
+    /// The number of files and blobs to search, once known.
+    fn start(&self, total: u64);
+    /// One more searched.
+    fn advance(&self);
+}
+
+/// No progress shown.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _: u64) {}
+    fn advance(&self) {}
+}
+
 /// Runs a scan.
 pub fn run(
     place: &Place,
     options: &ScanOptions,
     ctx: &VaultContext,
+) -> Result<ScanReport, ScanError> {
+    run_with_progress(place, options, ctx, &Quiet)
+}
+
+/// Runs a scan, reporting progress.
+pub fn run_with_progress(
+    place: &Place,
+    options: &ScanOptions,
+    ctx: &VaultContext,
+    progress: &dyn Progress,
 ) -> Result<ScanReport, ScanError> {
     let files = values::vault_files(&place.infra_root, place.manifest.as_ref())?;
     let mut set = ValueSet::collect(files, ctx)?;
@@ -205,10 +231,16 @@ pub fn run(
         }
     }
     coverage.files = targets.len();
+    let staged = match (&repo, options.staged) {
+        (Some(repo), true) => git::staged(repo)?,
+        _ => Vec::new(),
+    };
+    progress.start((targets.len() + staged.len() + history.len()) as u64);
     let found: Result<Vec<Vec<Raw>>, ScanError> = targets
         .par_iter()
         .map(|(file, source)| {
             let bytes = worktree::read(file)?;
+            progress.advance();
             Ok(hits(&matcher, &bytes)
                 .into_iter()
                 .map(|hit| Raw {
@@ -225,7 +257,6 @@ pub fn run(
     raws.extend(found?.into_iter().flatten());
 
     if let (Some(repo), true) = (&repo, options.staged) {
-        let staged = git::staged(repo)?;
         coverage.blobs += staged.len();
         let sync = repo.clone().into_sync();
         let found: Result<Vec<Vec<Raw>>, ScanError> = staged
@@ -234,6 +265,7 @@ pub fn run(
                 || sync.to_thread_local(),
                 |repo, (path, id)| {
                     let bytes = zeroize::Zeroizing::new(git::read_blob(repo, *id)?);
+                    progress.advance();
                     Ok(hits(&matcher, &bytes)
                         .into_iter()
                         .map(|hit| Raw {
@@ -260,6 +292,7 @@ pub fn run(
                 || sync.to_thread_local(),
                 |repo, blob| {
                     let bytes = zeroize::Zeroizing::new(git::read_blob(repo, blob.id)?);
+                    progress.advance();
                     let mut found = Vec::new();
                     for hit in hits(&matcher, &bytes) {
                         if blob.places.is_empty() {
