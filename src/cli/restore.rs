@@ -12,8 +12,8 @@ use super::output::write_stdout;
 use super::rotation_common::{load_manifest, manifest_path};
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::backup;
-use crate::rotation::engine::backup_dir;
 use crate::rotation::lock::ManifestLock;
+use crate::rotation::world::backup_dir;
 use crate::rotation::restore::{DroppedNew, dropped_new_values, has_open_rotation};
 
 #[derive(Args, Debug)]

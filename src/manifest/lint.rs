@@ -43,14 +43,18 @@ pub enum Check {
     NewKeys,
     /// Playbooks, inventories and mint scripts the manifest names exist.
     Files,
+    /// Every secret is verified before a rotation is done (or says why
+    /// not), and a dual secret retires its old value.
+    Steps,
 }
 
 impl Check {
-    pub const ALL: [Check; 4] = [
+    pub const ALL: [Check; 5] = [
         Check::Encrypted,
         Check::VaultKeys,
         Check::NewKeys,
         Check::Files,
+        Check::Steps,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +63,7 @@ impl Check {
             Check::VaultKeys => "vault_keys",
             Check::NewKeys => "new_keys",
             Check::Files => "files",
+            Check::Steps => "steps",
         }
     }
 
@@ -68,6 +73,7 @@ impl Check {
             Check::VaultKeys => "vault keys match the manifest",
             Check::NewKeys => "no _new key without an open rotation",
             Check::Files => "named playbooks, inventories and scripts exist",
+            Check::Steps => "rotations are verified and retire the old value",
         }
     }
 }
@@ -175,6 +181,7 @@ pub fn lint(manifest: &Manifest, secrets: Option<&[VaultSecret]>) -> LintReport 
     lint.unnamed_plaintext_vaults(&by_vault);
     lint.short_values(&by_vault, secrets);
     lint.files();
+    lint.steps();
     let mut report = lint.report;
     // Errors first; within a severity the manifest first, then the other
     // files, each by line. Paths are made absolute so that they compare.
@@ -400,7 +407,10 @@ impl<'m> Linter<'m> {
             if here.contains_key(key.as_str()) {
                 continue;
             }
-            if let Some(stem) = key.strip_suffix("_new")
+            // `_previous` (kept from promotion until revoke) is like `_new`.
+            if let Some(stem) = key
+                .strip_suffix("_new")
+                .or_else(|| key.strip_suffix("_previous"))
                 && let Some(owner) = here.get(stem)
             {
                 if owner.rotation.is_none() {
@@ -596,6 +606,46 @@ impl<'m> Linter<'m> {
                         ),
                     );
                 }
+            }
+        }
+    }
+}
+
+impl Linter<'_> {
+    /// What rotation commands would refuse or do poorly, as warnings: no
+    /// verify step and no recorded reason; a dual secret with neither revoke
+    /// nor deploy steps (its old value would stay valid after `finish`).
+    fn steps(&mut self) {
+        let manifest = self.manifest;
+        for secret in &manifest.secrets {
+            if secret.verify.is_empty() && secret.verify_skip.is_none() {
+                self.push(
+                    Severity::Warning,
+                    Check::Steps,
+                    manifest.path.clone(),
+                    Some(secret.pos),
+                    Some(&secret.name),
+                    format!(
+                        "`{}` has no verify step: start, finish and rotate refuse it until it has one or says `verify: {{skip: true, reason: WHY}}`",
+                        secret.name
+                    ),
+                );
+            }
+            if secret.strategy == Strategy::Dual
+                && secret.revoke.is_empty()
+                && secret.deploy.is_empty()
+            {
+                self.push(
+                    Severity::Warning,
+                    Check::Steps,
+                    manifest.path.clone(),
+                    Some(secret.pos),
+                    Some(&secret.name),
+                    format!(
+                        "`{}` (strategy dual) has neither revoke nor deploy steps: after finish nothing stops the old value from working",
+                        secret.name
+                    ),
+                );
             }
         }
     }
