@@ -731,7 +731,13 @@ mod tests {
         let mut ctx = RunContext::new("/infra", &[]);
         ctx.ansible_playbook = None;
         ctx.inventory = Some("default.yml".into());
-        let step = parse("playbook: p.yml\ninventory: own.yml\n").unwrap();
+        let step = StepAction::Playbook(PlaybookStep {
+            playbook: "p.yml".into(),
+            inventory: Some("own.yml".into()),
+            tags: Vec::new(),
+            limit: None,
+            extra_vars: BTreeMap::new(),
+        });
         let argv = plan_command_line(&step, &ctx).unwrap();
         assert_eq!(
             argv,
