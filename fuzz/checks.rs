@@ -224,6 +224,7 @@ pub fn changelog(data: &[u8]) {
         date: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
         rotation_id: "r-20261129T000000Z-f022".into(),
         by: "fuzz".into(),
+        confirmed_by: None,
     };
     let Ok(out) = add_entry(text, &entry) else {
         return;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the OS packages the end-to-end tests need: a throwaway Redis on
-# loopback (redis-server, redis-cli). Idempotent: does nothing when present.
+# loopback (redis-server, redis-cli), and groff and man-db to render the man
+# page. Idempotent: does nothing when present.
 #
 # Works as root, or through sudo when it is available. Debian/Ubuntu (apt-get)
 # only; on anything else it says what to install and fails.
@@ -8,13 +9,18 @@ set -eu
 
 say() { printf 'install-test-deps: %s\n' "$*" >&2; }
 
-if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
-    say "redis-server and redis-cli already installed ($(command -v redis-server))"
+packages=""
+command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 ||
+    packages="redis-server redis-tools"
+command -v groff >/dev/null 2>&1 || packages="$packages groff"
+command -v man >/dev/null 2>&1 || packages="$packages man-db"
+if [ -z "$packages" ]; then
+    say "redis-server, redis-cli, groff and man already installed ($(command -v redis-server))"
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    say "apt-get not found: install redis-server and redis-cli (Redis >= 6, for ACLs) with your package manager"
+    say "apt-get not found: install redis-server and redis-cli (Redis >= 6, for ACLs), groff and man-db with your package manager"
     exit 1
 fi
 
@@ -23,17 +29,19 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1; then
     as_root() { sudo "$@"; }
 else
-    say "not root and sudo is not available: run as root, or: apt-get install -y redis-server redis-tools"
+    say "not root and sudo is not available: run as root, or: apt-get install -y $packages"
     exit 1
 fi
 
-say "installing redis-server and redis-tools with apt-get"
+say "installing $packages with apt-get"
 as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
 # --no-install-recommends: no systemd units or extras a test run does not need.
 as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    redis-server redis-tools
+    $packages
 
 # The package may start a system-wide instance on 6379 where an init system
 # runs; the tests use their own instances on other ports, so it is left alone.
 command -v redis-server >/dev/null 2>&1 || { say "redis-server still missing after apt-get install"; exit 1; }
+command -v groff >/dev/null 2>&1 || { say "groff still missing after apt-get install"; exit 1; }
+command -v man >/dev/null 2>&1 || { say "man still missing after apt-get install"; exit 1; }
 say "installed $(redis-server --version)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine, idempotently:
 # ansible-core (pinned) in the project-local virtualenv .venv, and the OS
-# packages the end-to-end rotation tests use (redis-server).
+# packages the end-to-end tests use (redis-server; groff and man-db for the
+# man page test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,7 +1,7 @@
 //! vaultrot: rotate the secrets of an Ansible deployment.
 //!
 //! The library holds every concern; `main.rs` only calls [`cli::main`].
-//! Module map (DESIGN.md §6):
+//! Module map (docs/architecture.md):
 //! - [`vault`]: the ansible-vault envelope, its crypto, and password sources.
 //! - [`yaml`]: lossless, span-based editing of hand-written YAML.
 //! - [`manifest`]: `_secrets_manifest.yml`, policies, durations and ages.

@@ -394,27 +394,21 @@ fn discovery_finds_the_single_manifest_below_the_current_directory() {
 }
 
 #[test]
-fn discovery_refuses_to_guess() {
+fn discovery_takes_every_manifest_below_the_root() {
     let two = tree(&[
         ("a/group_vars/all/_secrets_manifest.yml", SMALL),
         ("b/group_vars/all/_secrets_manifest.yml", SMALL),
     ]);
     let out = vaultrot()
         .current_dir(two.path())
-        .arg("check-age")
+        .args(["check-age", "--now", "2026-11-23"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("2 secrets manifests found below"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(
-            "a/group_vars/all/_secrets_manifest.yml, b/group_vars/all/_secrets_manifest.yml"
-        ),
-        "{stderr}"
+        stdout.contains("==> a/group_vars/all/_secrets_manifest.yml <==")
+            && stdout.contains("==> b/group_vars/all/_secrets_manifest.yml <=="),
+        "{stdout}"
     );
 
     let none = tree(&[("README.md", "")]);

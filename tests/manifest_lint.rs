@@ -47,8 +47,11 @@ secrets_manifest:
         - playbook: playbooks/deploy.yml
           inventory: inventory/staging.yml
       generate: { command: scripts/mint.sh --length 40 }
+      verify: [{run: 'true'}]
     vault_c:
       policy: api_token
+      verify: {skip: true, reason: nothing can check it}
+      revoke: [{manual: Revoke it by hand}]
 ";
 
 // Values of at least 6 bytes: shorter ones draw a warning (they cannot be scrubbed).
@@ -311,7 +314,7 @@ fn a_secret_missing_from_its_vault_is_an_error_at_its_manifest_line() {
             .file
             .ends_with("group_vars/all/_secrets_manifest.yml")
     );
-    assert_eq!(finding.pos.unwrap().line, 24);
+    assert_eq!(finding.pos.unwrap().line, 25);
 }
 
 #[test]
@@ -550,4 +553,49 @@ fn a_secret_too_short_to_be_scrubbed_is_a_warning() {
         )]
     );
     assert_eq!(report.findings[0].secret.as_deref(), Some("vault_b"));
+}
+
+#[test]
+fn a_secret_without_verify_or_a_way_to_retire_its_old_value_is_a_warning() {
+    let tree = Tree::new();
+    tree.edit_manifest(
+        "      verify: {skip: true, reason: nothing can check it}\n",
+        "",
+    );
+    tree.edit_manifest("      revoke: [{manual: Revoke it by hand}]\n", "");
+    let report = tree.lint(Some(PASSWORD));
+    assert_eq!(
+        findings(&report),
+        [
+            (
+                Severity::Warning,
+                Check::Steps,
+                "`vault_c` has no verify step: start, finish and rotate refuse it until it has one or says `verify: {skip: true, reason: WHY}`".to_string()
+            ),
+            (
+                Severity::Warning,
+                Check::Steps,
+                "`vault_c` (strategy dual) has neither revoke nor deploy steps: after finish nothing stops the old value from working".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_orphan_previous_key_is_an_error() {
+    let tree = Tree::new();
+    tree.write(
+        "group_vars/all/vault.yml",
+        &encrypted(&format!("{VAULT}vault_b_previous: old\n")),
+    );
+    let report = tree.lint(Some(PASSWORD));
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|(s, c, m)| *s == Severity::Error
+                && *c == Check::NewKeys
+                && m.contains("`vault_b_previous` in vault")),
+        "{:?}",
+        findings(&report)
+    );
 }

@@ -569,7 +569,7 @@ fn output_is_scrubbed_of_values_in_their_encodings_across_reads_and_lines() {
                printf '%s\\n' 'tok%22en/9%2BZq%25w'; \
                printf 'first-line-Kq7\\nsecond-line-Lm3\\n'; \
                printf '%s' 'pipe-pw-prod-7Hq2' | base64; exit 4";
-    let err = run_step(&Step::Command { run: run.into() }, &ctx).unwrap_err();
+    let err = run_step(&StepAction::Run(run.into()), &ctx).unwrap_err();
     let shown = output(&sink);
     let RunError::StepFailed { code, tail, .. } = &err else {
         panic!("{err}")

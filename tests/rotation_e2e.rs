@@ -1093,6 +1093,8 @@ fn kill_9_at_each_write_point_of_finish_then_rerun_completes() {
         "backup",
         "promote",
         "promoted",
+        "revoked",
+        "forget_previous",
         "changelog",
         "close",
     ] {
@@ -1110,6 +1112,17 @@ fn kill_9_at_each_write_point_of_finish_then_rerun_completes() {
             in_vault.contains(&Some(new.clone())),
             "{point}: new value lost"
         );
+        // Until revoke has run, the old value is still there (as `_previous`).
+        if !["forget_previous", "changelog", "close"].contains(&point) {
+            let old = [
+                infra.get("vault_api_token"),
+                infra.get("vault_api_token_previous"),
+            ];
+            assert!(
+                old.contains(&Some(OLD_API.to_string())),
+                "{point}: old value gone before revoke"
+            );
+        }
 
         // Whatever instant it died at, re-running finish succeeds; after the
         // last write it says there is nothing left to do.
@@ -1386,6 +1399,8 @@ fn revoke_sees_the_previous_value_and_it_is_removed_after() {
           - vault_api_token_previous != vault_api_token
           - vault_api_token_new is not defined
         quiet: true
+    - ansible.builtin.debug:
+        msg: "revoking {{ vault_api_token_previous }} in favour of {{ vault_api_token }}"
 "#,
     )
     .unwrap();

@@ -1,11 +1,14 @@
-//! `vaultrot check-age`: every secret's age against its policy, as a CI gate.
+//! `vaultrot check-age`: every secret's age against its policy, as a CI gate,
+//! over every manifest of the repository (one per environment is common).
 //! Needs no vault password. Exit 0: nothing at the fail level; 1: something is; 2: usage/manifest error.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, Utc};
 
+use super::output::{Section, combine};
 use crate::exit_codes;
+use crate::manifest::lint::future_last_rotations;
 use crate::manifest::{
     self, AgeOptions, AgeReport, FailOn, Manifest, ManifestError, Period, parse_date,
 };
@@ -25,10 +28,10 @@ pub enum FailOnArg {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckAgeArgs {
-    /// The manifest (default: $VAULTROT_MANIFEST, else the single
-    /// group_vars/all/_secrets_manifest.yml below the current directory).
+    /// A manifest, or a glob of manifests (repeatable; default: $VAULTROT_MANIFEST,
+    /// else every group_vars/all/_secrets_manifest.yml below the infra root).
     #[arg(long, value_name = "PATH")]
-    pub manifest: Option<PathBuf>,
+    pub manifest: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -59,33 +62,56 @@ fn parse_date_arg(text: &str) -> Result<NaiveDate, String> {
     parse_date(text).map_err(|e| e.to_string())
 }
 
-/// Runs `check-age`; returns the exit code.
+/// Runs `check-age` over every manifest; returns the exit code: a bad
+/// manifest (2) outranks a failing secret (1).
 pub fn run(args: &CheckAgeArgs) -> i32 {
     let paths = PathDisplay::from_cwd();
-    match check_age(args, &paths) {
-        Ok((text, failing)) => {
-            if let Err(err) = report::print(&text) {
-                eprintln!("vaultrot: error: cannot write the report: {err}");
-                return exit_codes::ERROR;
-            }
-            if failing {
-                exit_codes::ERROR
-            } else {
-                exit_codes::OK
-            }
-        }
-        Err(Failure::Manifest(err)) => {
-            if args.format == Format::Github {
-                let _ = report::print(&report::manifest_error_github(&err, &paths));
-            }
-            eprintln!("vaultrot: error: {err}");
-            exit_codes::USAGE
-        }
-        Err(Failure::Usage(message)) => {
-            eprintln!("vaultrot: error: {message}");
-            exit_codes::USAGE
+    let today = match manifest_paths(&args.manifest).and_then(|found| Ok((found, today(args)?))) {
+        Ok(found) => found,
+        Err(failure) => return report_failure(failure, args.format, &paths),
+    };
+    let (found, today) = today;
+    let mut code = exit_codes::OK;
+    let mut manifests = Vec::new();
+    for path in &found {
+        match load_checked(path, today, &paths) {
+            Ok(manifest) => manifests.push(manifest),
+            Err(failure) => code = report_failure(failure, args.format, &paths),
         }
     }
+    if let Err(failure) = check_filters(args, &manifests, &paths) {
+        return report_failure(failure, args.format, &paths);
+    }
+    let mut sections = Vec::new();
+    for manifest in &manifests {
+        let (text, failing) = check_age(args, manifest, today, &paths);
+        sections.push(Section {
+            manifest: paths.show(&manifest.path),
+            text,
+        });
+        if failing && code == exit_codes::OK {
+            code = exit_codes::ERROR;
+        }
+    }
+    if let Err(err) = report::print(&combine(args.format, &sections)) {
+        eprintln!("vaultrot: error: cannot write the report: {err}");
+        return exit_codes::ERROR;
+    }
+    code
+}
+
+/// Prints why a manifest could not be reported on; the exit code (2).
+pub(crate) fn report_failure(failure: Failure, format: Format, paths: &PathDisplay) -> i32 {
+    match failure {
+        Failure::Manifest(err) => {
+            if format == Format::Github {
+                let _ = report::print(&report::manifest_error_github(&err, paths));
+            }
+            eprintln!("vaultrot: error: {err}");
+        }
+        Failure::Usage(message) => eprintln!("vaultrot: error: {message}"),
+    }
+    exit_codes::USAGE
 }
 
 pub(crate) enum Failure {
@@ -99,12 +125,11 @@ impl From<ManifestError> for Failure {
     }
 }
 
-/// Finds and loads the manifest named by `--manifest` or discovered.
-pub(crate) fn load_manifest(explicit: Option<&std::path::Path>) -> Result<Manifest, Failure> {
+/// Every manifest named by `--manifest` (paths or globs) or discovered.
+pub(crate) fn manifest_paths(explicit: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::Usage(format!("cannot read the current directory: {e}")))?;
-    let path = manifest::discover(explicit, &cwd)?;
-    Ok(Manifest::load(&path)?)
+    Ok(manifest::discover_all(explicit, &cwd)?)
 }
 
 fn today(args: &CheckAgeArgs) -> Result<NaiveDate, Failure> {
@@ -119,29 +144,41 @@ fn today(args: &CheckAgeArgs) -> Result<NaiveDate, Failure> {
     }
 }
 
-fn check_age(args: &CheckAgeArgs, paths: &PathDisplay) -> Result<(String, bool), Failure> {
-    let today = today(args)?;
-    let manifest = load_manifest(args.manifest.as_deref())?;
+/// Loads a manifest; a `last_rotation` after `today` is an error naming its line.
+fn load_checked(path: &Path, today: NaiveDate, paths: &PathDisplay) -> Result<Manifest, Failure> {
+    let manifest = Manifest::load(path)?;
+    if let Some(future) = future_last_rotations(&manifest, today).into_iter().next() {
+        return Err(Failure::Usage(format!(
+            "{}:{}:{}: {}",
+            paths.show(&future.file),
+            future.pos.map_or(1, |p| p.line),
+            future.pos.map_or(1, |p| p.column),
+            future.message
+        )));
+    }
+    Ok(manifest)
+}
 
+/// `--secret` and `--owner` must name something in at least one manifest.
+fn check_filters(
+    args: &CheckAgeArgs,
+    manifests: &[Manifest],
+    paths: &PathDisplay,
+) -> Result<(), Failure> {
+    let secrets = || manifests.iter().flat_map(|m| &m.secrets);
     for wanted in &args.secrets {
-        if manifest.secret(wanted).is_none() {
+        if !secrets().any(|s| &s.name == wanted) {
+            let shown: Vec<String> = manifests.iter().map(|m| paths.show(&m.path)).collect();
             return Err(Failure::Usage(format!(
                 "--secret {wanted}: no such secret in {}",
-                paths.show(&manifest.path)
+                shown.join(", ")
             )));
         }
     }
     if let Some(owner) = &args.owner
-        && !manifest
-            .secrets
-            .iter()
-            .any(|s| s.owner.as_ref() == Some(owner))
+        && !secrets().any(|s| s.owner.as_ref() == Some(owner))
     {
-        let mut owners: Vec<&str> = manifest
-            .secrets
-            .iter()
-            .filter_map(|s| s.owner.as_deref())
-            .collect();
+        let mut owners: Vec<&str> = secrets().filter_map(|s| s.owner.as_deref()).collect();
         owners.sort_unstable();
         owners.dedup();
         return Err(Failure::Usage(format!(
@@ -153,6 +190,16 @@ fn check_age(args: &CheckAgeArgs, paths: &PathDisplay) -> Result<(String, bool),
             }
         )));
     }
+    Ok(())
+}
+
+/// One manifest's report and whether it fails.
+fn check_age(
+    args: &CheckAgeArgs,
+    manifest: &Manifest,
+    today: NaiveDate,
+    paths: &PathDisplay,
+) -> (String, bool) {
     let selected = manifest.secrets.iter().filter(|s| {
         (args.secrets.is_empty() || args.secrets.contains(&s.name))
             && args
@@ -175,5 +222,5 @@ fn check_age(args: &CheckAgeArgs, paths: &PathDisplay) -> Result<(String, bool),
         args.format,
         Style::detect(),
     );
-    Ok((text, report.failing()))
+    (text, report.failing())
 }

@@ -22,6 +22,7 @@ pub struct CreateArgs {
     /// Allow the editor to be opened when stdout is not a terminal.
     #[arg(long = "skip-tty-check")]
     pub skip_tty_check: bool,
+    /// The files to create (each must not exist yet).
     #[arg(value_name = "file_name")]
     pub files: Vec<String>,
 }

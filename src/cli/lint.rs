@@ -1,60 +1,68 @@
-//! `vaultrot lint`: the manifest against the vault files and the tree.
-//! Exit 0: no errors; 1: errors found; 2: usage/manifest error.
+//! `vaultrot lint`: each manifest against its vault files and tree, over
+//! every manifest of the repository. Exit 0: no errors; 1: errors found;
+//! 2: usage/manifest error.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::exit_codes;
+use crate::manifest::Manifest;
 use crate::manifest::lint::lint;
 use crate::report::{self, Format, PathDisplay, Style};
 use crate::vault::VaultSecret;
 
-use super::check_age::{Failure, load_manifest};
+use super::check_age::{Failure, manifest_paths, report_failure};
+use super::output::{Section, combine};
 
 #[derive(clap::Args, Debug)]
 pub struct LintArgs {
-    /// The manifest (default: $VAULTROT_MANIFEST, else the single
-    /// group_vars/all/_secrets_manifest.yml below the current directory).
+    /// A manifest, or a glob of manifests (repeatable; default: $VAULTROT_MANIFEST,
+    /// else every group_vars/all/_secrets_manifest.yml below the infra root).
     #[arg(long, value_name = "PATH")]
-    pub manifest: Option<PathBuf>,
+    pub manifest: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
-/// Runs `lint`; `secrets` are the vault passwords (`None`: no password
-/// source, the vault-key comparison is skipped with a notice).
-pub fn run(args: &LintArgs, secrets: Option<&[VaultSecret]>) -> i32 {
+/// Runs `lint`; `secrets_for` gives the vault passwords for a manifest's
+/// infra root (`None`: no password source, the vault-key comparison is
+/// skipped with a notice).
+pub fn run(args: &LintArgs, secrets_for: &dyn Fn(&Path) -> Option<Vec<VaultSecret>>) -> i32 {
     let paths = PathDisplay::from_cwd();
-    let manifest = match load_manifest(args.manifest.as_deref()) {
-        Ok(manifest) => manifest,
-        Err(Failure::Manifest(err)) => {
-            if args.format == Format::Github {
-                let _ = report::print(&report::manifest_error_github(&err, &paths));
-            }
-            eprintln!("vaultrot: error: {err}");
-            return exit_codes::USAGE;
-        }
-        Err(Failure::Usage(message)) => {
-            eprintln!("vaultrot: error: {message}");
-            return exit_codes::USAGE;
-        }
+    let found = match manifest_paths(&args.manifest) {
+        Ok(found) => found,
+        Err(failure) => return report_failure(failure, args.format, &paths),
     };
-    let report = lint(&manifest, secrets);
-    let text = report::render_lint(
-        &report,
-        &paths.show(&manifest.path),
-        &paths,
-        args.format,
-        Style::detect(),
-    );
-    if let Err(err) = report::print(&text) {
+    let mut code = exit_codes::OK;
+    let mut sections = Vec::new();
+    for path in &found {
+        let manifest = match Manifest::load(path) {
+            Ok(manifest) => manifest,
+            Err(err) => {
+                code = report_failure(Failure::Manifest(err), args.format, &paths);
+                continue;
+            }
+        };
+        let secrets = secrets_for(&manifest.root);
+        let report = lint(&manifest, secrets.as_deref());
+        sections.push(Section {
+            manifest: paths.show(&manifest.path),
+            text: report::render_lint(
+                &report,
+                &paths.show(&manifest.path),
+                &paths,
+                args.format,
+                Style::detect(),
+            ),
+        });
+        if report.failing() && code == exit_codes::OK {
+            code = exit_codes::ERROR;
+        }
+    }
+    if let Err(err) = report::print(&combine(args.format, &sections)) {
         eprintln!("vaultrot: error: cannot write the report: {err}");
         return exit_codes::ERROR;
     }
-    if report.failing() {
-        exit_codes::ERROR
-    } else {
-        exit_codes::OK
-    }
+    code
 }

@@ -1,10 +1,14 @@
 //! The command line: one file per subcommand (arguments, calling the
 //! library, printing); this file parses, dispatches and maps errors to exit
-//! codes. Errors print as ansible's `[ERROR]: ...` on one line.
+//! codes. The ansible-vault commands print errors as ansible does
+//! (`[ERROR]: ...`); every other command as `vaultrot: error: ...`. Run
+//! through a link named `ansible-vault`, the binary is that command set.
 
 pub mod abort;
+pub mod ansible_vault;
 pub mod check_age;
 pub mod common;
+pub mod completions;
 pub mod create;
 pub mod decrypt;
 pub mod edit;
@@ -12,8 +16,10 @@ pub mod encrypt;
 pub mod encrypt_string;
 pub mod finish;
 pub mod get;
+pub mod init;
 pub mod lint;
 pub mod ls;
+pub mod man;
 pub mod output;
 pub mod rekey;
 pub mod restore;
@@ -90,6 +96,28 @@ pub enum Command {
     CheckAge(check_age::CheckAgeArgs),
     /// Check that manifest, vault files and playbooks agree (CI gate).
     Lint(LintCommand),
+    /// Write a first secrets manifest for a repository that already has vaults.
+    Init(init::InitArgs),
+    /// Print the shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff): `vaultrot man > vaultrot.1`.
+    Man(man::ManArgs),
+}
+
+impl Command {
+    /// ansible-vault's own commands, which keep ansible's error text.
+    pub fn is_ansible_vault(&self) -> bool {
+        matches!(
+            self,
+            Command::Create(_)
+                | Command::Decrypt(_)
+                | Command::Edit(_)
+                | Command::View(_)
+                | Command::Encrypt(_)
+                | Command::EncryptString(_)
+                | Command::Rekey(_)
+        )
+    }
 }
 
 /// `lint` plus the vault flags that let it compare vault keys with the manifest.
@@ -103,6 +131,9 @@ pub struct LintCommand {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
+    if ansible_vault::invoked_as_ansible_vault() {
+        return ansible_vault::main();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -111,17 +142,27 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match dispatch(&cli.command) {
+    let prefix = if cli.command.is_ansible_vault() {
+        "[ERROR]:"
+    } else {
+        "vaultrot: error:"
+    };
+    finish(dispatch(&cli.command), prefix)
+}
+
+/// The exit code of a command's result, its error printed on one line.
+fn finish(result: CliResult, prefix: &str) -> i32 {
+    match result {
         Ok(()) => exit_codes::OK,
         Err(e) if e.message.is_empty() => e.code,
         Err(e) => {
-            eprintln!("[ERROR]: {}", e.message);
+            eprintln!("{prefix} {}", e.message);
             e.code
         }
     }
 }
 
-fn dispatch(command: &Command) -> CliResult {
+pub(crate) fn dispatch(command: &Command) -> CliResult {
     let settings = VaultSettings::load();
     match command {
         Command::Create(a) => create::run(a, &settings),
@@ -146,6 +187,9 @@ fn dispatch(command: &Command) -> CliResult {
         Command::Restore(a) => restore::run(a),
         Command::CheckAge(a) => exit_with(check_age::run(a)),
         Command::Lint(a) => run_lint(a),
+        Command::Init(a) => init::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     }
 }
 
@@ -163,18 +207,16 @@ fn exit_with(code: i32) -> CliResult {
 /// lint compares vault keys with the manifest when a password is at hand
 /// (flags, environment, or the infra's ansible.cfg); never prompts.
 fn run_lint(command: &LintCommand) -> CliResult {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let root = crate::manifest::discover(command.lint.manifest.as_deref(), &cwd)
-        .ok()
-        .map(|path| crate::manifest::infra_root(&path));
-    let settings = VaultSettings::load_in(root.as_deref().or(Some(&cwd)));
-    let secrets = common::load_secrets(
-        &command.vault,
-        &settings,
-        crate::vault::secrets::Purpose::Read,
-        false,
-    )
-    .unwrap_or_default();
-    let secrets = (!secrets.is_empty()).then_some(secrets);
-    exit_with(lint::run(&command.lint, secrets.as_deref()))
+    let secrets_for = |root: &std::path::Path| {
+        let settings = VaultSettings::load_in(Some(root));
+        let secrets = common::load_secrets(
+            &command.vault,
+            &settings,
+            crate::vault::secrets::Purpose::Read,
+            false,
+        )
+        .unwrap_or_default();
+        (!secrets.is_empty()).then_some(secrets)
+    };
+    exit_with(lint::run(&command.lint, &secrets_for))
 }

@@ -1,10 +1,15 @@
 //! Writing to the terminal: stdout that survives a closed pipe, the pager
-//! for `view` on a terminal, and colour/tty checks.
+//! for `view` on a terminal, colour/tty checks, and one report made of the
+//! reports of several manifests (`check-age`, `lint` on a repository with
+//! one inventory per environment).
 
 use std::io::{self, IsTerminal, Write};
 use std::process::{Command, Stdio};
 
+use serde_json::{Map, Value};
+
 use super::common::{CliError, CliResult};
+use crate::report::Format;
 
 /// Writes bytes to stdout; a closed pipe ends the command quietly.
 pub fn write_stdout(data: &[u8]) -> CliResult {
@@ -65,4 +70,175 @@ pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
     }
     bar.set_message(what.to_string());
     bar
+}
+
+/// One manifest's rendered report, labelled with the manifest as shown.
+pub struct Section {
+    pub manifest: String,
+    pub text: String,
+}
+
+/// Several manifests' reports as one document of `format`: sections headed
+/// by their manifest for people, one JSON document (every secret or finding
+/// gains a `manifest` field, counts are summed), one JUnit document.
+pub fn combine(format: Format, sections: &[Section]) -> String {
+    match sections {
+        [] => String::new(),
+        [only] if format != Format::Json => only.text.clone(),
+        _ => match format {
+            Format::Table => sections
+                .iter()
+                .map(|s| format!("==> {} <==\n{}", s.manifest, s.text))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Format::Markdown => sections
+                .iter()
+                .map(|s| format!("## `{}`\n\n{}", s.manifest, s.text))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Format::Github => sections
+                .iter()
+                .flat_map(|s| {
+                    s.text
+                        .lines()
+                        .map(move |line| match line.starts_with("::") {
+                            true => format!("{line}\n"),
+                            false => format!("{}: {line}\n", s.manifest),
+                        })
+                })
+                .collect(),
+            Format::Json => combine_json(sections),
+            Format::Junit => combine_junit(sections),
+        },
+    }
+}
+
+/// One JSON document: arrays of objects concatenated with a `manifest`
+/// field in each object, numbers summed, booleans or'ed, other values from
+/// the first report. A single report keeps its shape and gains the fields.
+fn combine_json(sections: &[Section]) -> String {
+    let mut merged = Map::new();
+    for section in sections {
+        let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(&section.text) else {
+            continue;
+        };
+        for (key, value) in doc {
+            if key == "manifest" && sections.len() > 1 {
+                continue;
+            }
+            let value = label_items(value, &section.manifest);
+            match merged.get_mut(&key) {
+                None => {
+                    merged.insert(key, value);
+                }
+                Some(into) => merge_value(into, value),
+            }
+        }
+    }
+    if sections.len() > 1 {
+        let manifests = sections
+            .iter()
+            .map(|s| Value::String(s.manifest.clone()))
+            .collect();
+        let mut out = Map::new();
+        out.insert("manifests".into(), Value::Array(manifests));
+        out.extend(merged);
+        merged = out;
+    }
+    let mut text = serde_json::to_string_pretty(&Value::Object(merged)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn label_items(value: Value, manifest: &str) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Value::Object(mut fields) => {
+                        fields
+                            .entry("manifest")
+                            .or_insert_with(|| Value::String(manifest.to_string()));
+                        Value::Object(fields)
+                    }
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn merge_value(into: &mut Value, value: Value) {
+    match (into, value) {
+        (Value::Array(a), Value::Array(b)) => a.extend(b),
+        (Value::Bool(a), Value::Bool(b)) => *a |= b,
+        (Value::Number(a), Value::Number(b)) => {
+            if let (Some(x), Some(y)) = (a.as_u64(), b.as_u64()) {
+                *a = (x + y).into();
+            }
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in b {
+                match a.get_mut(&key) {
+                    Some(into) => merge_value(into, value),
+                    None => {
+                        a.insert(key, value);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One `<testsuites>` holding each report's `<testsuite>`, counts summed.
+fn combine_junit(sections: &[Section]) -> String {
+    const COUNTS: [&str; 4] = ["tests", "failures", "errors", "skipped"];
+    let mut totals = [0u64; 4];
+    let mut name = String::new();
+    let mut suites = String::new();
+    for section in sections {
+        let mut lines = section.text.lines();
+        for line in lines.by_ref() {
+            if let Some(attrs) = line.strip_prefix("<testsuites ") {
+                if name.is_empty() {
+                    name = attribute(attrs, "name").unwrap_or_default().to_string();
+                }
+                for (total, count) in totals.iter_mut().zip(COUNTS) {
+                    *total += attribute(attrs, count)
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .unwrap_or(0);
+                }
+                break;
+            }
+        }
+        for line in lines {
+            if line == "</testsuites>" {
+                break;
+            }
+            suites.push_str(line);
+            suites.push('\n');
+        }
+    }
+    let counts: Vec<String> = COUNTS
+        .iter()
+        .zip(totals)
+        .map(|(count, total)| format!("{count}=\"{total}\""))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{name}\" {}>\n{suites}</testsuites>\n",
+        counts.join(" ")
+    )
+}
+
+/// The value of `name="..."` in an XML start tag's attributes (already escaped).
+fn attribute<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
+    let start = attrs
+        .find(&format!(" {name}=\""))
+        .map(|i| i + 1)
+        .or_else(|| attrs.starts_with(&format!("{name}=\"")).then_some(0))?;
+    let rest = &attrs[start + name.len() + 2..];
+    rest.find('"').map(|end| &rest[..end])
 }

@@ -35,6 +35,7 @@ pub struct RekeyArgs {
     /// The new vault identity to use for rekey.
     #[arg(long = "new-vault-id", value_name = "NEW_VAULT_ID")]
     pub new_vault_id: Option<String>,
+    /// Files and directories to re-encrypt (inline values included).
     #[arg(value_name = "file_name")]
     pub files: Vec<String>,
 }

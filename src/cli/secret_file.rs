@@ -12,6 +12,29 @@ pub fn open(file: &str, ctx: &VaultContext) -> CliResult<SecretsFile> {
     Ok(SecretsFile::load(Path::new(file), ctx)?)
 }
 
+/// A new, empty secrets file (`set --create`): a whole-file vault sealed
+/// with the encryption secret, or (`inline`) a vars file.
+pub fn create(
+    file: &str,
+    inline: bool,
+    ctx: &VaultContext,
+    encrypt_vault_id: Option<&str>,
+) -> CliResult<SecretsFile> {
+    let path = Path::new(file);
+    if inline {
+        return Ok(SecretsFile::new_vars(path)?);
+    }
+    if encrypt_vault_id.is_none() && ctx.secrets.len() > 1 {
+        let known: Vec<&str> = ctx.secrets.iter().map(|s| s.label.as_str()).collect();
+        return Err(CliError::options(format!(
+            "The vault-ids {} are available to encrypt. Specify the vault-id to encrypt with --encrypt-vault-id",
+            known.join(",")
+        )));
+    }
+    let secret = choose_secret(&ctx.secrets, encrypt_vault_id)?;
+    Ok(SecretsFile::new_whole(path, secret)?)
+}
+
 /// The secret for new inline values: `--encrypt-vault-id`, else the only
 /// secret, else the label the file's inline values already share.
 pub fn secret_for_new_values(

@@ -1,7 +1,9 @@
 //! `vaultrot set FILE KEY (VALUE | --stdin | --generate)`: store a value,
-//! inside a whole-file vault or as an inline `!vault` in a vars file.
-//! `unset` removes one. Only the key's own lines change. A file a manifest
-//! names is read and written under the manifest's lock.
+//! inside a whole-file vault or in a vars file (a plain setting stays plain,
+//! a new key becomes an inline `!vault`; `--plain`/`--vault` choose). KEY is
+//! a dotted path into nested mappings. `unset` removes one. Only the key's
+//! own lines change. A file a manifest names is read and written under the
+//! manifest's lock.
 
 use std::io::Read;
 
@@ -15,7 +17,7 @@ use crate::ansible::config::VaultSettings;
 use crate::fsutil::FileMode;
 use crate::rotation::generate::{Charset, random_value};
 use crate::rotation::lock::{ManifestLock, lock_vault_files};
-use crate::vaultfile::document::Change;
+use crate::vaultfile::document::{PathChange, ValueStyle, key_path};
 use crate::vaultfile::replace;
 
 #[derive(Args, Debug)]
@@ -24,7 +26,7 @@ pub struct SetArgs {
     pub vault: VaultArgs,
     /// A whole-file vault or a vars file.
     pub file: String,
-    /// The top-level key.
+    /// The key, or a dotted path into nested mappings (db.password).
     pub key: String,
     /// The value (visible in the process list: prefer --stdin or --generate).
     #[arg(conflicts_with_all = ["stdin", "generate"])]
@@ -44,6 +46,23 @@ pub struct SetArgs {
     /// The vault-id label for a new inline value.
     #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
     pub encrypt_vault_id: Option<String>,
+    /// In a vars file, write the value in plaintext (a setting, not a secret).
+    #[arg(long, conflicts_with = "vault_value")]
+    pub plain: bool,
+    /// In a vars file, write the value as an inline `!vault` (default for a
+    /// new key; an existing plain key otherwise stays plain).
+    #[arg(long = "vault")]
+    pub vault_value: bool,
+    /// KEY is one key even if it contains dots.
+    #[arg(long)]
+    pub literal_key: bool,
+    /// Create FILE if it does not exist: a whole-file vault, or with
+    /// --inline a vars file holding an inline `!vault` value.
+    #[arg(long)]
+    pub create: bool,
+    /// With --create, make a vars file with inline values instead of a whole-file vault.
+    #[arg(long, requires = "create")]
+    pub inline: bool,
     /// Say which key would change; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -53,8 +72,13 @@ pub struct SetArgs {
 pub struct UnsetArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
+    /// A whole-file vault or a vars file.
     pub file: String,
+    /// The key, or a dotted path into nested mappings (db.password).
     pub key: String,
+    /// KEY is one key even if it contains dots.
+    #[arg(long)]
+    pub literal_key: bool,
     /// Say which key would be removed; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -98,14 +122,43 @@ pub fn run_set(args: &SetArgs, settings: &VaultSettings) -> CliResult {
         &format!("set {} {}", args.file, args.key),
         args.dry_run,
     )?;
-    let file = secret_file::open(&args.file, &ctx)?;
-    let secret = secret_file::secret_for_new_values(&file, &ctx, args.encrypt_vault_id.as_deref())?;
-    let change = Change::Set {
-        key: args.key.clone(),
-        value,
+    let path = key_path(&args.key, args.literal_key);
+    let style = match (args.plain, args.vault_value) {
+        (true, _) => ValueStyle::Plain,
+        (_, true) => ValueStyle::Vault,
+        _ => ValueStyle::Keep,
     };
-    let planned = file.plan(std::slice::from_ref(&change), &ctx, secret.as_ref())?;
-    report_and_write(&args.file, &args.key, planned, args.dry_run, "set")
+    let creating = args.create && !std::path::Path::new(&args.file).exists();
+    let file = if creating {
+        secret_file::create(
+            &args.file,
+            args.inline,
+            &ctx,
+            args.encrypt_vault_id.as_deref(),
+        )?
+    } else {
+        secret_file::open(&args.file, &ctx)?
+    };
+    if file.is_whole_vault() && args.plain {
+        return Err(CliError::options(format!(
+            "{} is a whole-file vault: every value in it is encrypted, --plain does not apply",
+            args.file
+        )));
+    }
+    let secret =
+        match secret_file::secret_for_new_values(&file, &ctx, args.encrypt_vault_id.as_deref()) {
+            Ok(secret) => secret,
+            Err(err) if file.needs_new_secret(&path, style) => return Err(err),
+            Err(_) => None,
+        };
+    let change = PathChange::Set { path, value, style };
+    let planned = file.plan_paths(std::slice::from_ref(&change), &ctx, secret.as_ref())?;
+    let verb = if creating {
+        "set (file created)"
+    } else {
+        "set"
+    };
+    report_and_write(&args.file, &args.key, planned, args.dry_run, verb)
 }
 
 pub fn run_unset(args: &UnsetArgs, settings: &VaultSettings) -> CliResult {
@@ -116,9 +169,9 @@ pub fn run_unset(args: &UnsetArgs, settings: &VaultSettings) -> CliResult {
         args.dry_run,
     )?;
     let file = secret_file::open(&args.file, &ctx)?;
-    let planned = file.plan(
-        &[Change::Remove {
-            key: args.key.clone(),
+    let planned = file.plan_paths(
+        &[PathChange::Remove {
+            path: key_path(&args.key, args.literal_key),
         }],
         &ctx,
         None,

@@ -20,6 +20,7 @@ pub struct TextconvArgs {
     /// Show fingerprints instead of values.
     #[arg(long)]
     pub redact: bool,
+    /// The file git hands over (a vault file or a vars file).
     pub file: String,
 }
 

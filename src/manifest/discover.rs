@@ -1,5 +1,7 @@
-//! Finding the manifest (`--manifest`, `VAULTROT_MANIFEST`, or the single one
-//! below the current directory) and the infra root its paths are relative to.
+//! Finding the manifests (`--manifest`, `VAULTROT_MANIFEST`, or a search
+//! from the infra root above the current directory, then down) and the infra
+//! root a manifest's paths are relative to. Reporting commands take every
+//! manifest found; rotation commands need exactly one.
 
 use std::ffi::OsString;
 use std::fs;
@@ -14,7 +16,8 @@ pub const MANIFEST_FILE_NAMES: [&str; 2] = ["_secrets_manifest.yml", "_secrets_m
 const SKIPPED_DIRS: [&str; 4] = [".git", "target", ".venv", "node_modules"];
 
 /// The manifest to use: `explicit` (`--manifest`), else `VAULTROT_MANIFEST`,
-/// else the single `**/group_vars/all/_secrets_manifest.yml` below `cwd`.
+/// else the single `**/group_vars/all/_secrets_manifest.yml` below the
+/// search root (see [`search_root`]).
 pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<PathBuf, ManifestError> {
     discover_with_env(explicit, std::env::var_os("VAULTROT_MANIFEST"), cwd)
 }
@@ -31,19 +34,168 @@ pub fn discover_with_env(
     if let Some(path) = env.filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let mut found = Vec::new();
-    search(cwd, &mut found);
-    found.sort();
-    let relative = |p: PathBuf| p.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(p);
+    let start = search_root(cwd);
+    let mut found = found_below(&start, cwd);
     match found.len() {
-        0 => Err(ManifestError::NotFound {
-            start: cwd.to_path_buf(),
-        }),
-        1 => Ok(relative(found.remove(0))),
+        0 => Err(ManifestError::NotFound { start }),
+        1 => Ok(found.remove(0)),
         _ => Err(ManifestError::Ambiguous {
-            start: cwd.to_path_buf(),
-            candidates: found.into_iter().map(relative).collect(),
+            start,
+            candidates: found,
         }),
+    }
+}
+
+/// Every manifest a reporting command (`check-age`, `lint`) covers: each
+/// `--manifest` (a path or a glob such as
+/// `inventories/*/group_vars/all/_secrets_manifest.yml`), else
+/// `VAULTROT_MANIFEST`, else all manifests below the search root.
+pub fn discover_all(explicit: &[PathBuf], cwd: &Path) -> Result<Vec<PathBuf>, ManifestError> {
+    discover_all_with_env(explicit, std::env::var_os("VAULTROT_MANIFEST"), cwd)
+}
+
+/// [`discover_all`] with the value of `VAULTROT_MANIFEST` given.
+pub fn discover_all_with_env(
+    explicit: &[PathBuf],
+    env: Option<OsString>,
+    cwd: &Path,
+) -> Result<Vec<PathBuf>, ManifestError> {
+    let given: Vec<PathBuf> = match env.filter(|p| !p.is_empty()) {
+        _ if !explicit.is_empty() => explicit.to_vec(),
+        Some(path) => vec![PathBuf::from(path)],
+        None => {
+            let start = search_root(cwd);
+            let found = found_below(&start, cwd);
+            if found.is_empty() {
+                return Err(ManifestError::NotFound { start });
+            }
+            return Ok(found);
+        }
+    };
+    let mut all = Vec::new();
+    for path in given {
+        let text = path.to_string_lossy();
+        if !text.contains(['*', '?', '[', '{']) {
+            if !all.contains(&path) {
+                all.push(path);
+            }
+            continue;
+        }
+        let matched = expand_glob(&text, cwd).map_err(|source| ManifestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        for found in matched {
+            if !all.contains(&found) {
+                all.push(found);
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// Where the search for manifests starts: the infra root above `cwd` (the
+/// nearest directory holding `ansible.cfg`, not above the git work tree
+/// root), else the git work tree root, else `cwd` itself. So running from
+/// `playbooks/` or from `group_vars/all` finds the manifest too.
+pub fn search_root(cwd: &Path) -> PathBuf {
+    let cwd = std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    for dir in cwd.ancestors() {
+        if dir.join("ansible.cfg").is_file() {
+            return dir.to_path_buf();
+        }
+        // `.git` is a directory in a clone and a file in a linked worktree.
+        if dir.join(".git").exists() {
+            return dir.to_path_buf();
+        }
+    }
+    cwd
+}
+
+/// The manifests below `start`, sorted, shown relative to `cwd` when below it.
+fn found_below(start: &Path, cwd: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    search(start, &mut found);
+    found.sort();
+    let cwd = std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    found.into_iter().map(|p| relative_to(&p, &cwd)).collect()
+}
+
+/// `path` relative to `base`, with `..` steps when it is above; `path` itself
+/// when the two share no root.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    if let Ok(below) = path.strip_prefix(base) {
+        return below.to_path_buf();
+    }
+    let Some(common) = base.ancestors().find(|a| path.starts_with(a)) else {
+        return path.to_path_buf();
+    };
+    if common.parent().is_none() {
+        return path.to_path_buf();
+    }
+    let ups = base
+        .strip_prefix(common)
+        .map_or(0, |rest| rest.components().count());
+    let mut out: PathBuf = std::iter::repeat_n("..", ups).collect();
+    out.push(path.strip_prefix(common).unwrap_or(path));
+    out
+}
+
+/// The files matching `pattern` (relative to `cwd` unless absolute), sorted.
+fn expand_glob(pattern: &str, cwd: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let invalid = |e: globset::Error| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(invalid)?
+        .compile_matcher();
+    // Walk only below the part of the pattern that has no wildcard.
+    let literal: PathBuf = Path::new(pattern)
+        .components()
+        .take_while(|c| {
+            !c.as_os_str()
+                .to_string_lossy()
+                .contains(['*', '?', '[', '{'])
+        })
+        .collect();
+    let base = cwd.join(&literal);
+    let mut files = Vec::new();
+    walk_files(&base, &mut files);
+    let mut matched: Vec<PathBuf> = files
+        .into_iter()
+        .filter_map(|file| {
+            let shown = if Path::new(pattern).is_absolute() {
+                file
+            } else {
+                file.strip_prefix(cwd).ok()?.to_path_buf()
+            };
+            matcher.is_match(&shown).then_some(shown)
+        })
+        .collect();
+    matched.sort();
+    if matched.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no file matches this pattern",
+        ));
+    }
+    Ok(matched)
+}
+
+fn walk_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        if kind.is_dir() && !SKIPPED_DIRS.iter().any(|s| name == *s) {
+            walk_files(&entry.path(), files);
+        } else if kind.is_file() {
+            files.push(entry.path());
+        }
     }
 }
 
@@ -146,6 +298,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("2 secrets manifests found below"), "{err}");
+        let all = discover_all_with_env(&[], None, tmp.path()).unwrap();
+        assert_eq!(all.len(), 2);
         assert!(
             err.ends_with(
                 "a/group_vars/all/_secrets_manifest.yml, b/group_vars/all/_secrets_manifest.yml"
@@ -165,5 +319,42 @@ mod tests {
         assert_eq!(infra_root(&manifest), root.join("repo"));
         touch(&root.join("repo/infra/ansible.cfg"));
         assert_eq!(infra_root(&manifest), root.join("repo/infra"));
+    }
+
+    #[test]
+    fn search_starts_at_the_infra_root_above_the_current_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        touch(&root.join("infra/ansible.cfg"));
+        touch(&root.join("infra/group_vars/all/_secrets_manifest.yml"));
+        fs::create_dir_all(root.join("infra/playbooks")).unwrap();
+        let from_playbooks = discover_with_env(None, None, &root.join("infra/playbooks"));
+        assert_eq!(
+            from_playbooks.unwrap(),
+            PathBuf::from("../group_vars/all/_secrets_manifest.yml")
+        );
+        let from_all = discover_with_env(None, None, &root.join("infra/group_vars/all"));
+        assert_eq!(from_all.unwrap(), PathBuf::from("_secrets_manifest.yml"));
+    }
+
+    #[test]
+    fn globs_expand_to_every_matching_manifest() {
+        let tmp = tempfile::tempdir().unwrap();
+        for env in ["prod", "staging"] {
+            touch(&tmp.path().join(format!(
+                "inventories/{env}/group_vars/all/_secrets_manifest.yml"
+            )));
+        }
+        let pattern = PathBuf::from("inventories/*/group_vars/all/_secrets_manifest.yml");
+        let all = discover_all_with_env(std::slice::from_ref(&pattern), None, tmp.path()).unwrap();
+        assert_eq!(
+            all,
+            [
+                PathBuf::from("inventories/prod/group_vars/all/_secrets_manifest.yml"),
+                PathBuf::from("inventories/staging/group_vars/all/_secrets_manifest.yml")
+            ]
+        );
+        let none = discover_all_with_env(&[PathBuf::from("nope/*.yml")], None, tmp.path());
+        assert!(none.unwrap_err().to_string().contains("no file matches"));
     }
 }

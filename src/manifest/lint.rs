@@ -161,7 +161,7 @@ pub fn lint(manifest: &Manifest, secrets: Option<&[VaultSecret]>) -> LintReport 
                 any_whole_file_vault = true;
                 lint.whole_file_vault_keys(vault_path, &bytes, secrets)
             }
-            Ok(bytes) => lint.plaintext_vault_keys(vault_path, &bytes),
+            Ok(bytes) => lint.plaintext_vault_keys(vault_path, &bytes, listed),
         };
         if let VaultKeys::Known(keys) = keys {
             lint.compare_keys(vault_path, listed, &keys, &by_vault);
@@ -266,8 +266,9 @@ impl<'m> Linter<'m> {
             .map_err(|_| "it is not UTF-8 text".to_string())
             .and_then(top_level_keys);
         match keys {
-            // Lines of an encrypted file mean nothing to the reader: drop them.
-            Ok(keys) => VaultKeys::Known(keys.into_iter().map(|(k, _)| (k, None)).collect()),
+            // Positions count lines of the decrypted content, as `vaultrot
+            // view` and `edit` show it: where the user fixes the key.
+            Ok(keys) => VaultKeys::Known(keys),
             Err(err) => {
                 self.push(
                     Severity::Error,
@@ -285,9 +286,17 @@ impl<'m> Linter<'m> {
         }
     }
 
-    /// A vault file that is not whole-file encrypted: fine only if every
-    /// value is an inline `!vault`.
-    fn plaintext_vault_keys(&mut self, vault_path: &Path, bytes: &[u8]) -> VaultKeys {
+    /// A vars file that is not whole-file encrypted: its inline `!vault`
+    /// values are the secrets and its plain keys are settings (the usual
+    /// `group_vars/all/vars.yml`). A plain value is an error only when the
+    /// manifest lists it as a secret; unlisted, it is a warning when its name
+    /// says it is one. A file with no inline value at all is an unencrypted vault.
+    fn plaintext_vault_keys(
+        &mut self,
+        vault_path: &Path,
+        bytes: &[u8],
+        listed: &[&'m Secret],
+    ) -> VaultKeys {
         let file = self.manifest.resolve(vault_path);
         let keys = std::str::from_utf8(bytes)
             .map_err(|_| "it is not UTF-8 text".to_string())
@@ -310,11 +319,10 @@ impl<'m> Linter<'m> {
             }
         };
         let lines: Vec<&str> = text.lines().collect();
-        let plain: Vec<&(String, Option<Pos>)> = keys
-            .iter()
-            .filter(|(_, pos)| !is_inline_vault_value(&lines, *pos))
-            .collect();
-        if !keys.is_empty() && plain.len() == keys.len() {
+        let (vaulted, plain): (Vec<_>, Vec<_>) = keys
+            .into_iter()
+            .partition(|(_, pos)| is_inline_vault_value(&lines, *pos));
+        if vaulted.is_empty() && !plain.is_empty() {
             self.push(
                 Severity::Error,
                 Check::Encrypted,
@@ -324,26 +332,44 @@ impl<'m> Linter<'m> {
                 format!(
                     "vault file {} is not encrypted: {} secret values in plaintext; encrypt it (vaultrot encrypt {})",
                     vault_path.display(),
-                    keys.len(),
+                    plain.len(),
                     vault_path.display()
                 ),
             );
-        } else {
-            for (key, pos) in plain {
+            return VaultKeys::Known(plain);
+        }
+        let is_listed = |key: &str| listed.iter().any(|s| s.name == key || s.new_key() == key);
+        let mut secrets = vaulted;
+        for (key, pos) in plain {
+            if is_listed(&key) {
                 self.push(
                     Severity::Error,
                     Check::Encrypted,
                     file.clone(),
-                    *pos,
-                    Some(key),
+                    pos,
+                    Some(&key),
                     format!(
                         "`{key}` is in plaintext in vault file {}; encrypt the value (vaultrot encrypt-string) or the file",
                         vault_path.display()
                     ),
                 );
+                secrets.push((key, pos));
+            } else if looks_like_secret_name(&key) {
+                self.push(
+                    Severity::Warning,
+                    Check::Encrypted,
+                    file.clone(),
+                    pos,
+                    Some(&key),
+                    format!(
+                        "`{key}` looks like a secret in plaintext in {}; vault it (vaultrot set --vault {} {key} --stdin) or rename it",
+                        vault_path.display(),
+                        vault_path.display()
+                    ),
+                );
             }
         }
-        VaultKeys::Known(keys)
+        VaultKeys::Known(secrets)
     }
 
     fn compare_keys(
@@ -723,6 +749,16 @@ fn is_host_list(inventory: &Path) -> bool {
     inventory.to_string_lossy().contains(',')
 }
 
+/// Whether a plain variable's name says it holds a secret: `*password*`,
+/// `*token*`, `*secret*` or `*_key` (case-insensitive).
+pub fn looks_like_secret_name(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["password", "token", "secret"]
+        .iter()
+        .any(|word| key.contains(word))
+        || key.ends_with("_key")
+}
+
 /// Whether the value of the key at `pos` is an inline `!vault` scalar.
 fn is_inline_vault_value(lines: &[&str], pos: Option<Pos>) -> bool {
     let Some(pos) = pos else { return false };
@@ -733,4 +769,58 @@ fn is_inline_vault_value(lines: &[&str], pos: Option<Pos>) -> bool {
     line.split_once(':')
         .map(|(_, rest)| rest.trim_start().starts_with("!vault"))
         .unwrap_or(false)
+}
+
+/// Secrets whose `last_rotation` is after `today`: a typo (or a clock) that
+/// would otherwise show a negative age reported as ok. Each finding points
+/// at the `last_rotation:` line.
+pub fn future_last_rotations(manifest: &Manifest, today: chrono::NaiveDate) -> Vec<Finding> {
+    let text = fs::read_to_string(&manifest.path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    manifest
+        .secrets
+        .iter()
+        .filter_map(|secret| {
+            let date = secret.last_rotation.filter(|d| *d > today)?;
+            Some(Finding {
+                severity: Severity::Error,
+                check: Check::Files,
+                file: manifest.path.clone(),
+                pos: Some(field_pos(&lines, secret.pos, "last_rotation").unwrap_or(secret.pos)),
+                secret: Some(secret.name.clone()),
+                message: format!(
+                    "last_rotation {date} of `{}` is in the future (today is {today}); fix the date",
+                    secret.name
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Where `field:` is written inside the mapping of the key at `key_pos`
+/// (block style: the lines indented deeper than the key; flow style: its own line).
+fn field_pos(lines: &[&str], key_pos: Pos, field: &str) -> Option<Pos> {
+    let start = key_pos.line as usize - 1;
+    let key_indent = key_pos.column as usize - 1;
+    let first = lines.get(start)?;
+    let needle = format!("{field}:");
+    if let Some(col) = first.find(&needle).filter(|c| *c > key_indent) {
+        return Some(Pos {
+            line: key_pos.line,
+            column: col as u32 + 1,
+        });
+    }
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        let indent = line.len() - line.trim_start().len();
+        if !line.trim().is_empty() && !line.trim_start().starts_with('#') && indent <= key_indent {
+            break;
+        }
+        if let Some(col) = line.find(&needle) {
+            return Some(Pos {
+                line: i as u32 + 1,
+                column: col as u32 + 1,
+            });
+        }
+    }
+    None
 }

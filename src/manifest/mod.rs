@@ -1,4 +1,4 @@
-//! The secrets manifest (`_secrets_manifest.yml`, DESIGN.md §2): its model,
+//! The secrets manifest (`_secrets_manifest.yml`, see the README): its model,
 //! discovery, durations, ages against policy (`check-age`) and consistency checks (`lint`).
 //!
 //! This module only reads the manifest; vaultrot's own edits (`last_rotation`,
@@ -9,6 +9,7 @@ pub mod discover;
 pub mod duration;
 pub mod error;
 mod fast;
+pub mod init;
 pub mod lint;
 pub mod model;
 mod parse;
@@ -18,7 +19,7 @@ use std::fs;
 use std::path::Path;
 
 pub use age::{AgeOptions, AgeReport, FailOn, Level, SecretAge, Status, assess};
-pub use discover::{discover, infra_root};
+pub use discover::{discover, discover_all, infra_root};
 pub use duration::{MaxAge, Period, PeriodUnit, parse_date};
 pub use error::{Diagnostic, ManifestError};
 pub use model::*;

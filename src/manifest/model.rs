@@ -66,7 +66,7 @@ pub struct Defaults {
     pub warn_before: Period,
 }
 
-/// How a rotation replaces a value (DESIGN.md §1).
+/// How a rotation replaces a value (docs/rotation.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Strategy {
     /// `start` adds `<name>_new` beside the old value; `finish` promotes it.

@@ -1,8 +1,8 @@
 //! The ansible-vault text envelope: header line, hex payload, inner
 //! salt/HMAC/ciphertext fields. Pure parsing and formatting, no crypto.
 //!
-//! Reading accepts exactly what ansible-core 2.19 accepts (format doc §2-§3);
-//! writing produces exactly what it writes (§2.1, §6).
+//! Reading accepts exactly what ansible-core 2.19 accepts; writing produces
+//! exactly what it writes (docs/architecture.md, "Envelope" and "Payload").
 
 use super::VaultError;
 

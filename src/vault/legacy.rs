@@ -1,6 +1,6 @@
 //! Read-only support for the pre-2.7 `AES` cipher (`$ANSIBLE_VAULT;1.0;AES`):
 //! OpenSSL `Salted__` framing, MD5 key derivation, AES-256-CBC, SHA-256 check.
-//! Never written; `rekey` migrates such files to AES256 (format doc §7).
+//! Never written; `rekey` migrates such files to AES256 (docs/architecture.md, "Legacy 1.0 cipher").
 
 use aes::Aes256;
 use aes::cipher::{BlockCipherDecrypt, KeyInit};

@@ -98,7 +98,7 @@ pub struct DecryptOptions {
 /// Decrypts a vault with the first secret that opens it.
 ///
 /// Secrets whose label matches the header are tried first: with at most one
-/// password per blob this gives ansible's result with fewer derivations (§10.4).
+/// password per blob this gives ansible's result with fewer derivations (docs/architecture.md, "Secrets, vault-ids and order").
 pub fn decrypt(
     data: &[u8],
     secrets: &[VaultSecret],

@@ -1,5 +1,5 @@
 //! Where vault passwords come from, in ansible's order and with ansible's
-//! byte rules (format doc §10): identity list, `--vault-id`,
+//! byte rules (docs/architecture.md, "Secrets, vault-ids and order"): identity list, `--vault-id`,
 //! `--vault-password-file`, the configured password file, then a prompt.
 //!
 //! Files are stripped of all surrounding whitespace, script output of CR/LF

@@ -52,6 +52,40 @@ impl Change {
     }
 }
 
+/// Whether a value `set` writes into a vars file is vaulted or plain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueStyle {
+    /// As the existing value is (a plain setting stays plain); a new key is vaulted.
+    Keep,
+    /// A plain scalar, readable in the file.
+    Plain,
+    /// An inline `!vault` value.
+    Vault,
+}
+
+/// A change at a path into nested mappings (`["db", "password"]`), for the
+/// secret-level commands.
+pub enum PathChange {
+    /// Sets the value at `path`, creating missing mappings on the way.
+    Set {
+        path: Vec<String>,
+        value: Zeroizing<String>,
+        style: ValueStyle,
+    },
+    /// Removes the entry at `path` (which must exist).
+    Remove { path: Vec<String> },
+}
+
+/// `db.password` as the path `["db", "password"]`; `literal` keeps a key
+/// that contains a dot whole.
+pub fn key_path(key: &str, literal: bool) -> Vec<String> {
+    if literal {
+        vec![key.to_string()]
+    } else {
+        key.split('.').map(String::from).collect()
+    }
+}
+
 /// The two shapes of a secrets file.
 pub enum SecretsFile {
     Whole {
@@ -65,6 +99,10 @@ pub enum SecretsFile {
         path: PathBuf,
         doc: Doc,
     },
+}
+
+fn borrowed(path: &[String]) -> Vec<&str> {
+    path.iter().map(String::as_str).collect()
 }
 
 fn yaml_error(path: &Path, e: impl std::fmt::Display) -> FileError {
@@ -102,6 +140,23 @@ impl SecretsFile {
         Ok(SecretsFile::Vars {
             path: path.to_path_buf(),
             doc,
+        })
+    }
+
+    /// A new, empty whole-file vault sealed with `secret` when written.
+    pub fn new_whole(path: &Path, secret: VaultSecret) -> Result<Self, FileError> {
+        Ok(SecretsFile::Whole {
+            path: path.to_path_buf(),
+            doc: Doc::parse("").map_err(|e| yaml_error(path, e))?,
+            reseal_with: secret,
+        })
+    }
+
+    /// A new, empty vars file.
+    pub fn new_vars(path: &Path) -> Result<Self, FileError> {
+        Ok(SecretsFile::Vars {
+            path: path.to_path_buf(),
+            doc: Doc::parse("").map_err(|e| yaml_error(path, e))?,
         })
     }
 
@@ -147,6 +202,34 @@ impl SecretsFile {
             .collect()
     }
 
+    /// Every value of the file, nested ones named by their dotted path
+    /// (`db.password`), for `ls`: mappings are walked, never shown as keys.
+    pub fn list_leaves(&self) -> Vec<SecretInfo> {
+        let whole_label = match self {
+            SecretsFile::Whole { reseal_with, .. } => Some(reseal_with.label.clone()),
+            SecretsFile::Vars { .. } => None,
+        };
+        self.doc()
+            .entries()
+            .into_iter()
+            .filter(|e| !matches!(e.value, ValueKind::Mapping))
+            .filter(|e| !e.path.iter().any(|p| p.starts_with('[')))
+            .map(|e| {
+                let (vaulted, label) = match (&e.value, &whole_label) {
+                    (_, Some(l)) => (true, Some(l.clone()).filter(|l| l != vault::DEFAULT_LABEL)),
+                    (ValueKind::Vault(v), None) => (true, v.label.clone()),
+                    _ => (false, None),
+                };
+                SecretInfo {
+                    name: e.path.join("."),
+                    vaulted,
+                    label,
+                    line: e.line,
+                }
+            })
+            .collect()
+    }
+
     /// Whether the top-level `key` exists.
     pub fn contains(&self, key: &str) -> bool {
         self.doc().get(&[key]).is_some()
@@ -158,7 +241,17 @@ impl SecretsFile {
         key: &str,
         ctx: &VaultContext,
     ) -> Result<Option<Zeroizing<Vec<u8>>>, FileError> {
-        let Some(entry) = self.doc().get(&[key]) else {
+        self.get_path(&[key.to_string()], ctx)
+    }
+
+    /// The exact bytes of the value at `path` (decrypted if it is an inline vault).
+    pub fn get_path(
+        &self,
+        path: &[String],
+        ctx: &VaultContext,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, FileError> {
+        let key = path.join(".");
+        let Some(entry) = self.doc().get(&borrowed(path)) else {
             return Ok(None);
         };
         match entry.value {
@@ -195,6 +288,151 @@ impl SecretsFile {
             }
         }
         Ok(values)
+    }
+
+    /// Whether setting `path` in `style` encrypts with a secret the file does
+    /// not already give (a new inline value, or a plain value made vaulted).
+    pub fn needs_new_secret(&self, path: &[String], style: ValueStyle) -> bool {
+        if self.is_whole_vault() || style == ValueStyle::Plain {
+            return false;
+        }
+        match self.doc().get(&borrowed(path)).map(|e| e.value) {
+            Some(ValueKind::Vault(_)) => false,
+            Some(_) => style == ValueStyle::Vault,
+            None => true,
+        }
+    }
+
+    /// Plans path changes (see [`PathChange`]) and returns the new file
+    /// bytes, or `None` when nothing changes. A new file (see
+    /// [`SecretsFile::new_whole`]) always gives bytes.
+    pub fn plan_paths(
+        &self,
+        changes: &[PathChange],
+        ctx: &VaultContext,
+        new_secret: Option<&VaultSecret>,
+    ) -> Result<Option<Vec<u8>>, FileError> {
+        let mut edits = Vec::with_capacity(changes.len());
+        for change in changes {
+            if let Some(edit) = self.path_edit_for(change, ctx, new_secret)? {
+                edits.push(edit);
+            }
+        }
+        if edits.is_empty() {
+            return Ok(None);
+        }
+        self.seal_edits(&edits, ctx).map(Some)
+    }
+
+    fn seal_edits(&self, edits: &[Edit], ctx: &VaultContext) -> Result<Vec<u8>, FileError> {
+        let text = Zeroizing::new(
+            self.doc()
+                .apply(edits)
+                .map_err(|e| yaml_error(self.path(), e))?,
+        );
+        match self {
+            SecretsFile::Whole { reseal_with, .. } => {
+                let input = Input::File(self.path().to_path_buf());
+                Ok(ctx.seal(&input, text.as_bytes(), reseal_with)?.into_bytes())
+            }
+            SecretsFile::Vars { .. } => Ok(text.as_bytes().to_vec()),
+        }
+    }
+
+    fn path_edit_for(
+        &self,
+        change: &PathChange,
+        ctx: &VaultContext,
+        new_secret: Option<&VaultSecret>,
+    ) -> Result<Option<Edit>, FileError> {
+        let shown = |path: &[String]| path.join(".");
+        match change {
+            PathChange::Remove { path } => match self.doc().get(&borrowed(path)) {
+                None => Err(FileError::Other(format!(
+                    "{}: no key `{}`",
+                    self.path().display(),
+                    shown(path)
+                ))),
+                Some(_) => Ok(Some(Edit::Remove { path: path.clone() })),
+            },
+            PathChange::Set { path, value, style } => {
+                if let Some(existing) = self.doc().get(&borrowed(path)) {
+                    let vaulted = matches!(existing.value, ValueKind::Vault(_));
+                    if matches!(existing.value, ValueKind::Mapping | ValueKind::Sequence) {
+                        return Err(FileError::Other(format!(
+                            "{}: `{}` (line {}) holds a {}, not a value; name a key inside it ({}.KEY)",
+                            self.path().display(),
+                            shown(path),
+                            existing.line,
+                            if matches!(existing.value, ValueKind::Mapping) {
+                                "mapping"
+                            } else {
+                                "list"
+                            },
+                            shown(path)
+                        )));
+                    }
+                    let want_vault = match style {
+                        ValueStyle::Keep => vaulted,
+                        ValueStyle::Plain => false,
+                        ValueStyle::Vault => true,
+                    };
+                    let same = self
+                        .get_path(path, ctx)?
+                        .is_some_and(|old| old[..] == *value.as_bytes());
+                    if same && (self.is_whole_vault() || want_vault == vaulted) {
+                        return Ok(None); // unchanged: keep the exact ciphertext
+                    }
+                    let new_value = if self.is_whole_vault() || !want_vault {
+                        NewValue::Plain(value.to_string())
+                    } else {
+                        let sibling = match &existing.value {
+                            ValueKind::Vault(v) => Some(v.vault_text.clone()),
+                            _ => None,
+                        };
+                        self.new_value(value, sibling.as_deref(), ctx, new_secret)?
+                    };
+                    return Ok(Some(Edit::Replace {
+                        path: path.clone(),
+                        value: new_value,
+                    }));
+                }
+                // The deepest existing mapping on the way; the rest is created.
+                let mut depth = path.len() - 1;
+                while depth > 0 && self.doc().get(&borrowed(&path[..depth])).is_none() {
+                    depth -= 1;
+                }
+                if depth > 0 {
+                    let parent = self.doc().get(&borrowed(&path[..depth]));
+                    if !matches!(
+                        parent.as_ref().map(|e| &e.value),
+                        Some(ValueKind::Mapping | ValueKind::Null)
+                    ) {
+                        return Err(FileError::Other(format!(
+                            "{}: `{}` (line {}) is not a mapping, so `{}` cannot go inside it; for a key with a dot in its name use --literal-key",
+                            self.path().display(),
+                            shown(&path[..depth]),
+                            parent.map_or(0, |e| e.line),
+                            shown(path)
+                        )));
+                    }
+                }
+                let leaf = if self.is_whole_vault() || *style == ValueStyle::Plain {
+                    NewValue::Plain(value.to_string())
+                } else {
+                    self.new_value(value, None, ctx, new_secret)?
+                };
+                let nested = path[depth + 1..]
+                    .iter()
+                    .rev()
+                    .fold(leaf, |inner, key| NewValue::Map(vec![(key.clone(), inner)]));
+                Ok(Some(Edit::Append {
+                    parent: path[..depth].to_vec(),
+                    key: path[depth].clone(),
+                    value: nested,
+                }))
+            }
+        }
     }
 
     /// Plans `changes` and returns the new file bytes, or `None` when nothing
@@ -365,6 +603,76 @@ impl SecretsFile {
                     .map_err(|e| yaml_error(path, e))
             }
         }
+    }
+
+    /// The new bytes of a vars file after the user edited its decrypted
+    /// rendering ([`SecretsFile::render_decrypted`]) into `edited`, or `None`
+    /// if nothing changed. Every value that was vaulted is vaulted again: an
+    /// unchanged one keeps its exact ciphertext, a changed one is encrypted
+    /// with the secret and vault-id that opened it. Everything else is taken
+    /// as the user wrote it (a key added in the editor is plain).
+    pub fn edited(&self, edited: &str, ctx: &VaultContext) -> Result<Option<Vec<u8>>, FileError> {
+        let (doc, path) = match self {
+            SecretsFile::Vars { doc, path } => (doc, path),
+            SecretsFile::Whole {
+                doc,
+                reseal_with,
+                path,
+            } => {
+                if doc.text() == edited {
+                    return Ok(None);
+                }
+                let input = Input::File(path.clone());
+                return Ok(Some(
+                    ctx.seal(&input, edited.as_bytes(), reseal_with)?
+                        .into_bytes(),
+                ));
+            }
+        };
+        if *self.render_decrypted(ctx)? == *edited {
+            return Ok(None);
+        }
+        let new_doc =
+            Doc::parse(edited).map_err(|e| yaml_error(path, format!("after editing: {e}")))?;
+        let input = Input::File(path.clone());
+        let mut edits = Vec::new();
+        for v in doc.inline_vaults() {
+            if v.path.iter().any(|p| p.starts_with('[')) {
+                continue; // shown encrypted in the editor: taken as written
+            }
+            let Some(now) = new_doc.get(&borrowed(&v.path)) else {
+                continue; // removed in the editor
+            };
+            let opened = ctx.decrypt(&input, v.vault_text.as_bytes())?;
+            let new_plain = match &now.value {
+                ValueKind::Scalar(text) => Zeroizing::new(text.clone()),
+                ValueKind::Null => Zeroizing::new(String::new()),
+                ValueKind::Vault(_) => continue, // the user pasted a vault: keep it
+                _ => {
+                    return Err(FileError::Other(format!(
+                        "{}: line {}: `{}` was an encrypted value and is now a mapping, list or alias; write a string (it will be encrypted again) or remove the key",
+                        path.display(),
+                        now.line,
+                        v.path.join(".")
+                    )));
+                }
+            };
+            let vault_text = if opened.plaintext[..] == *new_plain.as_bytes() {
+                v.vault_text.clone()
+            } else {
+                ctx.seal(&input, new_plain.as_bytes(), &ctx.relabelled(&opened))?
+            };
+            edits.push(Edit::Replace {
+                path: v.path.clone(),
+                value: NewValue::Vault { vault_text },
+            });
+        }
+        let text = if edits.is_empty() {
+            Zeroizing::new(edited.to_string())
+        } else {
+            Zeroizing::new(new_doc.apply(&edits).map_err(|e| yaml_error(path, e))?)
+        };
+        Ok(Some(text.as_bytes().to_vec()))
     }
 
     /// Every top-level key with a keyed fingerprint instead of its value
