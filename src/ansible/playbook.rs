@@ -708,7 +708,7 @@ mod tests {
                 "--limit",
                 "web",
                 "-e",
-                r#"{"a":1,"vaultrot_phase":"start","vaultrot_rotation_id":"r-1","vaultrot_secrets":["vault_nats_password"]}"#,
+                r#"{"a":1,"vaultrot_phase":"start","vaultrot_secrets":["vault_nats_password"],"vaultrot_rotation_id":"r-1"}"#,
                 "--vault-id",
                 "prod@<pipe>",
                 "--vault-id",
