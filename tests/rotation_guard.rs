@@ -32,6 +32,8 @@ const OLD_BOT: &str = "old-Bot:token/9f3a+Qw==&k";
 const OLD_CHEAP: &str = "old-cheap-value-7Tq2";
 /// Not rotated, but in the same vault file: scrubbed all the same.
 const OTHER: &str = "other-Password#4471/b";
+/// Nested in a mapping of the same vault file.
+const NESTED: &str = "nested-Db-pass-8812/q";
 
 const MANIFEST_TEXT: &str = r#"# Manifest of tests/rotation_guard.rs.
 secrets_manifest:
@@ -82,6 +84,8 @@ const LEAKY_PLAYBOOK: &str = r#"- name: Deploy carelessly
         var: vault_api_key
     - ansible.builtin.debug:
         var: vault_api_key_new
+    - ansible.builtin.debug:
+        var: vault_db
     - ansible.builtin.debug:
         msg: "{{ vault_api_key }} {{ api_new }} {{ vault_bot_token }} {{ vault_other_password }}"
     - ansible.builtin.debug:
@@ -169,11 +173,12 @@ impl Infra {
         fs::write(
             root.join(VAULT),
             format!(
-                "vault_api_key: {}\nvault_bot_token: {}\nvault_cheap: {}\nvault_other_password: {}\n",
+                "vault_api_key: {}\nvault_bot_token: {}\nvault_cheap: {}\nvault_other_password: {}\nvault_db:\n  user: app\n  password: {}\n",
                 yaml_quoted(OLD_API),
                 yaml_quoted(OLD_BOT),
                 yaml_quoted(OLD_CHEAP),
                 yaml_quoted(OTHER),
+                yaml_quoted(NESTED),
             ),
         )
         .unwrap();
@@ -386,6 +391,7 @@ fn child_output_is_scrubbed_of_every_value_in_every_encoding() {
             ("the old bot token", OLD_BOT.to_string()),
             ("the new bot token", bot_new),
             ("another vault value", OTHER.to_string()),
+            ("a value nested in a mapping", NESTED.to_string()),
         ],
     );
 }
