@@ -539,3 +539,58 @@ fn generated_values_never_hold_template_markers() {
         }
     }
 }
+
+#[test]
+fn a_resumed_start_draws_again_a_staged_value_ansible_would_template() {
+    let mut infra = Infra::new();
+    // Killed right after staging; the staged value is then one Ansible would
+    // template (as a value drawn before the template rule could be).
+    let out = infra.run_full(
+        &["start", "vault_api_key"],
+        None,
+        &[("VAULTROT_CRASH_AFTER", "stage")],
+    );
+    assert!(!out.status.success(), "{}", show(&out));
+    let poisoned = "abc{{ 6 * 7 }}defghijklmnopqrstuvwxyz0123456789";
+    infra.ok(&["set", VAULT, "vault_api_key_new", poisoned]);
+    infra.ok(&["start", "vault_api_key"]);
+    let staged = infra.value("vault_api_key_new");
+    assert_ne!(staged, poisoned);
+    assert!(
+        !["{{", "{%", "{#"].iter().any(|m| staged.contains(m)),
+        "the staged value still holds a template marker"
+    );
+    assert_eq!(infra.value("vault_api_key"), OLD_API);
+}
+
+#[test]
+fn compromised_with_scan_records_where_the_value_leaked() {
+    let mut infra = Infra::new();
+    fs::write(
+        infra.root.join(".env"),
+        format!("API_KEY={OLD_API}\nDEBUG=1\n"),
+    )
+    .unwrap();
+    infra.ok(&[
+        "rotate",
+        "vault_api_key",
+        "--compromised",
+        "--scan",
+        "--reason",
+        "pasted while debugging",
+    ]);
+    assert_ne!(infra.value("vault_api_key"), OLD_API);
+    let changelog = text(&infra.read("CHANGELOG.md"));
+    let line = changelog
+        .lines()
+        .find(|l| l.contains("vault_api_key") && l.contains("pasted while debugging"))
+        .unwrap_or_else(|| panic!("no compromised line:\n{changelog}"));
+    assert!(line.contains("scan: found in 1 path (.env)"), "{line}");
+    assert!(line.contains("encodings raw"), "{line}");
+    let manifest = text(&infra.read(MANIFEST));
+    assert!(
+        manifest.contains("scan: found in 1 path (.env)"),
+        "{manifest}"
+    );
+    assert_nowhere(&infra, &[("vault_api_key (old)", OLD_API.to_string())]);
+}

@@ -32,6 +32,7 @@ pub struct ScanArgs {
     /// Include files that .gitignore leaves out.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Output: a table for people, json, sarif (GitHub code scanning) or github annotations.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
     /// The manifest (default: discovered); its vault files give the values.

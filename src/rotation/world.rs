@@ -105,12 +105,17 @@ impl<'a> Live<'a> {
                     .map_err(|e| RotationError::Vault(e.to_string()))?
                     .map(|v| live.fingerprinter.fingerprint(name, &v)))
             };
+            let new_is_template = file
+                .get(&secret.new_key(), ctx)
+                .map_err(|e| RotationError::Vault(e.to_string()))?
+                .is_some_and(|v| !generate::is_template_safe(&String::from_utf8_lossy(&v)));
             facts.insert(
                 name.clone(),
                 KeyFacts {
                     current: fp(&secret.name)?,
                     new: fp(&secret.new_key())?,
                     previous: fp(&secret.previous_key())?,
+                    new_is_template,
                 },
             );
         }

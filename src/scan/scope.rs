@@ -60,10 +60,10 @@ impl ExposureScope {
 
 fn listed(items: &[String], one: &str, many: &str) -> String {
     let noun = if items.len() == 1 { one } else { many };
-    let mut shown: Vec<&str> = items
+    let mut shown: Vec<String> = items
         .iter()
         .take(SUMMARY_ITEMS)
-        .map(String::as_str)
+        .map(|item| printable(item))
         .collect();
     let more = items.len().saturating_sub(SUMMARY_ITEMS);
     let tail = if more > 0 {
@@ -73,6 +73,14 @@ fn listed(items: &[String], one: &str, many: &str) -> String {
     };
     shown.dedup();
     format!("{} {noun} ({}{tail})", items.len(), shown.join(", "))
+}
+
+/// A path as it can stand in a one-line CHANGELOG entry and a YAML flow
+/// string: a backtick or a control character (a crafted file name) becomes `?`.
+fn printable(item: &str) -> String {
+    item.chars()
+        .map(|c| if c == '`' || c.is_control() { '?' } else { c })
+        .collect()
 }
 
 impl ScanReport {
