@@ -106,7 +106,12 @@ fn values(doc: &Doc) -> Vec<(Vec<String>, Meaning)> {
         .map(|e| {
             let meaning = match e.value {
                 ValueKind::Scalar(s) => Meaning::Scalar(s),
-                ValueKind::Vault(v) => Meaning::Vault(v.vault_text, v.label),
+                // A line break after the last line of the vault text (an entry
+                // appended after a file that ended without one) changes nothing
+                // that ansible decrypts.
+                ValueKind::Vault(v) => {
+                    Meaning::Vault(v.vault_text.trim_end().to_string(), v.label)
+                }
                 other => Meaning::Other(format!("{other:?}")),
             };
             (e.path, meaning)
