@@ -872,3 +872,39 @@ fn every_pointer_in_code_and_docs_resolves_inside_the_repository() {
     }
     assert_eq!(broken, Vec::<String>::new());
 }
+
+#[test]
+fn init_writes_one_manifest_per_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    environments_repo(dir);
+    for env in ["prod", "staging"] {
+        fs::remove_file(dir.join(format!(
+            "inventories/{env}/group_vars/all/_secrets_manifest.yml"
+        )))
+        .unwrap();
+    }
+    let (code, _, stderr) = vr(dir, &pw_args(&["init"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`vault_api_token` is in both inventories/prod/group_vars/all/vault.yml and inventories/staging/group_vars/all/vault.yml")
+            && stderr.contains("run init once per environment"),
+        "{stderr}"
+    );
+    assert!(!dir.join("group_vars").exists(), "nothing written");
+    for env in ["prod", "staging"] {
+        let scope = format!("inventories/{env}");
+        vr_ok(dir, &pw_args(&["init", &scope]));
+        let manifest = read(
+            dir,
+            &format!("{scope}/group_vars/all/_secrets_manifest.yml"),
+        );
+        assert!(
+            manifest.contains(&format!("    vault: {scope}/group_vars/all/vault.yml\n")),
+            "{manifest}"
+        );
+    }
+    let (code, stdout, stderr) = vr(dir, &pw_args(&["lint"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout.matches("lint: ok").count(), 2, "{stdout}");
+}
