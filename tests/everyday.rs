@@ -817,8 +817,12 @@ fn the_action_annotates_and_writes_the_step_summary() {
     );
 
     let hooks = repo_yaml(".pre-commit-hooks.yaml");
-    let lint = &hooks.as_array().unwrap()[0];
-    assert_eq!(lint["id"], "vaultrot-lint");
+    let lint = hooks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "vaultrot-lint")
+        .expect("a vaultrot-lint hook");
     let entry: Vec<&str> = lint["entry"].as_str().unwrap().split(' ').collect();
     assert_eq!(entry[0], "vaultrot");
     let (code, stdout, stderr) = vr(dir, &pw_args(&entry[1..]));
