@@ -105,7 +105,7 @@ run vaultrot status
 say "vaultrot finish: the policy's min_window (1d) refuses an early finish..."
 run vaultrot finish vault_redis_password || note "(refused, as it should: exit $?)"
 
-say "...--force overrides it: promote, deploy with vaultrot_phase=finish, verify, record"
+say "...--force overrides it: promote (old value kept as _previous), deploy with vaultrot_phase=finish, verify, revoke, drop _previous, record"
 run vaultrot finish vault_redis_password --force
 
 say "After finish: only the NEW password works"
@@ -113,7 +113,7 @@ auth "old password" "$old"
 auth "new password" "$new"
 [ "$(vaultrot get group_vars/all/vault.yml vault_redis_password)" = "$new" ] ||
     die "the vault does not hold the new value under vault_redis_password"
-note "the vault holds the new value under vault_redis_password, and no _new key:"
+note "the vault holds the new value under vault_redis_password, and no _new or _previous key:"
 run vaultrot ls group_vars/all/vault.yml
 run vaultrot status
 note "(vault_nats_password's rotation was already open in the example infra)"

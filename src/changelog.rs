@@ -29,6 +29,8 @@ pub enum ChangelogEvent {
     Rotated,
     /// `rotate --compromised`: replaced at once, no overlap window.
     Compromised { reason: Option<String> },
+    /// `rollback`: the previous value was put back after a promotion.
+    RolledBack,
 }
 
 /// One rotation event. Names and ids only: there is no field for a value.
@@ -42,6 +44,8 @@ pub struct ChangelogEntry {
     pub rotation_id: String,
     /// Who ran it (the user name the manifest records).
     pub by: String,
+    /// Who confirmed the manual steps of this command, if it had any.
+    pub confirmed_by: Option<String>,
 }
 
 /// An entry that cannot be written as one well-formed Markdown line.
@@ -97,7 +101,11 @@ impl ChangelogEntry {
         if self.by.trim().is_empty() {
             return Err(ChangelogError::Empty("user name"));
         }
-        unprintable("user name", &self.by)
+        unprintable("user name", &self.by)?;
+        match &self.confirmed_by {
+            Some(who) => unprintable("user name", who),
+            None => Ok(()),
+        }
     }
 
     /// `Rotation of `a` and `b` finished`: what the line says before the details.
@@ -108,6 +116,7 @@ impl ChangelogEntry {
             ChangelogEvent::Finished => format!("Rotation of {names} finished"),
             ChangelogEvent::Aborted => format!("Rotation of {names} aborted"),
             ChangelogEvent::Rotated => format!("{names} rotated"),
+            ChangelogEvent::RolledBack => format!("Rotation of {names} rolled back"),
             ChangelogEvent::Compromised { reason } => {
                 let reason = reason
                     .as_deref()
@@ -128,12 +137,16 @@ impl fmt::Display for ChangelogEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "- {} (rotation {}, {}, by {}).",
+            "- {} (rotation {}, {}, by {}",
             self.summary(),
             self.rotation_id,
             self.date.format("%Y-%m-%d"),
             self.by
-        )
+        )?;
+        if let Some(who) = &self.confirmed_by {
+            write!(f, "; manual steps confirmed by {who}")?;
+        }
+        f.write_str(").")
     }
 }
 
@@ -413,6 +426,7 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             rotation_id: "r-20261122T101500Z-7f3a".into(),
             by: "alice".into(),
+            confirmed_by: None,
         }
     }
 

@@ -11,6 +11,9 @@ pub const ERROR: i32 = 1;
 pub const USAGE: i32 = 2;
 /// Invalid combination of options (ansible's `AnsibleOptionsError`).
 pub const OPTIONS: i32 = 5;
+/// A rotation stopped at a manual step and waits for the same command with
+/// `--confirm` (nothing failed; CI without a terminal sees this).
+pub const AWAITING: i32 = 10;
 /// Another vaultrot command holds the manifest lock.
 pub const LOCKED: i32 = 75;
 /// Interrupted by Ctrl-C (as ansible).

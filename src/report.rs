@@ -93,8 +93,18 @@ pub fn age_summary(report: &AgeReport<'_>) -> String {
             continue;
         }
         let mut part = format!("{n} {}", status.label());
-        if status == Status::RotationOpen && report.open_too_long() > 0 {
-            let _ = write!(part, " ({} open too long)", report.open_too_long());
+        if status == Status::RotationOpen {
+            let notes: Vec<String> = [
+                (report.open_overdue(), "overdue"),
+                (report.open_too_long(), "open too long"),
+            ]
+            .iter()
+            .filter(|(count, _)| *count > 0)
+            .map(|(count, note)| format!("{count} {note}"))
+            .collect();
+            if !notes.is_empty() {
+                let _ = write!(part, " ({})", notes.join(", "));
+            }
         }
         parts.push(part);
     }
@@ -173,7 +183,17 @@ fn write_age_sentence(out: &mut String, entry: &SecretAge<'_>) {
                 .map(|r| (r.id.as_str(), r.phase.as_str()))
                 .unwrap_or(("?", "?"));
             let open = plural(entry.open_days.unwrap_or(0).max(0) as usize, "day", "days");
-            if entry.open_too_long {
+            if entry.overdue {
+                let late = match entry.days_left {
+                    Some(n) if n < 0 => format!("{} overdue", plural((-n) as usize, "day", "days")),
+                    _ => "due today".to_string(),
+                };
+                write!(
+                    out,
+                    "{name} is overdue although rotation {id} is open: due {due} ({late}), the rotation open for {open} (phase {phase}), max_age {}; it is not rotated until the rotation is finished (vaultrot finish {name}), or aborted (vaultrot abort {name}) and started again",
+                    s.max_age
+                )
+            } else if entry.open_too_long {
                 write!(
                     out,
                     "rotation {id} of {name} has been open for {open} (phase {phase}), longer than warn_before {}; finish it (vaultrot finish {name}) or abort it (vaultrot abort {name})",
@@ -203,6 +223,7 @@ fn status_color(entry: &SecretAge<'_>) -> &'static str {
     match entry.status {
         Status::Overdue | Status::NeverRotated => RED,
         Status::DueSoon => YELLOW,
+        Status::RotationOpen if entry.overdue => RED,
         Status::RotationOpen if entry.open_too_long => YELLOW,
         Status::RotationOpen => CYAN,
         Status::Ok => GREEN,
@@ -367,6 +388,8 @@ struct SecretJson<'a> {
     max_age_days: Option<i64>,
     due: Option<String>,
     status: &'static str,
+    /// On or after the due date, whatever the status (an open rotation too).
+    overdue: bool,
     max_age: String,
     warn_before: String,
     days_left: Option<i64>,
@@ -420,6 +443,7 @@ fn age_json(report: &AgeReport<'_>, manifest: &str) -> String {
                 max_age_days: e.max_age_days,
                 due: e.due.map(|d| d.to_string()),
                 status: e.status.as_str(),
+                overdue: e.overdue,
                 max_age: s.max_age.to_string(),
                 warn_before: e.warn_before.to_string(),
                 days_left: e.days_left,
@@ -537,6 +561,9 @@ fn age_github(report: &AgeReport<'_>, manifest: &str) -> String {
         };
         title.clear();
         let _ = write!(title, "{} {}", entry.secret.name, entry.status.label());
+        if entry.status == Status::RotationOpen && entry.overdue {
+            title.push_str(", overdue");
+        }
         sentence.clear();
         write_age_sentence(&mut sentence, entry);
         push_github_command(
@@ -642,6 +669,7 @@ fn status_badge(entry: &SecretAge<'_>) -> &'static str {
     match entry.status {
         Status::Overdue | Status::NeverRotated => ":red_circle:",
         Status::DueSoon => ":yellow_circle:",
+        Status::RotationOpen if entry.overdue => ":red_circle:",
         Status::RotationOpen if entry.open_too_long => ":yellow_circle:",
         Status::RotationOpen => ":large_blue_circle:",
         Status::Ok => ":green_circle:",

@@ -22,6 +22,7 @@ fn entry(event: ChangelogEvent, secrets: &[&str], id: &str) -> ChangelogEntry {
         date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
         rotation_id: id.into(),
         by: "alice".into(),
+        confirmed_by: None,
     }
 }
 

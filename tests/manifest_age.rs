@@ -152,7 +152,7 @@ fn never_rotated_counts_as_overdue_and_exempt_never_fails() {
 #[test]
 fn an_open_rotation_is_flagged_once_open_longer_than_warn_before() {
     let m = manifest(
-        "    s:\n      policy: monthly\n      last_rotation: 2025-01-01\n      rotation: { id: r-1, phase: dual, started: 2026-03-01T23:59:00Z, by: alice }\n",
+        "    s:\n      policy: monthly\n      last_rotation: 2026-02-20\n      rotation: { id: r-1, phase: dual, started: 2026-03-01T23:59:00Z, by: alice }\n",
     );
     let at = |today: &str| {
         assess(
@@ -181,8 +181,32 @@ fn an_open_rotation_is_flagged_once_open_longer_than_warn_before() {
         age.detail(),
         "open for 8 days (phase dual), longer than warn_before 7d"
     );
-    // The secret itself is long overdue, but someone is on it.
-    assert_eq!(age.due, Some(date("2025-02-01")));
+    assert_eq!(age.due, Some(date("2026-03-20")));
+    assert!(!age.overdue);
+}
+
+#[test]
+fn an_open_rotation_past_the_due_date_fails_as_overdue() {
+    let m = manifest(
+        "    s:\n      policy: monthly\n      last_rotation: 2025-01-01\n      rotation: { id: r-1, phase: dual, started: 2026-03-01T23:59:00Z, by: alice }\n",
+    );
+    let age = assess(
+        &m.secrets[0],
+        &AgeOptions {
+            today: date("2026-03-03"),
+            warn_before: None,
+        },
+    );
+    // Still shown as an open rotation, but an open window is not a rotation done.
+    assert_eq!(
+        (age.status, age.level, age.overdue),
+        (Status::RotationOpen, Level::Overdue, true)
+    );
+    assert!(age.fails(FailOn::Overdue));
+    assert_eq!(
+        age.detail(),
+        "open for 2 days (phase dual); overdue: 395 days overdue"
+    );
 }
 
 #[test]

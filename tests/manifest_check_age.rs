@@ -143,6 +143,30 @@ fn exit_code_follows_the_fail_level() {
     assert_eq!(check_age(EDGE_CASES, &stuck).status.code(), Some(0));
     let stuck = ["--secret", "vault_stuck_rotation", "--fail-on", "due_soon"];
     assert_eq!(check_age(EDGE_CASES, &stuck).status.code(), Some(1));
+    // Past the due date an open rotation fails the gate like any overdue secret.
+    let late = ["--secret", "vault_overdue_rotation"];
+    assert_eq!(check_age(EDGE_CASES, &late).status.code(), Some(1));
+}
+
+#[test]
+fn an_open_rotation_past_its_due_date_is_shown_open_and_overdue() {
+    let out = check_age(
+        EDGE_CASES,
+        &["--secret", "vault_overdue_rotation", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["failing"], true);
+    let secret = &doc["secrets"][0];
+    assert_eq!(secret["status"], "rotation_open");
+    assert_eq!(secret["overdue"], true);
+    assert_eq!(secret["fails"], true);
+    assert_eq!(secret["rotation"]["id"], "r-20261120T090000Z-0002");
+    let table = check_age(EDGE_CASES, &["--secret", "vault_overdue_rotation"]);
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("rotation_open"), "{text}");
+    assert!(text.contains("overdue: 53 days overdue"), "{text}");
+    assert!(text.contains("1 rotation open (1 overdue)"), "{text}");
 }
 
 #[test]

@@ -36,7 +36,7 @@ fn unknown_fields_are_typos_and_name_what_is_expected() {
         error_of(&secret(
             "      policy: api_token\n      deploy:\n        - playbok: x.yml\n"
         )),
-        "m.yml:9:11: unknown field `playbok`, expected one of playbook, inventory, tags, limit, extra_vars, run"
+        "m.yml:9:11: unknown field `playbok`, expected one of playbook, inventory, tags, limit, extra_vars, run, manual"
     );
     assert_eq!(
         error_of("secrets_manifest:\n  version: 1\n  defaults:\n    warn_befor: 3d\n"),
@@ -52,13 +52,13 @@ fn unknown_fields_are_typos_and_name_what_is_expected() {
         error_of(&secret(
             "      policy: api_token\n      generate: { lenght: 40 }\n"
         )),
-        "m.yml:8:19: unknown field `lenght`, expected one of length, charset, exclude, external, command"
+        "m.yml:8:19: unknown field `lenght`, expected one of length, charset, exclude, external, command, instructions"
     );
     assert_eq!(
         error_of(&secret(
             "      policy: api_token\n      rotation: { id: r1, phase: dual, started: 2026-01-01, user: me }\n"
         )),
-        "m.yml:8:61: unknown field `user`, expected one of id, phase, started, by, group, kind"
+        "m.yml:8:61: unknown field `user`, expected one of id, phase, started, by, group, kind, old_fingerprint, new_fingerprint, reason, awaiting"
     );
     assert_eq!(
         error_of("secrets_manifest:\n  version: 1\nsecrets:\n  vault_a: {}\n"),
@@ -160,13 +160,13 @@ fn settings_with_a_fixed_vocabulary_name_it() {
         error_of(&secret(
             "      policy: api_token\n      rotation: { id: r1, phase: half, started: 2026-01-01 }\n"
         )),
-        "m.yml:8:34: unknown rotation phase `half`; expected one of: starting, dual, promoting, promoted, aborting"
+        "m.yml:8:34: unknown rotation phase `half`; expected one of: starting, dual, promoting, promoted, revoked, aborting, rolling_back"
     );
     assert_eq!(
         error_of(&secret(
             "      policy: api_token\n      history:\n        - { event: done, at: 2026-01-01 }\n"
         )),
-        "m.yml:9:20: unknown history event `done`; expected one of: started, finished, aborted, rotated, compromised"
+        "m.yml:9:20: unknown history event `done`; expected one of: started, finished, aborted, rotated, compromised, rolled_back"
     );
 }
 
@@ -200,7 +200,7 @@ fn generate_and_steps_take_one_shape() {
         error_of(&secret(
             "      policy: api_token\n      deploy:\n        - tags: [a]\n"
         )),
-        "m.yml:9:11: a step needs `playbook: PATH` (with optional inventory, tags, limit, extra_vars) or `run: COMMAND`"
+        "m.yml:9:11: a step needs `playbook: PATH` (with optional inventory, tags, limit, extra_vars), `run: COMMAND` or `manual: INSTRUCTION`"
     );
     assert_eq!(
         error_of(&secret(
@@ -291,5 +291,40 @@ fn read_errors_name_the_file() {
         err.to_string()
             .starts_with("cannot read manifest /nonexistent/_secrets_manifest.yml: "),
         "{err}"
+    );
+}
+
+#[test]
+fn steps_the_runner_could_not_run_safely_are_refused_by_the_reader() {
+    let deploy = |step: &str| {
+        secret(&format!(
+            "      policy: api_token\n      deploy:\n        - {step}\n"
+        ))
+    };
+    let err = error_of(&deploy(
+        "{playbook: p.yml, extra_vars: {vault_db_password: x}}",
+    ));
+    assert!(err.contains("names a vault variable"), "{err}");
+    let err = error_of(&deploy(
+        "{playbook: p.yml, extra_vars: {vaultrot_phase: x}}",
+    ));
+    assert!(err.contains("reserved"), "{err}");
+    let err = error_of(&deploy("{manual: 'do it', run: x}"));
+    assert!(err.contains("a `manual` step is an instruction"), "{err}");
+    let err = error_of(&secret(
+        "      policy: api_token\n      verify: {skip: true}\n",
+    ));
+    assert!(err.contains("needs a `reason:`"), "{err}");
+    let err = error_of(&secret(
+        "      policy: api_token\n      generate: {length: 12, instructions: x}\n",
+    ));
+    assert!(err.contains("only applies with `external: true`"), "{err}");
+    let text = secret(
+        "      policy: api_token\n      verify: {skip: true, reason: nothing to check}\n      revoke:\n        - manual: Revoke it in the dashboard\n",
+    );
+    let manifest = Manifest::parse(&text, Path::new("m.yml"), Path::new("/infra")).unwrap();
+    assert_eq!(
+        manifest.secrets[0].verify_skip.as_deref(),
+        Some("nothing to check")
     );
 }

@@ -47,11 +47,16 @@ secrets_manifest:
         - playbook: playbooks/deploy.yml
           inventory: inventory/staging.yml
       generate: { command: scripts/mint.sh --length 40 }
+      verify: [{run: 'true'}]
     vault_c:
       policy: api_token
+      verify: {skip: true, reason: nothing can check it}
+      revoke: [{manual: Revoke it by hand}]
 ";
 
-const VAULT: &str = "vault_a: old\nvault_a_new: new\nvault_b: b\nvault_c: c\n";
+// Values of at least 6 bytes: shorter ones draw a warning (they cannot be scrubbed).
+const VAULT: &str =
+    "vault_a: old-value\nvault_a_new: new-value\nvault_b: b-value\nvault_c: c-value\n";
 
 /// A consistent tree; `edit` changes it before the test looks.
 struct Tree {
@@ -229,7 +234,7 @@ fn an_orphan_new_key_is_an_error() {
     let tree = Tree::new();
     tree.write(
         "group_vars/all/vault.yml",
-        &encrypted(&format!("{VAULT}vault_b_new: next\n")),
+        &encrypted(&format!("{VAULT}vault_b_new: next-value\n")),
     );
     let report = tree.lint(Some(PASSWORD));
     assert_eq!(
@@ -255,7 +260,7 @@ fn an_open_dual_rotation_without_its_new_key_is_a_warning() {
     let tree = Tree::new();
     tree.write(
         "group_vars/all/vault.yml",
-        &encrypted(&VAULT.replace("vault_a_new: new\n", "")),
+        &encrypted(&VAULT.replace("vault_a_new: new-value\n", "")),
     );
     let report = tree.lint(Some(PASSWORD));
     assert_eq!(
@@ -292,7 +297,7 @@ fn a_secret_missing_from_its_vault_is_an_error_at_its_manifest_line() {
     let tree = Tree::new();
     tree.write(
         "group_vars/all/vault.yml",
-        &encrypted(&VAULT.replace("vault_c: c\n", "")),
+        &encrypted(&VAULT.replace("vault_c: c-value\n", "")),
     );
     let report = tree.lint(Some(PASSWORD));
     assert_eq!(
@@ -309,7 +314,7 @@ fn a_secret_missing_from_its_vault_is_an_error_at_its_manifest_line() {
             .file
             .ends_with("group_vars/all/_secrets_manifest.yml")
     );
-    assert_eq!(finding.pos.unwrap().line, 24);
+    assert_eq!(finding.pos.unwrap().line, 25);
 }
 
 #[test]
@@ -319,7 +324,10 @@ fn a_secret_kept_in_another_vault_is_named() {
         "    vault_c:\n      policy: api_token\n",
         "    vault_c:\n      policy: api_token\n      vault: group_vars/all/vault_c.yml\n",
     );
-    tree.write("group_vars/all/vault_c.yml", &encrypted("vault_c: c\n"));
+    tree.write(
+        "group_vars/all/vault_c.yml",
+        &encrypted("vault_c: c-value\n"),
+    );
     let report = tree.lint(Some(PASSWORD));
     assert_eq!(
         findings(&report),
@@ -416,7 +424,8 @@ fn every_format_matches_its_golden_file() {
     let tree = Tree::new();
     tree.write(
         "group_vars/all/vault.yml",
-        &format!("{VAULT}vault_b_new: next\nvault_forgotten: x\n").replace("vault_c: c\n", ""),
+        &format!("{VAULT}vault_b_new: next-value\nvault_forgotten: x\n")
+            .replace("vault_c: c-value\n", ""),
     );
     fs::remove_file(tree.path("playbooks/verify.yml")).unwrap();
     tree.write("host_vars/web1/vault.yml", "token: \"a,b:c\"\n");
@@ -524,4 +533,69 @@ fn the_example_infra_passes_lint_with_the_demo_password() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("skipped: vault_keys"));
+}
+
+#[test]
+fn a_secret_too_short_to_be_scrubbed_is_a_warning() {
+    let tree = Tree::new();
+    tree.write(
+        "group_vars/all/vault.yml",
+        &encrypted(&VAULT.replace("vault_b: b-value\n", "vault_b: b1234\n")),
+    );
+    let report = tree.lint(Some(PASSWORD));
+    assert!(!report.failing());
+    assert_eq!(
+        findings(&report),
+        [(
+            Severity::Warning,
+            Check::VaultKeys,
+            "`vault_b` is shorter than 6 bytes: too short to be scrubbed from output, so a playbook that prints it shows it in clear; use a longer value".to_string()
+        )]
+    );
+    assert_eq!(report.findings[0].secret.as_deref(), Some("vault_b"));
+}
+
+#[test]
+fn a_secret_without_verify_or_a_way_to_retire_its_old_value_is_a_warning() {
+    let tree = Tree::new();
+    tree.edit_manifest(
+        "      verify: {skip: true, reason: nothing can check it}\n",
+        "",
+    );
+    tree.edit_manifest("      revoke: [{manual: Revoke it by hand}]\n", "");
+    let report = tree.lint(Some(PASSWORD));
+    assert_eq!(
+        findings(&report),
+        [
+            (
+                Severity::Warning,
+                Check::Steps,
+                "`vault_c` has no verify step: start, finish and rotate refuse it until it has one or says `verify: {skip: true, reason: WHY}`".to_string()
+            ),
+            (
+                Severity::Warning,
+                Check::Steps,
+                "`vault_c` (strategy dual) has neither revoke nor deploy steps: after finish nothing stops the old value from working".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_orphan_previous_key_is_an_error() {
+    let tree = Tree::new();
+    tree.write(
+        "group_vars/all/vault.yml",
+        &encrypted(&format!("{VAULT}vault_b_previous: old\n")),
+    );
+    let report = tree.lint(Some(PASSWORD));
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|(s, c, m)| *s == Severity::Error
+                && *c == Check::NewKeys
+                && m.contains("`vault_b_previous` in vault")),
+        "{:?}",
+        findings(&report)
+    );
 }

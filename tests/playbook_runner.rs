@@ -20,8 +20,9 @@ use common::redis::Redis;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use vaultrot::ansible::playbook::{
-    LiveOutput, Phase, PhaseVars, RunContext, RunError, Step, plan_command_line, run_step,
+    LiveOutput, Phase, PhaseVars, RunContext, RunError, plan_command_line, run_step,
 };
+use vaultrot::manifest::{PlaybookStep, StepAction};
 use vaultrot::vault::VaultSecret;
 use zeroize::Zeroizing;
 
@@ -99,17 +100,17 @@ fn context<'a>(
     ctx
 }
 
-fn playbook(path: &str, extra_vars: Value) -> Step {
+fn playbook(path: &str, extra_vars: Value) -> StepAction {
     let Value::Object(map) = extra_vars else {
         panic!("extra vars must be an object")
     };
-    Step::Playbook {
+    StepAction::Playbook(PlaybookStep {
         playbook: path.into(),
         inventory: None,
         tags: Vec::new(),
         limit: None,
         extra_vars: map.into_iter().collect::<BTreeMap<_, _>>(),
-    }
+    })
 }
 
 fn output(sink: &Mutex<Vec<u8>>) -> String {
@@ -264,13 +265,13 @@ echo fake playbook ran
         .push(("ANSIBLE_VAULT_IDENTITY_LIST".into(), "x@/leaked/id".into()));
     ctx.vars.phase = Some(Phase::Finish);
     ctx.vars.secrets = vec!["vault_nats_password".into()];
-    let step = Step::Playbook {
+    let step = StepAction::Playbook(PlaybookStep {
         playbook: "playbooks/site.yml".into(),
         inventory: Some("inventory/prod.yml".into()),
         tags: vec!["nats".into(), "tls".into()],
         limit: Some("nats1".into()),
         extra_vars: BTreeMap::from([("restart".to_string(), json!(true))]),
-    };
+    });
 
     run_step(&step, &ctx).unwrap_or_else(|e| panic!("{e}"));
 
@@ -392,11 +393,10 @@ fn command_step_gets_names_not_values_and_fails_with_tail() {
         secrets: vec!["vault_a".into(), "vault_b".into()],
         rotation_id: Some("r-1".into()),
     };
-    let step = Step::Command {
-        run:
-            "echo \"$VAULTROT_PHASE|$VAULTROT_SECRETS|$VAULTROT_ROTATION_ID|$(pwd)\"; env > env.txt"
-                .into(),
-    };
+    let step = StepAction::Run(
+        "echo \"$VAULTROT_PHASE|$VAULTROT_SECRETS|$VAULTROT_ROTATION_ID|$(pwd)\"; env > env.txt"
+            .into(),
+    );
     let outcome = run_step(&step, &ctx).unwrap();
     assert_eq!(
         output(&sink),
@@ -413,9 +413,9 @@ fn command_step_gets_names_not_values_and_fails_with_tail() {
     );
 
     ctx.vars = PhaseVars::default();
-    let step = Step::Command {
-        run: "echo \"phase=${VAULTROT_PHASE-unset}\"; echo to-stderr >&2; exit 3".into(),
-    };
+    let step = StepAction::Run(
+        "echo \"phase=${VAULTROT_PHASE-unset}\"; echo to-stderr >&2; exit 3".into(),
+    );
     let err = run_step(&step, &ctx).unwrap_err();
     let RunError::StepFailed { code, tail, .. } = &err else {
         panic!("{err}")
@@ -464,7 +464,7 @@ fn redis_dual_window_start_finish_abort_with_real_playbooks() {
         "playbooks/verify_redis.yml",
         json!({"redis_port": redis.port}),
     );
-    let run = |ctx: &RunContext, step: &Step| {
+    let run = |ctx: &RunContext, step: &StepAction| {
         run_step(step, ctx).unwrap_or_else(|e| panic!("{e}\n{}", output(&sink)));
     };
     let client_password = || {
@@ -547,4 +547,51 @@ fn redis_dual_window_start_finish_abort_with_real_playbooks() {
     for value in [OLD, NEW, NEWER, PROD_PASSWORD] {
         assert!(!printed.contains(value), "{value} in output:\n{printed}");
     }
+}
+
+#[test]
+fn output_is_scrubbed_of_values_in_their_encodings_across_reads_and_lines() {
+    const VALUE: &str = "tok\"en/9+Zq%w";
+    const TWO_LINES: &str = "first-line-Kq7\nsecond-line-Lm3";
+    let root = infra();
+    let secrets = [secret("prod", PROD_PASSWORD)];
+    let sink = Mutex::new(Vec::new());
+    let mut ctx = context(root.path(), &secrets, &sink);
+    ctx.redact = vec![
+        Zeroizing::new(VALUE.as_bytes().to_vec()),
+        Zeroizing::new(TWO_LINES.as_bytes().to_vec()),
+    ];
+    // The value straddles the runner's 8 KiB reads; then its base64, JSON
+    // and URL forms, a multi-line value, and the vault password's base64.
+    let run = "head -c 8190 /dev/zero | tr '\\0' x; printf 'tok\"e'; printf 'n/9+Zq%%w\\n'; \
+               printf '%s' 'tok\"en/9+Zq%w' | base64; \
+               printf '%s\\n' '\"tok\\\"en/9+Zq%w\"'; \
+               printf '%s\\n' 'tok%22en/9%2BZq%25w'; \
+               printf 'first-line-Kq7\\nsecond-line-Lm3\\n'; \
+               printf '%s' 'pipe-pw-prod-7Hq2' | base64; exit 4";
+    let err = run_step(&StepAction::Run(run.into()), &ctx).unwrap_err();
+    let shown = output(&sink);
+    let RunError::StepFailed { code, tail, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(*code, Some(4));
+    // The message names the step (here a command holding the values itself):
+    // what matters is the tail of its output.
+    let message = tail.join("\n");
+    let base64_value = "dG9rImVuLzkrWnEldw==";
+    let base64_password = "cGlwZS1wdy1wcm9kLTdIcTI=";
+    for text in [&shown, &message] {
+        for leaked in [
+            VALUE,
+            "tok\\\"en/9+Zq%w",
+            "tok%22en/9%2BZq%25w",
+            &base64_value[..16],
+            &base64_password[..20],
+            "first-line-Kq7\nsecond-line-Lm3",
+        ] {
+            assert!(!text.contains(leaked), "{leaked:?} shown:\n{text}");
+        }
+    }
+    assert_eq!(shown.matches("<redacted>").count(), 6, "{shown}");
+    assert_eq!(message.matches("<redacted>").count(), 6, "{message}");
 }

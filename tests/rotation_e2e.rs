@@ -774,7 +774,7 @@ fn swap_rotate_and_compromised_rotate_replace_at_once() {
         [
             "api-deploy rotate",
             "api-verify rotate",
-            "api-revoke rotate"
+            "api-revoke revoke"
         ]
     );
     assert_closed(
@@ -847,8 +847,8 @@ fn multi_secret_window_runs_shared_steps_once_and_promotes_in_one_write() {
     infra.ok(&args);
     assert_eq!(
         infra.backups().len(),
-        backups_before + 1,
-        "finish promotes the three in one vault write"
+        backups_before + 2,
+        "finish promotes the three in one vault write, then drops the three _previous in one"
     );
     assert_eq!(
         infra.steps_count(&format!("slack-deploy finish {names}")),
@@ -929,7 +929,7 @@ fn verify_failure_during_start_promotes_nothing() {
     );
     assert!(infra.secret("vault_api_token").history.is_empty());
     assert_eq!(infra.changelog_count("started", &id), 0);
-    assert_eq!(infra.steps_count("api-revoke finish"), 0);
+    assert_eq!(infra.steps_count("api-revoke revoke"), 0);
 
     // Once the service is healthy, re-running start completes the same rotation.
     fs::write(infra.root.join("deployed/api-healthy"), "").unwrap();
@@ -1093,6 +1093,8 @@ fn kill_9_at_each_write_point_of_finish_then_rerun_completes() {
         "backup",
         "promote",
         "promoted",
+        "revoked",
+        "forget_previous",
         "changelog",
         "close",
     ] {
@@ -1110,6 +1112,17 @@ fn kill_9_at_each_write_point_of_finish_then_rerun_completes() {
             in_vault.contains(&Some(new.clone())),
             "{point}: new value lost"
         );
+        // Until revoke has run, the old value is still there (as `_previous`).
+        if !["forget_previous", "changelog", "close"].contains(&point) {
+            let old = [
+                infra.get("vault_api_token"),
+                infra.get("vault_api_token_previous"),
+            ];
+            assert!(
+                old.contains(&Some(OLD_API.to_string())),
+                "{point}: old value gone before revoke"
+            );
+        }
 
         // Whatever instant it died at, re-running finish succeeds; after the
         // last write it says there is nothing left to do.
@@ -1123,7 +1136,7 @@ fn kill_9_at_each_write_point_of_finish_then_rerun_completes() {
             );
         }
         assert_closed(&infra, "vault_api_token", &id, HistoryEvent::Finished, &new);
-        assert!(infra.steps_count("api-revoke finish") >= 1, "{point}");
+        assert!(infra.steps_count("api-revoke revoke") >= 1, "{point}");
         infra.ok(&["lint"]);
         infra.assert_no_leaks(&[OLD_API, &new]);
     }
@@ -1249,7 +1262,8 @@ fn restore_lists_the_backups_and_brings_back_the_previous_ciphertext() {
 
     let list = text(&infra.ok(&["restore", "--list", VAULT]).stdout);
     let lines: Vec<&str> = list.lines().collect();
-    assert_eq!(lines.len(), 2, "one backup per vault write:\n{list}");
+    // start stages, finish promotes, then drops `_previous` after revoke.
+    assert_eq!(lines.len(), 3, "one backup per vault write:\n{list}");
     let tag = format!("rotation_{id}");
     assert!(lines.iter().all(|l| l.contains(&tag)), "{list}");
     let first = lines[0].split_whitespace().last().unwrap().to_string();
@@ -1258,15 +1272,20 @@ fn restore_lists_the_backups_and_brings_back_the_previous_ciphertext() {
         original
     );
 
-    // The newest backup: the vault as it was before the last write (finish).
+    // The newest backup: the vault as it was before the last write (the
+    // promoted vault, the old value as `_previous`); the one before: dual.
     infra.ok(&["restore", VAULT]);
+    assert_eq!(infra.value("vault_api_token"), new);
+    assert_eq!(infra.value("vault_api_token_previous"), OLD_API);
+    let second = lines[1].split_whitespace().last().unwrap().to_string();
+    infra.ok(&["restore", VAULT, "--backup", &second]);
     assert_eq!(infra.vault_bytes(), dual);
     assert_eq!(infra.value("vault_api_token_new"), new);
     assert_eq!(infra.value("vault_api_token"), OLD_API);
     let list = text(&infra.ok(&["restore", "--list", VAULT]).stdout);
     assert_eq!(
         list.lines().count(),
-        3,
+        5,
         "restore keeps what it replaced:\n{list}"
     );
 
@@ -1294,7 +1313,9 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     let expect_in_order = [
         "dry run: nothing was written or run",
         "manifest: open rotation",
-        &format!("vault {VAULT}: add vault_redis_password_new, vault_api_token_new"),
+        &format!(
+            "vault {VAULT}: set vault_redis_password_new := the new value, set vault_api_token_new := the new value"
+        ),
         "run: ansible-playbook -i inventory/staging.yml -e",
         "playbooks/deploy_redis.yml",
         "run: sh -c 'echo \"api-deploy $VAULTROT_PHASE\" >> deployed/steps.log'",
@@ -1325,8 +1346,9 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     );
     let plan = text(&out.stdout);
     for item in [
-        "manifest: phase promoting",
-        "promote the _new values",
+        "manifest: rotation phase promoting",
+        "set vault_api_token_previous := vault_api_token, set vault_api_token := vault_api_token_new, remove vault_api_token_new",
+        "remove vault_api_token_previous",
         "run: sh -c 'echo \"api-revoke $VAULTROT_PHASE\" >> deployed/steps.log'",
         "CHANGELOG.md: finished",
         &format!("last_rotation {TODAY}"),
@@ -1334,4 +1356,349 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
         assert!(plan.contains(item), "`{item}` missing in:\n{plan}");
     }
     infra.assert_no_leaks(&[OLD_API, OLD_REDIS, &new]);
+}
+
+// ---- engine v2: the promises of issue 8 ------------------------------------------------------
+
+impl Infra {
+    /// Rewrites the manifest (`from` must be in it).
+    fn edit_manifest(&self, from: &str, to: &str) {
+        let path = self.root.join(MANIFEST);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "`{from}` not in the manifest");
+        fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// The files a refused command must leave as they were.
+    fn written(&self) -> [Vec<u8>; 3] {
+        [
+            self.vault_bytes(),
+            fs::read(self.root.join(MANIFEST)).unwrap(),
+            fs::read(self.root.join("CHANGELOG.md")).unwrap(),
+        ]
+    }
+}
+
+const API_REVOKE: &str =
+    "      revoke:\n        - run: 'echo \"api-revoke $VAULTROT_PHASE\" >> deployed/steps.log'\n";
+
+#[test]
+fn revoke_sees_the_previous_value_and_it_is_removed_after() {
+    let infra = Infra::new();
+    // A revoke playbook that fails unless it sees both values, and prints
+    // them carelessly (the scrubber must hide them).
+    fs::write(
+        infra.root.join("playbooks/revoke_api.yml"),
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.assert:
+        that:
+          - vaultrot_phase == 'revoke'
+          - vault_api_token_previous is defined
+          - vault_api_token_previous != vault_api_token
+          - vault_api_token_new is not defined
+        quiet: true
+    - ansible.builtin.debug:
+        msg: "revoking {{ vault_api_token_previous }} in favour of {{ vault_api_token }}"
+"#,
+    )
+    .unwrap();
+    infra.edit_manifest(
+        API_REVOKE,
+        "      revoke:\n        - playbook: playbooks/revoke_api.yml\n",
+    );
+    infra.ok(&["start", "vault_api_token"]);
+    let (id, _) = infra.rotation("vault_api_token").unwrap();
+    let new = infra.value("vault_api_token_new");
+    let out = infra.ok(&["finish", "vault_api_token"]);
+    assert!(
+        text(&out.stderr).contains("playbooks/revoke_api.yml"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        infra.get("vault_api_token_previous"),
+        None,
+        "_previous left after revoke"
+    );
+    assert_closed(&infra, "vault_api_token", &id, HistoryEvent::Finished, &new);
+    infra.ok(&["lint"]);
+    infra.assert_no_leaks(&[OLD_API, &new]);
+}
+
+#[test]
+fn rollback_after_promotion_puts_the_previous_value_back() {
+    // Revoke fails (the service is not ready): the old value is still in
+    // `_previous`, so the operator can roll back.
+    let infra = Infra::new();
+    infra.edit_manifest(
+        API_REVOKE,
+        "      revoke:\n        - run: 'test -f deployed/revoke-ok'\n",
+    );
+    infra.ok(&["start", "vault_api_token"]);
+    let (id, _) = infra.rotation("vault_api_token").unwrap();
+    let new = infra.value("vault_api_token_new");
+    let err = infra.fails(&["finish", "vault_api_token"], 1);
+    assert!(
+        err.contains("revoke step failed") && err.contains("vaultrot rollback vault_api_token"),
+        "{err}"
+    );
+    assert_eq!(
+        infra.rotation("vault_api_token").unwrap().1,
+        RotationPhase::Promoted
+    );
+    assert_eq!(infra.value("vault_api_token_previous"), OLD_API);
+    let status = text(&infra.ok(&["status"]).stdout);
+    assert!(
+        status.contains("vaultrot rollback vault_api_token"),
+        "{status}"
+    );
+
+    infra.ok(&["rollback", "vault_api_token"]);
+    assert_eq!(infra.value("vault_api_token"), OLD_API);
+    assert_eq!(infra.get("vault_api_token_previous"), None);
+    assert_eq!(infra.get("vault_api_token_new"), None);
+    let secret = infra.secret("vault_api_token");
+    assert_eq!(secret.rotation, None);
+    assert_eq!(
+        secret.history.last().unwrap().event,
+        HistoryEvent::RolledBack
+    );
+    assert_eq!(
+        secret.last_rotation.map(|d| d.to_string()).as_deref(),
+        Some(BEFORE)
+    );
+    assert_eq!(
+        infra.changelog_count("rolled back", &id),
+        1,
+        "{}",
+        infra.changelog()
+    );
+    assert!(
+        infra.steps().contains(&"api-deploy rollback".to_string()),
+        "{:?}",
+        infra.steps()
+    );
+    infra.ok(&["lint"]);
+    infra.assert_no_leaks(&[OLD_API, &new]);
+}
+
+#[test]
+fn a_manual_step_without_a_terminal_waits_then_confirm_goes_on() {
+    let infra = Infra::new();
+    infra.edit_manifest(
+        API_REVOKE,
+        &format!("{API_REVOKE}        - manual: \"Revoke the old token in the API dashboard\"\n"),
+    );
+    infra.ok(&["start", "vault_api_token"]);
+    let (id, _) = infra.rotation("vault_api_token").unwrap();
+    let new = infra.value("vault_api_token_new");
+    let err = infra.fails(&["finish", "vault_api_token"], 10);
+    assert!(
+        err.contains("Revoke the old token in the API dashboard")
+            && err.contains("vaultrot finish vault_api_token --confirm"),
+        "{err}"
+    );
+    let secret = infra.secret("vault_api_token");
+    let r = secret.rotation.unwrap();
+    assert_eq!(
+        r.awaiting.as_deref(),
+        Some("Revoke the old token in the API dashboard")
+    );
+    assert!(
+        secret.history.is_empty(),
+        "recorded before the manual step was done"
+    );
+    let status = text(&infra.ok(&["status"]).stdout);
+    assert!(
+        status.contains("awaiting: Revoke the old token")
+            && status.contains("next: vaultrot finish vault_api_token --confirm"),
+        "{status}"
+    );
+    let json = text(&infra.ok(&["status", "--format", "json"]).stdout);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        json["open"][0]["awaiting"],
+        "Revoke the old token in the API dashboard"
+    );
+
+    let out = infra.run_full(
+        &["finish", "vault_api_token", "--confirm"],
+        None,
+        &[("VAULTROT_USER", "bob")],
+    );
+    assert!(out.status.success(), "{}", show(&out));
+    let secret = infra.secret("vault_api_token");
+    assert_eq!(secret.rotation, None);
+    assert_eq!(infra.value("vault_api_token"), new);
+    assert!(
+        infra.changelog().contains(&format!(
+            "(rotation {id}, {TODAY}, by bob; manual steps confirmed by bob)"
+        )),
+        "{}",
+        infra.changelog()
+    );
+    infra.assert_no_leaks(&[OLD_API, &new]);
+}
+
+#[test]
+fn known_failures_are_refused_before_the_first_write() {
+    let infra = Infra::new();
+    let before = infra.written();
+    // A secret named twice is a usage error.
+    let err = infra.fails(&["start", "vault_api_token", "vault_api_token"], 2);
+    assert!(err.contains("named twice"), "{err}");
+    assert_eq!(infra.written(), before);
+
+    // ansible-playbook missing: nothing written, a clear message.
+    let out = infra.run_full(
+        &["start", "vault_redis_password"],
+        None,
+        &[("PATH", "/usr/bin:/bin")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("ansible-playbook was not found"),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        text(&out.stderr).contains("nothing was written"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(infra.written(), before);
+
+    // An external secret and no value on stdin nor a terminal.
+    let err = infra.fails(&["rotate", "vault_telegram_bot_token"], 1);
+    assert!(err.contains("--value-stdin"), "{err}");
+    assert_eq!(infra.written(), before);
+
+    // A missing playbook.
+    infra.edit_manifest(
+        "playbooks/verify_redis.yml",
+        "playbooks/verify_redis_gone.yml",
+    );
+    let err = infra.fails(&["start", "vault_redis_password"], 1);
+    assert!(
+        err.contains("playbooks/verify_redis_gone.yml not found"),
+        "{err}"
+    );
+    let before = infra.written();
+    // extra_vars naming a vault variable: the manifest reader refuses it.
+    infra.edit_manifest(
+        "        - playbook: playbooks/deploy_redis.yml\n",
+        "        - playbook: playbooks/deploy_redis.yml\n          extra_vars: {vault_redis_password: x}\n",
+    );
+    let err = infra.fails(&["start", "vault_redis_password"], 2);
+    assert!(err.contains("names a vault variable"), "{err}");
+    assert_eq!(infra.written()[0], before[0]);
+}
+
+#[test]
+fn a_group_moves_as_one() {
+    let infra = Infra::new();
+    let mut args = vec!["start", "--value-stdin"];
+    args.extend(SLACK);
+    infra.ok_with(
+        &args,
+        Some(&format!(
+            "{NEW_SLACK_BOT}\n{NEW_SLACK_APP}\n{NEW_SLACK_SIGNING}\n"
+        )),
+    );
+    let before = infra.written();
+    for command in ["finish", "abort"] {
+        let err = infra.fails(&[command, SLACK[0]], 1);
+        assert!(
+            err.contains("name the whole group") && SLACK.iter().all(|s| err.contains(s)),
+            "{err}"
+        );
+        assert_eq!(infra.written(), before);
+    }
+    let mut args = vec!["abort"];
+    args.extend(SLACK);
+    infra.ok(&args);
+    for name in SLACK {
+        assert_eq!(infra.secret(name).rotation, None);
+    }
+    infra.assert_no_leaks(&[
+        OLD_SLACK_BOT,
+        NEW_SLACK_BOT,
+        NEW_SLACK_APP,
+        NEW_SLACK_SIGNING,
+    ]);
+}
+
+#[test]
+fn a_vault_changed_behind_an_open_window_is_refused_and_nothing_recorded() {
+    let infra = Infra::new();
+    infra.ok(&["start", "vault_api_token"]);
+    let new = infra.value("vault_api_token_new");
+    // The newest backup is the vault before `start`: no `_new`.
+    infra.ok(&["restore", VAULT]);
+    assert_eq!(infra.get("vault_api_token_new"), None);
+    let before = infra.written();
+    let err = infra.fails(&["finish", "vault_api_token", "--force"], 1);
+    assert!(
+        err.contains("`vault_api_token_new` is missing") && err.contains("vaultrot restore"),
+        "{err}"
+    );
+    assert_eq!(infra.written(), before, "a refused finish wrote something");
+    assert!(infra.secret("vault_api_token").history.is_empty());
+    assert!(!infra.steps().iter().any(|s| s.contains("revoke")));
+    infra.assert_no_leaks(&[OLD_API, &new]);
+}
+
+#[test]
+fn a_secret_without_verify_steps_does_not_rotate_silently() {
+    let infra = Infra::new();
+    let verify = format!(
+        "      verify:\n        - run: {}\n",
+        quoted(&Opts::default().api_verify)
+    );
+    infra.edit_manifest(&verify, "");
+    let before = infra.written();
+    let err = infra.fails(&["start", "vault_api_token"], 1);
+    assert!(
+        err.contains("has no verify step") && err.contains("skip"),
+        "{err}"
+    );
+    let err = infra.fails(&["verify", "vault_api_token"], 1);
+    assert!(err.contains("has no verify step"), "{err}");
+    assert_eq!(infra.written(), before);
+    // With a recorded reason it rotates.
+    infra.edit_manifest(
+        API_REVOKE,
+        &format!("      verify: {{skip: true, reason: no health endpoint}}\n{API_REVOKE}"),
+    );
+    infra.ok(&["start", "vault_api_token"]);
+}
+
+#[test]
+fn compromised_during_a_window_uses_a_fresh_value_and_resumes_with_its_reason() {
+    let infra = Infra::new();
+    infra.ok(&["start", "vault_api_token"]);
+    let staged = infra.value("vault_api_token_new");
+    let args = [
+        "rotate",
+        "vault_api_token",
+        "--compromised",
+        "--reason",
+        "token in a screenshot",
+    ];
+    crash(&infra, &args, "promoted", None);
+    let fresh = infra.value("vault_api_token");
+    assert_ne!(fresh, staged, "the staged value was promoted");
+    assert_ne!(fresh, OLD_API);
+    // Re-run without --reason: the recorded one is kept.
+    infra.ok(&["rotate", "vault_api_token", "--compromised"]);
+    let secret = infra.secret("vault_api_token");
+    let last = secret.history.last().unwrap();
+    assert_eq!(last.event, HistoryEvent::Compromised);
+    assert_eq!(last.reason.as_deref(), Some("token in a screenshot"));
+    assert_eq!(infra.value("vault_api_token"), fresh);
+    assert_eq!(infra.get("vault_api_token_new"), None);
+    assert_eq!(infra.get("vault_api_token_previous"), None);
+    infra.assert_no_leaks(&[OLD_API, &staged, &fresh]);
 }

@@ -4,8 +4,8 @@
 use clap::Args;
 
 use super::common::CliResult;
-use super::rotation_common::{RotationArgs, run_rotation};
-use crate::rotation::engine::ValueSource;
+use super::rotation_common::{Extra, RotationArgs, run_rotation};
+use crate::rotation::plan::Command;
 
 #[derive(Args, Debug)]
 pub struct AbortArgs {
@@ -14,10 +14,5 @@ pub struct AbortArgs {
 }
 
 pub fn run(args: &AbortArgs) -> CliResult {
-    run_rotation(
-        &args.common,
-        "abort",
-        || Ok((ValueSource::Prompt, None, false, None)),
-        |r| r.abort(),
-    )
+    run_rotation(&args.common, Command::Abort, || Ok(Extra::default()))
 }

@@ -1,13 +1,17 @@
 //! `vaultrot edit FILE...`: decrypt to a private temp file, run the editor,
 //! re-encrypt only if the bytes changed (same secret, same header label).
+//! A file a manifest names is edited under its lock: a rotation cannot write
+//! it meanwhile, nor an edit drop what a rotation just added.
 //! A vars file with inline `!vault` values opens with them decrypted (as
 //! `view` shows it); only the values changed are encrypted again.
 
 use clap::Args;
 
 use super::common::{CliResult, VaultArgs, read_context};
+use super::rotation_common::rotation_error;
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::{FileMode, resolve_target};
+use crate::rotation::lock::lock_vault_files;
 use crate::vault;
 use crate::vaultfile::document::SecretsFile;
 use crate::vaultfile::edit::{run_editor, suffix_of};
@@ -30,6 +34,8 @@ pub fn run(args: &EditArgs, settings: &VaultSettings) -> CliResult {
     let ctx = read_context(&args.vault, settings)?;
     for file in &args.files {
         let path = resolve_target(std::path::Path::new(file));
+        let _locks = lock_vault_files(std::slice::from_ref(&path), &format!("edit {file}"))
+            .map_err(|e| rotation_error(e.into()))?;
         let input = Input::File(path.clone());
         let bytes = input.read()?;
         if !vault::is_encrypted(&bytes) && tree::holds_vault_data(&bytes) {

@@ -1,12 +1,12 @@
-//! `vaultrot finish SECRET...`: promote the new values, redeploy, verify,
-//! revoke, record.
+//! `vaultrot finish SECRET...`: promote the new values (the old ones become
+//! `X_previous`), redeploy, verify, revoke, drop `X_previous`, record.
 
 use clap::Args;
 
 use super::common::{CliError, CliResult};
-use super::rotation_common::{RotationArgs, run_rotation};
+use super::rotation_common::{Extra, RotationArgs, run_rotation};
 use crate::manifest::Period;
-use crate::rotation::engine::ValueSource;
+use crate::rotation::plan::Command;
 
 #[derive(Args, Debug)]
 pub struct FinishArgs {
@@ -15,7 +15,7 @@ pub struct FinishArgs {
     /// Refuse to finish before the dual window has lasted this long (e.g. 1d, 2w); overrides the policy.
     #[arg(long, value_name = "DURATION")]
     pub min_window: Option<String>,
-    /// Finish even if the minimum window has not passed.
+    /// Finish even if the minimum window has not passed (it overrides nothing else).
     #[arg(long)]
     pub force: bool,
 }
@@ -28,10 +28,11 @@ pub fn run(args: &FinishArgs) -> CliResult {
             message: format!("--min-window: {e}"),
         })?),
     };
-    run_rotation(
-        &args.common,
-        "finish",
-        || Ok((ValueSource::Prompt, None, args.force, min_window)),
-        |r| r.finish(),
-    )
+    run_rotation(&args.common, Command::Finish, || {
+        Ok(Extra {
+            force: args.force,
+            min_window,
+            ..Extra::default()
+        })
+    })
 }

@@ -23,6 +23,7 @@ pub mod man;
 pub mod output;
 pub mod rekey;
 pub mod restore;
+pub mod rollback;
 pub mod rotate;
 pub mod rotation_common;
 pub mod secret_file;
@@ -77,12 +78,14 @@ pub enum Command {
     Textconv(textconv::TextconvArgs),
     /// Open a dual rotation: add X_new, deploy accepting both, verify.
     Start(start::StartArgs),
-    /// Promote X_new, redeploy, verify, revoke, record.
+    /// Promote X_new (old value kept as X_previous), redeploy, verify, revoke, record.
     Finish(finish::FinishArgs),
     /// Withdraw a started rotation.
     Abort(abort::AbortArgs),
-    /// Swap rotation in one step (or --compromised for an incident).
+    /// Swap rotation in one step (or --compromised --reason WHY for an incident).
     Rotate(rotate::RotateArgs),
+    /// Put the previous value back after a promotion, before revoke removed it.
+    Rollback(rollback::RollbackArgs),
     /// Open rotations and what to run next.
     Status(status::StatusArgs),
     /// Run the verify steps outside a rotation.
@@ -178,6 +181,7 @@ pub(crate) fn dispatch(command: &Command) -> CliResult {
         Command::Finish(a) => finish::run(a),
         Command::Abort(a) => abort::run(a),
         Command::Rotate(a) => rotate::run(a),
+        Command::Rollback(a) => rollback::run(a),
         Command::Status(a) => status::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Restore(a) => restore::run(a),

@@ -1,14 +1,17 @@
 //! `vaultrot rekey FILE...`: re-encrypt under a new password / vault-id.
 //! Files and directories; inline `!vault` values are re-encrypted in place.
-//! Every file is re-encrypted in memory before the first one is replaced.
+//! Every file is re-encrypted in memory before the first one is replaced,
+//! under the lock of every manifest that names one of them.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::common::{CliError, CliResult, VaultArgs, choose_secret, read_context, warn};
+use super::rotation_common::rotation_error;
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::{FileMode, resolve_target};
+use crate::rotation::lock::lock_vault_files;
 use crate::vault::secrets::{Purpose, SecretLoader, SecretRequest, default_age_identity};
 use rayon::prelude::*;
 
@@ -68,6 +71,9 @@ pub fn run(args: &RekeyArgs, settings: &VaultSettings) -> CliResult {
     // Plan every file in memory (in parallel) before the first is replaced:
     // a failure anywhere replaces nothing.
     let files = tree::expand(&args.files)?;
+    let targets: Vec<PathBuf> = files.iter().map(|f| resolve_target(f)).collect();
+    let _locks = lock_vault_files(&targets, &format!("rekey {}", args.files.join(" ")))
+        .map_err(|e| rotation_error(e.into()))?;
     let progress = progress_bar(files.len() as u64, "rekeying");
     type Planned = Result<(PathBuf, Option<Vec<u8>>), FileError>;
     let planned: Vec<Planned> = files

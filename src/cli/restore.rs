@@ -1,19 +1,25 @@
 //! `vaultrot restore FILE`: list a vault file's backups (the ciphertexts
-//! vaultrot kept before each write) and bring one back.
+//! vaultrot kept before each write) and bring one back, under the manifest
+//! lock. A restore that would drop the `X_new` value of an open rotation
+//! (services may already use it) is refused unless `--force`.
 
 use std::path::Path;
 
 use clap::Args;
 
-use super::common::{CliError, CliResult};
+use super::common::{CliError, CliResult, VaultArgs, read_context};
 use super::output::write_stdout;
 use super::rotation_common::{load_manifest, manifest_path};
+use crate::ansible::config::VaultSettings;
 use crate::fsutil::backup;
-use crate::rotation::engine::backup_dir;
 use crate::rotation::lock::ManifestLock;
+use crate::rotation::world::backup_dir;
+use crate::rotation::restore::{DroppedNew, dropped_new_values, has_open_rotation};
 
 #[derive(Args, Debug)]
 pub struct RestoreArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// The manifest (default: discovered); its infra root holds `.vaultrot/backups`.
     #[arg(long, value_name = "PATH")]
     pub manifest: Option<std::path::PathBuf>,
@@ -23,6 +29,9 @@ pub struct RestoreArgs {
     /// Which backup (its file name, as `--list` shows); default: the newest.
     #[arg(long)]
     pub backup: Option<String>,
+    /// Restore even if it drops the `_new` value of an open rotation.
+    #[arg(long)]
+    pub force: bool,
     /// The vault file to restore.
     pub file: String,
 }
@@ -33,6 +42,15 @@ pub fn run(args: &RestoreArgs) -> CliResult {
     let file = crate::fsutil::resolve_target(Path::new(&args.file));
     let dir = backup_dir(&manifest.root);
     let root = crate::fsutil::resolve_target(&manifest.root);
+    // Held from before the backups are listed until the file is back.
+    let _lock = if args.list {
+        None
+    } else {
+        Some(
+            ManifestLock::acquire(&path, &format!("restore {}", args.file))
+                .map_err(|e| super::rotation_common::rotation_error(e.into()))?,
+        )
+    };
     let backups = backup::list(&file, &root, &dir).map_err(|e| CliError::error(e.to_string()))?;
     if args.list {
         let mut out = String::new();
@@ -58,12 +76,56 @@ pub fn run(args: &RestoreArgs) -> CliResult {
         None => backups.last(),
     }
     .ok_or_else(|| CliError::error(format!("no such backup of {}", args.file)))?;
-    let _lock = ManifestLock::acquire(&path, &format!("restore {}", args.file))
-        .map_err(|e| super::rotation_common::rotation_error(e.into()))?;
+    if has_open_rotation(&manifest, &file) {
+        let checked = VaultSettings::load_in(Some(&manifest.root));
+        let dropped = read_context(&args.vault, &checked)
+            .map_err(|e| e.message)
+            .and_then(|ctx| dropped_new_values(&manifest, &file, &chosen.path, &ctx));
+        match (dropped, args.force) {
+            (Ok(dropped), _) if dropped.is_empty() => {}
+            (Ok(dropped), false) => {
+                return Err(CliError::error(format!(
+                    "{}; pass --force to restore anyway",
+                    drop_text(&args.file, &chosen.stamp, &dropped)
+                )));
+            }
+            (Ok(dropped), true) => eprintln!(
+                "warning: {} (--force)",
+                drop_text(&args.file, &chosen.stamp, &dropped)
+            ),
+            (Err(e), false) => {
+                return Err(CliError::error(format!(
+                    "{} is the vault of an open rotation and it could not be checked whether the restore drops a staged `_new` value: {e}; pass --force to restore anyway",
+                    args.file
+                )));
+            }
+            (Err(e), true) => eprintln!(
+                "warning: {} is the vault of an open rotation; not checked whether the restore drops a staged `_new` value ({e}); restoring anyway (--force)",
+                args.file
+            ),
+        }
+    }
     backup::restore(chosen, &file, &root, &dir).map_err(|e| CliError::error(e.to_string()))?;
     eprintln!(
         "{} restored from {} (the replaced content was kept as a backup too)",
         args.file, chosen.stamp
     );
     Ok(())
+}
+
+/// `restoring F from STAMP would drop `X_new` (rotation r-1, phase dual), ...: ...`
+fn drop_text(file: &str, stamp: &str, dropped: &[DroppedNew]) -> String {
+    let keys: Vec<String> = dropped
+        .iter()
+        .map(|d| {
+            format!(
+                "`{}` (rotation {}, phase {})",
+                d.key, d.rotation_id, d.phase
+            )
+        })
+        .collect();
+    format!(
+        "restoring {file} from {stamp} would drop {}, the new value staged by an open rotation that services may already use; finish or abort the rotation first",
+        keys.join(", ")
+    )
 }

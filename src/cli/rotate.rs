@@ -1,20 +1,21 @@
 //! `vaultrot rotate SECRET...`: swap rotation in one step (tokens that
-//! cannot overlap), or `--compromised` for any secret during an incident.
+//! cannot overlap), or `--compromised --reason WHY` for any secret during an
+//! incident (always a fresh value; an open window's `_new` is discarded).
 
 use clap::Args;
 
 use super::common::CliResult;
-use super::rotation_common::{RotationArgs, run_rotation, values_from_stdin};
-use crate::rotation::engine::ValueSource;
+use super::rotation_common::{Extra, RotationArgs, run_rotation, values_from_stdin};
+use crate::rotation::plan::Command;
 
 #[derive(Args, Debug)]
 pub struct RotateArgs {
     #[command(flatten)]
     pub common: RotationArgs,
-    /// Incident path: replace at once (any strategy), run revoke, record it as compromised.
+    /// Incident path: replace at once with a fresh value (any strategy), revoke the old one, record it as compromised.
     #[arg(long)]
     pub compromised: bool,
-    /// Why (recorded in the changelog and history with --compromised).
+    /// Why (required with --compromised; recorded in the changelog and history).
     #[arg(long, requires = "compromised")]
     pub reason: Option<String>,
     /// Read `external: true` values from stdin, one line per secret, in order.
@@ -23,17 +24,17 @@ pub struct RotateArgs {
 }
 
 pub fn run(args: &RotateArgs) -> CliResult {
-    run_rotation(
-        &args.common,
-        "rotate",
-        || {
-            let values = if args.value_stdin {
-                values_from_stdin()?
-            } else {
-                ValueSource::Prompt
-            };
-            Ok((values, args.reason.clone(), false, None))
-        },
-        |r| r.rotate(args.compromised),
-    )
+    let command = Command::Rotate {
+        compromised: args.compromised,
+    };
+    run_rotation(&args.common, command, || {
+        let mut extra = Extra {
+            reason: args.reason.clone(),
+            ..Extra::default()
+        };
+        if args.value_stdin {
+            extra.values = values_from_stdin()?;
+        }
+        Ok(extra)
+    })
 }

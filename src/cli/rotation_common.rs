@@ -1,5 +1,6 @@
-//! What the rotation commands share: `--manifest`, `--dry-run`, the vault
-//! flags, discovery, the manifest lock, and mapping rotation errors to exit codes.
+//! What the rotation commands share: `--manifest`, `--dry-run`, `--confirm`,
+//! the vault flags, discovery, the manifest lock, running a plan, and
+//! mapping rotation errors to exit codes.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -13,8 +14,10 @@ use crate::ansible::config::VaultSettings;
 use crate::exit_codes;
 use crate::manifest::{self, Manifest};
 use crate::rotation::RotationError;
-use crate::rotation::engine::{Options, Rotation, ValueSource};
+use crate::rotation::execute::{RunOptions, execute};
 use crate::rotation::lock::{ManifestLock, current_user};
+use crate::rotation::plan::{self, Command};
+use crate::rotation::world::{Live, ValueSource, new_rotation_id};
 
 /// Flags every rotation command takes.
 #[derive(Args, Debug, Clone)]
@@ -27,6 +30,9 @@ pub struct RotationArgs {
     /// Print the plan (files and keys that would change, each command line); write and run nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// The manual step the rotation waits for (see `vaultrot status`) was done: go on.
+    #[arg(long)]
+    pub confirm: bool,
     /// The secrets (manifest names, e.g. vault_nats_password).
     #[arg(value_name = "SECRET")]
     pub secrets: Vec<String>,
@@ -51,6 +57,7 @@ pub fn rotation_error(e: RotationError) -> CliError {
     let code = match &e {
         RotationError::Usage(_) => exit_codes::USAGE,
         RotationError::Lock(crate::rotation::lock::LockError::Held { .. }) => exit_codes::LOCKED,
+        RotationError::Awaiting(_) => exit_codes::AWAITING,
         _ => exit_codes::ERROR,
     };
     CliError {
@@ -90,43 +97,79 @@ pub fn values_from_stdin() -> CliResult<ValueSource> {
     ))
 }
 
-/// Locks the manifest, loads secrets, and runs `body` on a [`Rotation`].
+/// What a command adds to the shared flags.
+pub struct Extra {
+    pub values: ValueSource,
+    pub reason: Option<String>,
+    pub force: bool,
+    pub min_window: Option<manifest::Period>,
+}
+
+impl Default for Extra {
+    fn default() -> Self {
+        Extra {
+            values: ValueSource::Prompt,
+            reason: None,
+            force: false,
+            min_window: None,
+        }
+    }
+}
+
+/// Locks the manifest, opens the vaults, plans `command` and performs the
+/// plan (or prints it with `--dry-run`).
 pub fn run_rotation(
     args: &RotationArgs,
-    command: &str,
-    mut opts_fn: impl FnMut()
-        -> CliResult<(ValueSource, Option<String>, bool, Option<manifest::Period>)>,
-    body: impl FnOnce(&mut Rotation) -> Result<(), RotationError>,
+    command: Command,
+    extra: impl FnOnce() -> CliResult<Extra>,
 ) -> CliResult {
     let path = manifest_path(args.manifest.as_deref())?;
     let _lock = if args.dry_run {
         None
     } else {
-        let line = format!("{command} {}", args.secrets.join(" "));
+        let verb = command.line(&args.secrets);
+        let line = verb.trim_start_matches("vaultrot ").to_string();
         Some(ManifestLock::acquire(&path, line.trim()).map_err(|e| rotation_error(e.into()))?)
     };
     let manifest = load_manifest(&path)?;
     let settings = VaultSettings::load_in(Some(&manifest.root));
     let ctx = read_context(&args.vault, &settings)?;
-    let (values, reason, force, min_window) = opts_fn()?;
-    let opts = Options {
-        dry_run: args.dry_run,
-        force,
-        now: now()?,
-        user: current_user(),
-        values,
-        reason,
-        min_window,
+    let extra = extra()?;
+    let now = now()?;
+    let user = current_user();
+    let names = args.secrets.clone();
+    let (mut live, facts) = Live::open(&manifest, &ctx, &names, extra.values, user.clone(), now)
+        .map_err(rotation_error)?;
+    let options = plan::Options {
+        now,
+        force: extra.force,
+        reason: extra.reason,
+        min_window: extra.min_window,
     };
-    let mut rotation =
-        Rotation::new(manifest, &ctx, args.secrets.clone(), opts).map_err(rotation_error)?;
-    let result = body(&mut rotation);
-    if args.dry_run {
-        let mut plan = String::from("dry run: nothing was written or run. Plan:\n");
-        for line in &rotation.plan {
-            plan.push_str(&format!("  {line}\n"));
-        }
-        write_stdout(plan.as_bytes())?;
+    let plan = plan::plan(
+        &manifest,
+        &names,
+        &facts,
+        command,
+        &options,
+        &new_rotation_id(now),
+    )
+    .map_err(|e| rotation_error(e.into()))?;
+    if command != Command::Verify {
+        live.set_rotation_id(&plan.id);
     }
-    result.map_err(rotation_error)
+    if args.dry_run {
+        let mut text = String::from("dry run: nothing was written or run. Plan:\n");
+        for line in live.describe(&plan).map_err(rotation_error)? {
+            text.push_str(&format!("  {line}\n"));
+        }
+        return write_stdout(text.as_bytes());
+    }
+    live.preflight(&plan).map_err(rotation_error)?;
+    let run = RunOptions {
+        now,
+        user,
+        confirm: args.confirm,
+    };
+    execute(&mut live, &manifest, &facts, &plan, &run).map_err(rotation_error)
 }

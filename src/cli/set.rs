@@ -2,7 +2,8 @@
 //! inside a whole-file vault or in a vars file (a plain setting stays plain,
 //! a new key becomes an inline `!vault`; `--plain`/`--vault` choose). KEY is
 //! a dotted path into nested mappings. `unset` removes one. Only the key's
-//! own lines change.
+//! own lines change. A file a manifest names is read and written under the
+//! manifest's lock.
 
 use std::io::Read;
 
@@ -10,10 +11,12 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use super::common::{CliError, CliResult, VaultArgs, read_context};
+use super::rotation_common::rotation_error;
 use super::secret_file;
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::FileMode;
 use crate::rotation::generate::{Charset, random_value};
+use crate::rotation::lock::{ManifestLock, lock_vault_files};
 use crate::vaultfile::document::{PathChange, ValueStyle, key_path};
 use crate::vaultfile::replace;
 
@@ -114,6 +117,11 @@ fn value_of(args: &SetArgs) -> CliResult<Zeroizing<String>> {
 pub fn run_set(args: &SetArgs, settings: &VaultSettings) -> CliResult {
     let value = value_of(args)?;
     let ctx = read_context(&args.vault, settings)?;
+    let _locks = lock_unless_dry(
+        &args.file,
+        &format!("set {} {}", args.file, args.key),
+        args.dry_run,
+    )?;
     let path = key_path(&args.key, args.literal_key);
     let style = match (args.plain, args.vault_value) {
         (true, _) => ValueStyle::Plain,
@@ -155,6 +163,11 @@ pub fn run_set(args: &SetArgs, settings: &VaultSettings) -> CliResult {
 
 pub fn run_unset(args: &UnsetArgs, settings: &VaultSettings) -> CliResult {
     let ctx = read_context(&args.vault, settings)?;
+    let _locks = lock_unless_dry(
+        &args.file,
+        &format!("unset {} {}", args.file, args.key),
+        args.dry_run,
+    )?;
     let file = secret_file::open(&args.file, &ctx)?;
     let planned = file.plan_paths(
         &[PathChange::Remove {
@@ -164,6 +177,15 @@ pub fn run_unset(args: &UnsetArgs, settings: &VaultSettings) -> CliResult {
         None,
     )?;
     report_and_write(&args.file, &args.key, planned, args.dry_run, "removed")
+}
+
+/// The locks of the manifests naming `file`; none for a dry run, which writes nothing.
+fn lock_unless_dry(file: &str, command: &str, dry_run: bool) -> CliResult<Vec<ManifestLock>> {
+    if dry_run {
+        return Ok(Vec::new());
+    }
+    let path = crate::fsutil::resolve_target(std::path::Path::new(file));
+    lock_vault_files(&[path], command).map_err(|e| rotation_error(e.into()))
 }
 
 fn report_and_write(

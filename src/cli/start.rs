@@ -4,8 +4,8 @@
 use clap::Args;
 
 use super::common::CliResult;
-use super::rotation_common::{RotationArgs, run_rotation, values_from_stdin};
-use crate::rotation::engine::ValueSource;
+use super::rotation_common::{Extra, RotationArgs, run_rotation, values_from_stdin};
+use crate::rotation::plan::Command;
 
 #[derive(Args, Debug)]
 pub struct StartArgs {
@@ -17,17 +17,11 @@ pub struct StartArgs {
 }
 
 pub fn run(args: &StartArgs) -> CliResult {
-    run_rotation(
-        &args.common,
-        "start",
-        || {
-            let values = if args.value_stdin {
-                values_from_stdin()?
-            } else {
-                ValueSource::Prompt
-            };
-            Ok((values, None, false, None))
-        },
-        |r| r.start(),
-    )
+    run_rotation(&args.common, Command::Start, || {
+        let mut extra = Extra::default();
+        if args.value_stdin {
+            extra.values = values_from_stdin()?;
+        }
+        Ok(extra)
+    })
 }

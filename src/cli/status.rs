@@ -7,6 +7,7 @@ use super::common::CliResult;
 use super::output::write_stdout;
 use super::rotation_common::{load_manifest, manifest_path, now};
 use crate::manifest::{RotationKind, RotationPhase};
+use crate::rotation::plan::next_command;
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
@@ -25,21 +26,20 @@ pub fn run(args: &StatusArgs) -> CliResult {
     for secret in &manifest.secrets {
         let Some(r) = &secret.rotation else { continue };
         let hours = (now - r.started).num_hours().max(0);
-        let next = match r.phase {
-            // An interrupted swap or compromised rotation resumes as it began.
-            _ if r.kind != RotationKind::Dual => format!(
-                "{} (resume)",
-                crate::rotation::engine::resume_rotate_command(&secret.name, r.kind)
-            ),
-            RotationPhase::Starting => format!(
-                "vaultrot start {} (resume) or vaultrot abort {0}",
-                secret.name
-            ),
-            RotationPhase::Dual => format!("vaultrot finish {} (or abort)", secret.name),
-            RotationPhase::Promoting | RotationPhase::Promoted => {
-                format!("vaultrot finish {} (resume)", secret.name)
+        let group = r.group_or(&secret.name);
+        let command = next_command(r, &group);
+        let next = match (r.kind, r.phase) {
+            _ if r.awaiting.is_some() => command,
+            (RotationKind::Compromised, _) => format!("{command} --reason ... (resume)"),
+            (RotationKind::Dual, RotationPhase::Starting) => {
+                format!("{command} (resume) or vaultrot abort {}", group.join(" "))
             }
-            RotationPhase::Aborting => format!("vaultrot abort {} (resume)", secret.name),
+            (RotationKind::Dual, RotationPhase::Dual) => format!("{command} (or abort)"),
+            (RotationKind::Dual, RotationPhase::Promoted) => format!(
+                "{command} (resume) or vaultrot rollback {}",
+                group.join(" ")
+            ),
+            _ => format!("{command} (resume)"),
         };
         rows.push((
             secret.name.clone(),
@@ -48,14 +48,16 @@ pub fn run(args: &StatusArgs) -> CliResult {
             r.started,
             hours,
             next,
+            r.awaiting.clone(),
         ));
     }
     let text = if args.format == "json" {
         let list: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(name, id, phase, started, hours, next)| {
+            .map(|(name, id, phase, started, hours, next, awaiting)| {
                 serde_json::json!({"name": name, "id": id, "phase": phase,
-                    "started": started.format("%Y-%m-%dT%H:%M:%SZ").to_string(), "open_hours": hours, "next": next})
+                    "started": started.format("%Y-%m-%dT%H:%M:%SZ").to_string(), "open_hours": hours,
+                    "awaiting": awaiting, "next": next})
             })
             .collect();
         format!(
@@ -66,14 +68,17 @@ pub fn run(args: &StatusArgs) -> CliResult {
         "no open rotations\n".to_string()
     } else {
         let mut out = String::new();
-        for (name, id, phase, _, hours, next) in &rows {
+        for (name, id, phase, _, hours, next, awaiting) in &rows {
             let age = if *hours >= 48 {
                 format!("{}d", hours / 24)
             } else {
                 format!("{hours}h")
             };
+            let waiting = awaiting
+                .as_ref()
+                .map_or(String::new(), |step| format!("  awaiting: {step}"));
             out.push_str(&format!(
-                "{name}  {phase}  {id}  open {age}  next: {next}\n"
+                "{name}  {phase}  {id}  open {age}{waiting}  next: {next}\n"
             ));
         }
         out

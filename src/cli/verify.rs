@@ -1,11 +1,12 @@
 //! `vaultrot verify [SECRET...]`: run the verify steps outside a rotation,
-//! so a nightly job notices a deployed credential that drifted from the vault.
+//! so a nightly job notices a deployed credential that drifted from the
+//! vault. A named secret without verify steps is an error, not a pass.
 
 use clap::Args;
 
 use super::common::CliResult;
-use super::rotation_common::{RotationArgs, load_manifest, manifest_path, run_rotation};
-use crate::rotation::engine::ValueSource;
+use super::rotation_common::{Extra, RotationArgs, load_manifest, manifest_path, run_rotation};
+use crate::rotation::plan::Command;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -24,10 +25,5 @@ pub fn run(args: &VerifyArgs) -> CliResult {
             .map(|s| s.name.clone())
             .collect();
     }
-    run_rotation(
-        &common,
-        "verify",
-        || Ok((ValueSource::Prompt, None, false, None)),
-        |r| r.verify_only(),
-    )
+    run_rotation(&common, Command::Verify, || Ok(Extra::default()))
 }

@@ -21,7 +21,9 @@ pub enum Status {
     NeverRotated,
     /// `max_age: never`.
     Exempt,
-    /// A rotation has been started and not finished or aborted.
+    /// A rotation has been started and not finished or aborted. Past the due
+    /// date it still fails the gate ([`SecretAge::overdue`]): an open window
+    /// is not a rotation done.
     RotationOpen,
 }
 
@@ -74,7 +76,7 @@ pub enum Level {
     Fine,
     /// `due_soon`, a rotation open longer than `warn_before`.
     DueSoon,
-    /// `overdue`, `never_rotated`.
+    /// `overdue`, `never_rotated`, a rotation open past the due date.
     Overdue,
 }
 
@@ -124,6 +126,8 @@ pub struct SecretAge<'m> {
     pub open_days: Option<i64>,
     /// A rotation open longer than `warn_before`.
     pub open_too_long: bool,
+    /// On or after the due date, whether or not a rotation is open.
+    pub overdue: bool,
 }
 
 impl SecretAge<'_> {
@@ -184,7 +188,11 @@ impl fmt::Display for Detail<'_, '_> {
                 if age.open_too_long {
                     write!(f, ", longer than warn_before {}", age.warn_before)?;
                 }
-                Ok(())
+                match age.days_left {
+                    Some(0) if age.overdue => f.write_str("; overdue: due today"),
+                    Some(n) if age.overdue => write!(f, "; overdue: {} overdue", Days(-n)),
+                    _ => Ok(()),
+                }
             }
         }
     }
@@ -206,6 +214,7 @@ pub fn assess<'m>(secret: &'m Secret, options: &AgeOptions) -> SecretAge<'m> {
         }
     };
     let days_left = due.map(|due| (due - today).num_days());
+    let overdue = due.is_some_and(|due| today >= due);
 
     let mut open_days = None;
     let mut open_too_long = false;
@@ -215,7 +224,9 @@ pub fn assess<'m>(secret: &'m Secret, options: &AgeOptions) -> SecretAge<'m> {
         open_too_long = warn_before
             .after(started)
             .is_some_and(|limit| today > limit);
-        let level = if open_too_long {
+        let level = if overdue {
+            Level::Overdue
+        } else if open_too_long {
             Level::DueSoon
         } else {
             Level::Fine
@@ -245,6 +256,7 @@ pub fn assess<'m>(secret: &'m Secret, options: &AgeOptions) -> SecretAge<'m> {
         days_left,
         open_days,
         open_too_long,
+        overdue,
     }
 }
 
@@ -281,6 +293,14 @@ impl<'m> AgeReport<'m> {
         self.entries.iter().filter(|e| e.open_too_long).count()
     }
 
+    /// How many secrets with an open rotation are past their due date.
+    pub fn open_overdue(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.status == Status::RotationOpen && e.overdue)
+            .count()
+    }
+
     /// True when some secret is at or past the fail level (exit 1).
     pub fn failing(&self) -> bool {
         self.entries.iter().any(|e| e.fails(self.fail_on))
@@ -290,6 +310,7 @@ impl<'m> AgeReport<'m> {
 fn rank(entry: &SecretAge<'_>) -> u8 {
     match entry.status {
         Status::Overdue => 0,
+        Status::RotationOpen if entry.overdue => 0,
         Status::NeverRotated => 1,
         Status::RotationOpen if entry.open_too_long => 2,
         Status::DueSoon => 3,

@@ -15,11 +15,19 @@ use std::collections::BTreeMap;
 use super::model::Pos;
 use super::raw::{
     OrderedMap, RawDefaults, RawFile, RawGenerate, RawHistory, RawManifest, RawPolicy, RawRotation,
-    RawSecret, RawStep, Sp, Tags,
+    RawSecret, RawStep, RawVerify, RawVerifySkip, Sp, Tags,
 };
+
+/// Flow collections (`[..]`, `{..}`) nested deeper than this go to serde-saphyr,
+/// whose depth budget refuses them with a positioned error: this reader
+/// recurses per level, and a hostile manifest nests thousands deep.
+const MAX_FLOW_DEPTH: usize = 32;
 
 /// Reads manifest text, or `None` when serde-saphyr must decide.
 pub(super) fn read(text: &str) -> Option<RawFile> {
+    if flow_depth_exceeds(text, MAX_FLOW_DEPTH) {
+        return None;
+    }
     let mut reader = Reader::new(text)?;
     let first = reader.lines.first()?;
     if first.start != 0 || first.is_seq_entry() {
@@ -37,6 +45,27 @@ pub(super) fn read(text: &str) -> Option<RawFile> {
     Some(RawFile {
         secrets_manifest: manifest?,
     })
+}
+
+/// Whether brackets nest deeper than `limit` anywhere in `text`. Brackets in
+/// quotes and comments count too: an over-count only sends the text to the
+/// slower reader, never a wrong answer.
+fn flow_depth_exceeds(text: &str, limit: usize) -> bool {
+    let mut depth = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => depth = 0,
+            _ => {}
+        }
+    }
+    false
 }
 
 #[derive(Debug)]
@@ -857,7 +886,7 @@ fn secret_field(raw: &mut RawSecret, name: &str, value: Node<'_>) -> Option<()> 
         "vault" => raw.vault = opt(value, sp_string)?,
         "generate" => raw.generate = opt(value, sp(raw_generate))?,
         "deploy" => raw.deploy = opt(value, |v| list(v, sp(raw_step)))?,
-        "verify" => raw.verify = opt(value, |v| list(v, sp(raw_step)))?,
+        "verify" => raw.verify = opt(value, raw_verify)?,
         "revoke" => raw.revoke = opt(value, |v| list(v, sp(raw_step)))?,
         "notify" => raw.notify = opt(value, |v| list(v, sp(raw_step)))?,
         "rotation" => raw.rotation = opt(value, sp(raw_rotation))?,
@@ -876,6 +905,7 @@ fn raw_generate(node: Node<'_>) -> Option<RawGenerate> {
             "exclude" => raw.exclude = opt(value, string)?,
             "external" => raw.external = opt(value, sp_bool)?,
             "command" => raw.command = opt(value, sp_string)?,
+            "instructions" => raw.instructions = opt(value, sp_string)?,
             _ => return None,
         }
         Some(())
@@ -893,11 +923,34 @@ fn raw_step(node: Node<'_>) -> Option<RawStep> {
             "limit" => raw.limit = opt(value, string)?,
             "extra_vars" => raw.extra_vars = opt(value, extra_vars)?,
             "run" => raw.run = opt(value, sp_string)?,
+            "manual" => raw.manual = opt(value, sp_string)?,
             _ => return None,
         }
         Some(())
     })?;
     Some(raw)
+}
+
+fn raw_verify(node: Node<'_>) -> Option<RawVerify> {
+    match node {
+        Node::Seq(_) => list(node, sp(raw_step)).map(RawVerify::Steps),
+        Node::Map(..) => {
+            let mut raw = RawVerifySkip::default();
+            fields(node, |name, value| {
+                match name {
+                    "skip" => raw.skip = opt(value, sp_bool)?,
+                    "reason" => raw.reason = opt(value, sp_string)?,
+                    _ => return None,
+                }
+                Some(())
+            })?;
+            Some(RawVerify::Skip(Sp {
+                value: raw,
+                pos: None,
+            }))
+        }
+        _ => None,
+    }
 }
 
 fn tags(node: Node<'_>) -> Option<Tags> {
@@ -950,8 +1003,14 @@ fn json(node: Node<'_>) -> Option<serde_json::Value> {
 fn raw_rotation(node: Node<'_>) -> Option<RawRotation> {
     let (mut id, mut phase, mut started, mut by, mut group) = (None, None, None, None, None);
     let mut kind = None;
+    let (mut old_fingerprint, mut new_fingerprint, mut reason, mut awaiting) =
+        (None, None, None, None);
     fields(node, |name, value| {
         match name {
+            "old_fingerprint" => old_fingerprint = opt(value, string)?,
+            "new_fingerprint" => new_fingerprint = opt(value, string)?,
+            "reason" => reason = opt(value, string)?,
+            "awaiting" => awaiting = opt(value, string)?,
             "id" => id = Some(string(value)?),
             "kind" => kind = Some(sp_string(value)?),
             "phase" => phase = Some(sp_string(value)?),
@@ -969,6 +1028,10 @@ fn raw_rotation(node: Node<'_>) -> Option<RawRotation> {
         by,
         group,
         kind,
+        old_fingerprint,
+        new_fingerprint,
+        reason,
+        awaiting,
     })
 }
 

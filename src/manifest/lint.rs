@@ -10,7 +10,10 @@ use serde::de::IgnoredAny;
 
 use super::model::{Manifest, Pos, RotationPhase, Secret, StepAction, Strategy};
 use super::raw::top_level_keys;
+use crate::ansible::redact::MIN_REDACTED_LEN;
 use crate::vault::{self, DecryptOptions, VaultSecret};
+use crate::yaml::{Doc, ValueKind};
+use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -40,14 +43,18 @@ pub enum Check {
     NewKeys,
     /// Playbooks, inventories and mint scripts the manifest names exist.
     Files,
+    /// Every secret is verified before a rotation is done (or says why
+    /// not), and a dual secret retires its old value.
+    Steps,
 }
 
 impl Check {
-    pub const ALL: [Check; 4] = [
+    pub const ALL: [Check; 5] = [
         Check::Encrypted,
         Check::VaultKeys,
         Check::NewKeys,
         Check::Files,
+        Check::Steps,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +63,7 @@ impl Check {
             Check::VaultKeys => "vault_keys",
             Check::NewKeys => "new_keys",
             Check::Files => "files",
+            Check::Steps => "steps",
         }
     }
 
@@ -65,6 +73,7 @@ impl Check {
             Check::VaultKeys => "vault keys match the manifest",
             Check::NewKeys => "no _new key without an open rotation",
             Check::Files => "named playbooks, inventories and scripts exist",
+            Check::Steps => "rotations are verified and retire the old value",
         }
     }
 }
@@ -170,7 +179,9 @@ pub fn lint(manifest: &Manifest, secrets: Option<&[VaultSecret]>) -> LintReport 
         );
     }
     lint.unnamed_plaintext_vaults(&by_vault);
+    lint.short_values(&by_vault, secrets);
     lint.files();
+    lint.steps();
     let mut report = lint.report;
     // Errors first; within a severity the manifest first, then the other
     // files, each by line. Paths are made absolute so that they compare.
@@ -422,7 +433,10 @@ impl<'m> Linter<'m> {
             if here.contains_key(key.as_str()) {
                 continue;
             }
-            if let Some(stem) = key.strip_suffix("_new")
+            // `_previous` (kept from promotion until revoke) is like `_new`.
+            if let Some(stem) = key
+                .strip_suffix("_new")
+                .or_else(|| key.strip_suffix("_previous"))
                 && let Some(owner) = here.get(stem)
             {
                 if owner.rotation.is_none() {
@@ -615,6 +629,113 @@ impl<'m> Linter<'m> {
                         format!(
                             "generate.command {program} of `{}` does not exist under the infra root",
                             secret.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+impl Linter<'_> {
+    /// What rotation commands would refuse or do poorly, as warnings: no
+    /// verify step and no recorded reason; a dual secret with neither revoke
+    /// nor deploy steps (its old value would stay valid after `finish`).
+    fn steps(&mut self) {
+        let manifest = self.manifest;
+        for secret in &manifest.secrets {
+            if secret.verify.is_empty() && secret.verify_skip.is_none() {
+                self.push(
+                    Severity::Warning,
+                    Check::Steps,
+                    manifest.path.clone(),
+                    Some(secret.pos),
+                    Some(&secret.name),
+                    format!(
+                        "`{}` has no verify step: start, finish and rotate refuse it until it has one or says `verify: {{skip: true, reason: WHY}}`",
+                        secret.name
+                    ),
+                );
+            }
+            if secret.strategy == Strategy::Dual
+                && secret.revoke.is_empty()
+                && secret.deploy.is_empty()
+            {
+                self.push(
+                    Severity::Warning,
+                    Check::Steps,
+                    manifest.path.clone(),
+                    Some(secret.pos),
+                    Some(&secret.name),
+                    format!(
+                        "`{}` (strategy dual) has neither revoke nor deploy steps: after finish nothing stops the old value from working",
+                        secret.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+impl<'m> Linter<'m> {
+    /// A warning for each listed secret (or its `_new`) whose value is too
+    /// short for the output of playbooks and scripts to be scrubbed of it.
+    /// Needs the vault password for encrypted values; says nothing of a
+    /// file it cannot open (the key check reports that).
+    fn short_values(
+        &mut self,
+        by_vault: &[(PathBuf, Vec<&'m Secret>)],
+        secrets: Option<&[VaultSecret]>,
+    ) {
+        let Some(secrets) = secrets else { return };
+        let open = |bytes: &[u8]| {
+            vault::decrypt(bytes, secrets, DecryptOptions::default())
+                .ok()
+                .map(|d| d.plaintext)
+        };
+        for (vault_path, listed) in by_vault {
+            let file = self.manifest.resolve(vault_path);
+            let Ok(bytes) = fs::read(&file) else { continue };
+            let bytes = Zeroizing::new(bytes);
+            let whole = vault::is_encrypted(&bytes);
+            let Some(text) = (if whole {
+                open(&bytes)
+            } else {
+                Some(bytes.clone())
+            }) else {
+                continue;
+            };
+            let Some(doc) = std::str::from_utf8(&text)
+                .ok()
+                .and_then(|t| Doc::parse(t).ok())
+            else {
+                continue;
+            };
+            for entry in doc.entries() {
+                let [key] = &entry.path[..] else { continue };
+                let Some(secret) = listed
+                    .iter()
+                    .find(|s| *key == s.name || *key == s.new_key())
+                else {
+                    continue;
+                };
+                let len = match entry.value {
+                    ValueKind::Scalar(value) if whole => Zeroizing::new(value).len(),
+                    ValueKind::Vault(v) => match open(v.vault_text.as_bytes()) {
+                        Some(plaintext) => plaintext.len(),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                if (1..MIN_REDACTED_LEN).contains(&len) {
+                    self.push(
+                        Severity::Warning,
+                        Check::VaultKeys,
+                        file.clone(),
+                        None,
+                        Some(&secret.name),
+                        format!(
+                            "`{key}` is shorter than {MIN_REDACTED_LEN} bytes: too short to be scrubbed from output, so a playbook that prints it shows it in clear; use a longer value"
                         ),
                     );
                 }

@@ -125,6 +125,9 @@ pub struct Secret {
     pub generate: Option<Generate>,
     pub deploy: Vec<Step>,
     pub verify: Vec<Step>,
+    /// `verify: {skip: true, reason: ...}`: why this secret rotates without a
+    /// verify step (rotation commands refuse a secret with neither).
+    pub verify_skip: Option<String>,
     pub revoke: Vec<Step>,
     pub notify: Vec<Step>,
     /// Present only while a rotation is open (written by vaultrot).
@@ -137,6 +140,12 @@ impl Secret {
     /// The key that holds the next value during a dual rotation.
     pub fn new_key(&self) -> String {
         format!("{}_new", self.name)
+    }
+
+    /// The key that holds the replaced value between promotion and revoke
+    /// (AWSPREVIOUS): revoke steps read it to find what to kill.
+    pub fn previous_key(&self) -> String {
+        format!("{}_previous", self.name)
     }
 }
 
@@ -188,8 +197,9 @@ pub enum Generate {
         charset: Charset,
         exclude: String,
     },
-    /// Issued elsewhere (BotFather, a provider console): the operator types it in.
-    External,
+    /// Issued elsewhere (BotFather, a provider console): the operator types it
+    /// in, after `instructions` (how to issue it) are shown.
+    External { instructions: Option<String> },
     /// A mint command (relative to the infra root when it is a path) prints it.
     Command { command: String },
 }
@@ -223,6 +233,21 @@ pub enum StepAction {
     Playbook(PlaybookStep),
     /// A shell command, run from the infra root.
     Run(String),
+    /// Something a person does (revoke a token in a dashboard): shown, then
+    /// confirmed on a terminal or with `--confirm`.
+    Manual(String),
+}
+
+impl StepAction {
+    /// How plans, progress and errors name the step: the playbook, the command
+    /// or the instruction.
+    pub fn describe(&self) -> String {
+        match self {
+            StepAction::Playbook(p) => p.playbook.display().to_string(),
+            StepAction::Run(command) => command.clone(),
+            StepAction::Manual(text) => format!("manual: {text}"),
+        }
+    }
 }
 
 /// An `ansible-playbook` run.
@@ -248,17 +273,23 @@ pub enum RotationPhase {
     Promoting,
     /// The vault holds the new value only; redeploy/verify/revoke pending.
     Promoted,
+    /// The revoke steps succeeded; `<name>_previous` is being removed.
+    Revoked,
     /// `abort` is undoing the rotation.
     Aborting,
+    /// `rollback` recorded its intent to put the previous value back.
+    RollingBack,
 }
 
 impl RotationPhase {
-    pub const ALL: [RotationPhase; 5] = [
+    pub const ALL: [RotationPhase; 7] = [
         RotationPhase::Starting,
         RotationPhase::Dual,
         RotationPhase::Promoting,
         RotationPhase::Promoted,
+        RotationPhase::Revoked,
         RotationPhase::Aborting,
+        RotationPhase::RollingBack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -267,7 +298,9 @@ impl RotationPhase {
             RotationPhase::Dual => "dual",
             RotationPhase::Promoting => "promoting",
             RotationPhase::Promoted => "promoted",
+            RotationPhase::Revoked => "revoked",
             RotationPhase::Aborting => "aborting",
+            RotationPhase::RollingBack => "rolling_back",
         }
     }
 }
@@ -290,6 +323,15 @@ pub struct Rotation {
     pub group: Vec<String>,
     /// Which command opened it (`start`: dual; `rotate`: swap or compromised).
     pub kind: RotationKind,
+    /// Keyed fingerprints (never values) of the value the rotation replaces
+    /// and of the one it brings, so a command can tell whether the vault
+    /// still holds what this record says.
+    pub old_fingerprint: Option<String>,
+    pub new_fingerprint: Option<String>,
+    /// `rotate --compromised --reason`, kept so a resumed run records it.
+    pub reason: Option<String>,
+    /// The manual step the rotation stopped at, waiting for `--confirm`.
+    pub awaiting: Option<String>,
 }
 
 /// What happened in a past rotation event.
@@ -300,15 +342,17 @@ pub enum HistoryEvent {
     Aborted,
     Rotated,
     Compromised,
+    RolledBack,
 }
 
 impl HistoryEvent {
-    pub const ALL: [HistoryEvent; 5] = [
+    pub const ALL: [HistoryEvent; 6] = [
         HistoryEvent::Started,
         HistoryEvent::Finished,
         HistoryEvent::Aborted,
         HistoryEvent::Rotated,
         HistoryEvent::Compromised,
+        HistoryEvent::RolledBack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -318,6 +362,7 @@ impl HistoryEvent {
             HistoryEvent::Aborted => "aborted",
             HistoryEvent::Rotated => "rotated",
             HistoryEvent::Compromised => "compromised",
+            HistoryEvent::RolledBack => "rolled_back",
         }
     }
 }

@@ -12,7 +12,7 @@ use super::fast;
 use super::model::*;
 use super::raw::{
     self, RawDefaults, RawFile, RawGenerate, RawHistory, RawPolicy, RawRotation, RawSecret,
-    RawStep, Sp, pos,
+    RawStep, RawVerify, Sp, pos,
 };
 
 /// Parses manifest text; `path` names the file in messages, `root` is the infra root.
@@ -296,7 +296,7 @@ impl Checker {
             .unwrap_or_else(|| defaults.vault.clone());
         let generate = raw.generate.map(|g| self.generate(g));
         let deploy = self.steps(raw.deploy, defaults);
-        let verify = self.steps(raw.verify, defaults);
+        let (verify, verify_skip) = self.verify(raw.verify, defaults, &name);
         let revoke = self.steps(raw.revoke, defaults);
         let notify = self.steps(raw.notify, defaults);
         let rotation = raw.rotation.and_then(|r| self.rotation(r));
@@ -325,11 +325,51 @@ impl Checker {
             generate: generate.flatten(),
             deploy,
             verify,
+            verify_skip,
             revoke,
             notify,
             rotation,
             history,
         })
+    }
+
+    fn verify(
+        &mut self,
+        raw: Option<RawVerify>,
+        defaults: &Defaults,
+        name: &str,
+    ) -> (Vec<Step>, Option<String>) {
+        match raw {
+            None => (Vec::new(), None),
+            Some(RawVerify::Steps(steps)) => (self.steps(Some(steps), defaults), None),
+            Some(RawVerify::Skip(skip)) => {
+                let at = pos(&skip);
+                let skip = skip.value;
+                if !skip.skip.as_ref().is_some_and(|s| s.value) {
+                    self.error(
+                        skip.skip.as_ref().and_then(pos).or(at),
+                        format!(
+                            "verify of `{name}` is a mapping: the only one allowed is `{{skip: true, reason: WHY}}`; otherwise list verify steps"
+                        ),
+                    );
+                    return (Vec::new(), None);
+                }
+                match skip.reason {
+                    Some(reason) if !reason.value.trim().is_empty() => {
+                        (Vec::new(), Some(reason.value))
+                    }
+                    other => {
+                        self.error(
+                            other.as_ref().and_then(pos).or(at),
+                            format!(
+                                "`verify: {{skip: true}}` of `{name}` needs a `reason:` saying why nothing can check the new value"
+                            ),
+                        );
+                        (Vec::new(), None)
+                    }
+                }
+            }
+        }
     }
 
     fn last_rotation(&mut self, raw: &Sp<String>) -> Option<NaiveDate> {
@@ -351,6 +391,15 @@ impl Checker {
         let at = pos(&raw);
         let raw = raw.value;
         let random = raw.length.is_some() || raw.charset.is_some() || raw.exclude.is_some();
+        if let Some(instructions) = &raw.instructions
+            && raw.external.is_none()
+        {
+            self.error(
+                pos(instructions),
+                "generate.instructions only applies with `external: true` (they tell the operator how to issue the value)",
+            );
+            return None;
+        }
         let kinds = usize::from(random)
             + usize::from(raw.external.is_some())
             + usize::from(raw.command.is_some());
@@ -369,7 +418,9 @@ impl Checker {
                 );
                 return None;
             }
-            return Some(Generate::External);
+            return Some(Generate::External {
+                instructions: raw.instructions.map(|i| i.value),
+            });
         }
         if let Some(command) = raw.command {
             if command.value.trim().is_empty() {
@@ -444,6 +495,32 @@ impl Checker {
     fn step(&mut self, raw: Sp<RawStep>, defaults: &Defaults) -> Option<Step> {
         let at = pos(&raw);
         let raw = raw.value;
+        if let Some(manual) = raw.manual {
+            let extras = raw.playbook.is_some()
+                || raw.run.is_some()
+                || raw.inventory.is_some()
+                || raw.tags.is_some()
+                || raw.limit.is_some()
+                || raw.extra_vars.is_some();
+            if extras {
+                self.error(
+                    at,
+                    "a `manual` step is an instruction for a person; it takes no playbook, run, inventory, tags, limit or extra_vars",
+                );
+                return None;
+            }
+            if manual.value.trim().is_empty() {
+                self.error(
+                    pos(&manual),
+                    "manual is empty; expected what the operator must do",
+                );
+                return None;
+            }
+            return Some(Step {
+                pos: at.unwrap_or_default(),
+                action: StepAction::Manual(manual.value),
+            });
+        }
         let action = match (raw.playbook, raw.run) {
             (Some(playbook), None) => {
                 let playbook = self.path(Some(playbook), "playbook")?;
@@ -451,12 +528,33 @@ impl Checker {
                     Some(inventory) => Some(self.path(Some(inventory), "inventory")?),
                     None => defaults.inventory.clone(),
                 };
+                let extra_vars = raw.extra_vars.unwrap_or_default();
+                for key in extra_vars.keys() {
+                    if key.starts_with("vaultrot_") {
+                        self.error(
+                            at,
+                            format!(
+                                "extra_vars key `{key}` is reserved: vaultrot sets vaultrot_phase, vaultrot_secrets and vaultrot_rotation_id itself"
+                            ),
+                        );
+                        return None;
+                    }
+                    if key.starts_with("vault_") {
+                        self.error(
+                            at,
+                            format!(
+                                "extra_vars key `{key}` names a vault variable: extra vars travel in ansible-playbook's argv and override the vault; keep the value in the vault file"
+                            ),
+                        );
+                        return None;
+                    }
+                }
                 StepAction::Playbook(PlaybookStep {
                     playbook,
                     inventory,
                     tags: raw.tags.map(|t| t.0).unwrap_or_default(),
                     limit: raw.limit,
-                    extra_vars: raw.extra_vars.unwrap_or_default(),
+                    extra_vars,
                 })
             }
             (None, Some(run)) => {
@@ -487,7 +585,7 @@ impl Checker {
             (None, None) => {
                 self.error(
                     at,
-                    "a step needs `playbook: PATH` (with optional inventory, tags, limit, extra_vars) or `run: COMMAND`",
+                    "a step needs `playbook: PATH` (with optional inventory, tags, limit, extra_vars), `run: COMMAND` or `manual: INSTRUCTION`",
                 );
                 return None;
             }
@@ -523,6 +621,10 @@ impl Checker {
             started: started?,
             by: raw.by,
             group: raw.group.unwrap_or_default(),
+            old_fingerprint: raw.old_fingerprint,
+            new_fingerprint: raw.new_fingerprint,
+            reason: raw.reason,
+            awaiting: raw.awaiting,
             kind: match raw.kind {
                 None => RotationKind::Dual,
                 Some(k) => match RotationKind::parse(&k.value) {

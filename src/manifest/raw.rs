@@ -76,7 +76,7 @@ pub(super) struct RawSecret {
     pub(super) vault: Option<Sp<String>>,
     pub(super) generate: Option<Sp<RawGenerate>>,
     pub(super) deploy: Option<Vec<Sp<RawStep>>>,
-    pub(super) verify: Option<Vec<Sp<RawStep>>>,
+    pub(super) verify: Option<RawVerify>,
     pub(super) revoke: Option<Vec<Sp<RawStep>>>,
     pub(super) notify: Option<Vec<Sp<RawStep>>>,
     pub(super) rotation: Option<Sp<RawRotation>>,
@@ -91,6 +91,7 @@ pub(super) struct RawGenerate {
     pub(super) exclude: Option<String>,
     pub(super) external: Option<Sp<bool>>,
     pub(super) command: Option<Sp<String>>,
+    pub(super) instructions: Option<Sp<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -102,6 +103,51 @@ pub(super) struct RawStep {
     pub(super) limit: Option<String>,
     pub(super) extra_vars: Option<BTreeMap<String, serde_json::Value>>,
     pub(super) run: Option<Sp<String>>,
+    pub(super) manual: Option<Sp<String>>,
+}
+
+/// `verify:` is a list of steps, or `{skip: true, reason: "..."}` for a
+/// secret nothing can check.
+pub(super) enum RawVerify {
+    Steps(Vec<Sp<RawStep>>),
+    Skip(Sp<RawVerifySkip>),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawVerifySkip {
+    pub(super) skip: Option<Sp<bool>>,
+    pub(super) reason: Option<Sp<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawVerify {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct VerifyVisitor;
+        impl<'de> Visitor<'de> for VerifyVisitor {
+            type Value = RawVerify;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of steps or `{skip: true, reason: WHY}`")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawVerify, A::Error> {
+                let mut steps = Vec::new();
+                while let Some(step) = seq.next_element::<Sp<RawStep>>()? {
+                    steps.push(step);
+                }
+                Ok(RawVerify::Steps(steps))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawVerify, A::Error> {
+                let skip = RawVerifySkip::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawVerify::Skip(Sp {
+                    value: skip,
+                    pos: None,
+                }))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawVerify, E> {
+                Ok(RawVerify::Steps(Vec::new()))
+            }
+        }
+        deserializer.deserialize_any(VerifyVisitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -113,6 +159,10 @@ pub(super) struct RawRotation {
     pub(super) by: Option<String>,
     pub(super) group: Option<Vec<String>>,
     pub(super) kind: Option<Sp<String>>,
+    pub(super) old_fingerprint: Option<String>,
+    pub(super) new_fingerprint: Option<String>,
+    pub(super) reason: Option<String>,
+    pub(super) awaiting: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -1,11 +1,24 @@
 //! New secret values: random from a charset (`length`, `charset`, `exclude`),
 //! taken from the operator (`external: true`), or minted by a command whose
 //! stdout is the value. Values live in zeroizing memory only.
+//!
+//! Ansible templates every variable it reads, vault values included, so a
+//! value holding `{{`, `{%` or `{#` breaks (or worse, is evaluated by) the
+//! deploy. Random values are drawn again until they hold none of the three:
+//! rejection keeps the draw uniform over the values that are safe. A minted
+//! value holding one is refused.
 
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 use rand::RngExt;
 use zeroize::Zeroizing;
+
+use crate::ansible::redact::Redactor;
+
+/// Draws before giving up on an alphabet that keeps producing template
+/// markers (only possible when it is little more than `{`, `#` and `%`).
+const MAX_DRAWS: usize = 1000;
 
 /// The alphabets `generate.charset` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +63,22 @@ pub enum GenerateError {
     Command { command: String, reason: String },
     #[error("mint command `{0}` printed nothing")]
     EmptyCommandOutput(String),
+    #[error(
+        "no value without `{{{{`, `{{%` or `{{#` (which Ansible would template) could be drawn from this alphabet: exclude `{{`"
+    )]
+    NoTemplateSafeValue,
+    #[error(
+        "mint command `{0}` printed a value holding `{{{{`, `{{%` or `{{#`, which Ansible would template: the deploy would break"
+    )]
+    TemplateUnsafeMint(String),
+}
+
+/// Whether Ansible reads `value` back as it is: no `{{`, `{%` or `{#`,
+/// the openings of a Jinja expression, statement or comment.
+pub fn is_template_safe(value: &str) -> bool {
+    !["{{", "{%", "{#"]
+        .iter()
+        .any(|marker| value.contains(marker))
 }
 
 /// Length of a generated value when the manifest does not say.
@@ -64,7 +93,8 @@ pub fn alnum() -> Vec<char> {
         .collect()
 }
 
-/// A uniformly random value of `length` characters from `alphabet`.
+/// A random value of `length` characters from `alphabet`, uniform over the
+/// values that are [template-safe](is_template_safe).
 pub fn random_from(length: usize, alphabet: &[char]) -> Result<Zeroizing<String>, GenerateError> {
     if !(8..=4096).contains(&length) {
         return Err(GenerateError::BadLength(length));
@@ -74,10 +104,16 @@ pub fn random_from(length: usize, alphabet: &[char]) -> Result<Zeroizing<String>
     }
     let mut rng = rand::rng();
     let mut value = Zeroizing::new(String::with_capacity(length));
-    for _ in 0..length {
-        value.push(alphabet[rng.random_range(0..alphabet.len())]);
+    for _ in 0..MAX_DRAWS {
+        value.clear();
+        for _ in 0..length {
+            value.push(alphabet[rng.random_range(0..alphabet.len())]);
+        }
+        if is_template_safe(&value) {
+            return Ok(value);
+        }
     }
-    Ok(value)
+    Err(GenerateError::NoTemplateSafeValue)
 }
 
 /// A uniformly random value of `length` characters from `charset` minus `exclude`.
@@ -96,10 +132,22 @@ pub fn random_value(
 }
 
 /// Runs a mint command (`sh -c`, from `cwd`); its stdout minus the final
-/// newline is the value. Its stderr goes to the terminal.
+/// newline is the value. Its stderr is shown once it has exited, scrubbed of
+/// the new value and of `known` (the values and passwords of the command):
+/// the new value is only known at the end.
 pub fn minted_value(
     command: &str,
     cwd: &std::path::Path,
+    known: &[Zeroizing<Vec<u8>>],
+) -> Result<Zeroizing<String>, GenerateError> {
+    mint(command, cwd, known, &mut std::io::stderr())
+}
+
+fn mint(
+    command: &str,
+    cwd: &std::path::Path,
+    known: &[Zeroizing<Vec<u8>>],
+    shown: &mut dyn Write,
 ) -> Result<Zeroizing<String>, GenerateError> {
     let fail = |reason: String| GenerateError::Command {
         command: command.to_string(),
@@ -111,10 +159,17 @@ pub fn minted_value(
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .output()
         .map_err(|e| fail(e.to_string()))?;
     let stdout = Zeroizing::new(output.stdout);
+    let stderr = Zeroizing::new(output.stderr);
+    if !stderr.is_empty() {
+        let minted = stdout.trim_ascii_end();
+        let redactor = Redactor::new(known.iter().map(|v| &v[..]).chain([minted]));
+        // A closed terminal must not lose the value the service just issued.
+        let _ = shown.write_all(&redactor.scrub(&stderr));
+    }
     if !output.status.success() {
         return Err(fail(format!("exit status {}", output.status)));
     }
@@ -124,6 +179,9 @@ pub fn minted_value(
     drop(Zeroizing::new(text));
     if value.is_empty() {
         return Err(GenerateError::EmptyCommandOutput(command.to_string()));
+    }
+    if !is_template_safe(&value) {
+        return Err(GenerateError::TemplateUnsafeMint(command.to_string()));
     }
     Ok(value)
 }
@@ -164,13 +222,95 @@ mod tests {
     fn mint_command_output_is_the_value() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(
-            &*minted_value("printf 'tok-123\\n'", dir.path()).unwrap(),
+            &*minted_value("printf 'tok-123\\n'", dir.path(), &[]).unwrap(),
             "tok-123"
         );
-        assert!(minted_value("exit 3", dir.path()).is_err());
+        assert!(minted_value("exit 3", dir.path(), &[]).is_err());
         assert!(matches!(
-            minted_value("true", dir.path()),
+            minted_value("true", dir.path(), &[]),
             Err(GenerateError::EmptyCommandOutput(_))
         ));
+        assert!(matches!(
+            minted_value("echo 'tok{{x}}'", dir.path(), &[]),
+            Err(GenerateError::TemplateUnsafeMint(_))
+        ));
+    }
+
+    #[test]
+    fn template_markers_are_recognised() {
+        for unsafe_value in ["a{{b", "{%x", "x{#", "{{"] {
+            assert!(!is_template_safe(unsafe_value), "{unsafe_value}");
+        }
+        for safe_value in ["a{b", "}}{", "{ {", "%{", "#{", "{"] {
+            assert!(is_template_safe(safe_value), "{safe_value}");
+        }
+    }
+
+    #[test]
+    fn ascii_values_never_hold_template_markers() {
+        // Unfiltered, about 1 in 70 of these would hold one: 20,000 draws
+        // would show ~280.
+        for _ in 0..20_000 {
+            let v = random_value(40, Charset::Ascii, "").unwrap();
+            assert!(is_template_safe(&v));
+        }
+    }
+
+    #[test]
+    fn the_redraw_keeps_every_safe_character_and_position_in_use() {
+        // A tiny alphabet where most draws are rejected: what comes out is
+        // still spread over every character at every position.
+        let alphabet = ['{', '#', 'a'];
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..3_000 {
+            let v = random_from(8, &alphabet).unwrap();
+            assert!(is_template_safe(&v));
+            for (i, c) in v.chars().enumerate() {
+                seen.insert((i, c));
+            }
+        }
+        // `{` cannot be followed by `{` or `#`, so it is only ever last or
+        // before an `a`; all 24 (position, character) pairs still occur.
+        assert_eq!(seen.len(), 24);
+    }
+
+    #[test]
+    fn an_alphabet_of_markers_only_is_refused_not_looped_on() {
+        assert!(matches!(
+            random_from(64, &['{', '%']),
+            Err(GenerateError::NoTemplateSafeValue)
+        ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn generated_values_are_template_safe(length in 8usize..80, exclude in "[A-Za-z0-9]{0,20}") {
+            let v = random_value(length, Charset::Ascii, &exclude).unwrap();
+            proptest::prop_assert_eq!(v.chars().count(), length);
+            proptest::prop_assert!(is_template_safe(&v));
+            proptest::prop_assert!(v.chars().all(|c| !exclude.contains(c)));
+        }
+    }
+
+    #[test]
+    fn mint_stderr_is_scrubbed_of_the_new_and_known_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let known = [Zeroizing::new(b"old-value-123".to_vec())];
+        let mut shown = Vec::new();
+        let v = mint(
+            "echo 'minting, old was old-value-123' >&2; echo tok-987654; echo \"issued $(echo tok-987654 | base64)\" >&2",
+            dir.path(),
+            &known,
+            &mut shown,
+        )
+        .unwrap();
+        assert_eq!(&*v, "tok-987654");
+        let shown = String::from_utf8(shown).unwrap();
+        // The last base64 character also holds the padding, so it stays.
+        assert!(
+            shown.starts_with("minting, old was <redacted>\nissued <redacted>"),
+            "{shown}"
+        );
+        assert!(!shown.contains("old-value-123") && !shown.contains("dG9rLTk4NzY1N"));
     }
 }

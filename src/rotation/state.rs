@@ -1,8 +1,10 @@
 //! The rotation's record in the manifest, written surgically through the
-//! YAML editor: the `rotation:` block (the intent log), `last_rotation` and
-//! `history`. Every write replaces the manifest atomically and changes only
-//! the keys of the named secrets.
+//! YAML editor: the `rotation:` block (the intent log, with the keyed
+//! fingerprints of the values it moves and any awaited manual step),
+//! `last_rotation` and `history`. Every write replaces the manifest
+//! atomically and changes only the keys of the named secrets.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -49,12 +51,16 @@ pub struct OpenRecord<'a> {
     pub started: DateTime<Utc>,
     pub by: &'a str,
     pub group: &'a [String],
+    /// `rotate --compromised --reason`.
+    pub reason: Option<&'a str>,
+    /// Per secret: fingerprints of the value replaced and of the new one.
+    pub fingerprints: &'a BTreeMap<String, (Option<String>, Option<String>)>,
 }
 
 /// How a rotation ended, for `history` and `last_rotation`.
 pub struct CloseRecord<'a> {
     pub id: &'a str,
-    /// `finished`, `aborted`, `rotated`, `compromised`.
+    /// `finished`, `aborted`, `rotated`, `compromised`, `rolled_back`.
     pub event: &'a str,
     pub at: DateTime<Utc>,
     pub by: &'a str,
@@ -123,6 +129,16 @@ pub fn open(path: &Path, names: &[String], record: &OpenRecord) -> Result<(), Ro
                     let group = record.group.join(", ");
                     fields.push(("group".to_string(), NewValue::Raw(format!("[{group}]"))));
                 }
+                if let Some(reason) = record.reason {
+                    fields.push(("reason".to_string(), NewValue::Plain(one_line(reason))));
+                }
+                if let Some((old, new)) = record.fingerprints.get(name) {
+                    for (key, fp) in [("old_fingerprint", old), ("new_fingerprint", new)] {
+                        if let Some(fp) = fp {
+                            fields.push((key.to_string(), NewValue::Plain(fp.clone())));
+                        }
+                    }
+                }
                 let value = NewValue::Map(fields);
                 if doc.get(&refs(&child(name, "rotation"))).is_some() {
                     Edit::Replace {
@@ -156,6 +172,67 @@ pub fn set_phase(path: &Path, names: &[String], phase: RotationPhase) -> Result<
             })
             .collect()
     })
+}
+
+/// Sets (or adds) one key of each named secret's open `rotation:` block;
+/// `None` removes it.
+fn set_rotation_key(
+    path: &Path,
+    values: &BTreeMap<String, Option<String>>,
+    key: &str,
+) -> Result<(), RotationError> {
+    edit_manifest(path, |doc| {
+        let mut edits = Vec::new();
+        for (name, value) in values {
+            let mut at = child(name, "rotation");
+            at.push(key.to_string());
+            let exists = doc.get(&refs(&at)).is_some();
+            match (value, exists) {
+                (Some(v), true) => edits.push(Edit::Replace {
+                    path: at,
+                    value: NewValue::Plain(v.clone()),
+                }),
+                (Some(v), false) => edits.push(Edit::Append {
+                    parent: child(name, "rotation"),
+                    key: key.to_string(),
+                    value: NewValue::Plain(v.clone()),
+                }),
+                (None, true) => edits.push(Edit::Remove { path: at }),
+                (None, false) => {}
+            }
+        }
+        edits
+    })
+}
+
+/// Records the fingerprints of newly generated values (a resumed `start`
+/// that had to make them again).
+pub fn set_fingerprints(
+    path: &Path,
+    fingerprints: &BTreeMap<String, String>,
+) -> Result<(), RotationError> {
+    let values = fingerprints
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect();
+    set_rotation_key(path, &values, "new_fingerprint")
+}
+
+/// Records the manual step each named rotation waits for (`None`: nothing).
+pub fn set_awaiting(
+    path: &Path,
+    names: &[String],
+    step: Option<&str>,
+) -> Result<(), RotationError> {
+    let values = names
+        .iter()
+        .map(|n| (n.clone(), step.map(one_line)))
+        .collect();
+    set_rotation_key(path, &values, "awaiting")
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Closes each secret's rotation: history entry, `last_rotation`, no `rotation:`.
@@ -262,12 +339,15 @@ secrets_manifest:
             .unwrap()
             .with_timezone(&Utc);
         let group = names(&["vault_a", "vault_b"]);
+        let fingerprints = BTreeMap::new();
         let record = OpenRecord {
             id: "r-1",
             kind: RotationKind::Dual,
             started: at,
             by: "alice",
             group: &group,
+            reason: None,
+            fingerprints: &fingerprints,
         };
         open(&path, &group, &record).unwrap();
         set_phase(&path, &group, RotationPhase::Dual).unwrap();

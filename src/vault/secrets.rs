@@ -196,23 +196,35 @@ impl SecretLoader<'_> {
         } else {
             raw
         };
-        let stripped = strip_ascii_whitespace(&raw);
-        let password = if is_encrypted(stripped) {
-            let opened = decrypt(stripped, earlier, DecryptOptions::default())
-                .map_err(|e| SecretsError::EncryptedPasswordFile(shown.clone(), e.to_string()))?;
-            Zeroizing::new(strip_crlf(&opened.plaintext).to_vec())
-        } else {
-            Zeroizing::new(stripped.to_vec())
-        };
-        if password.is_empty() {
-            return Err(SecretsError::EmptyFromFile(shown));
-        }
-        Ok(password)
+        password_from_file_bytes(&shown, &raw, earlier)
     }
 
     fn decrypt_age(&self, path: &Path, data: &[u8]) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
         age_decrypt(path, data, self.age_identity.as_deref())
     }
+}
+
+/// The password a password file's bytes hold (after any age decryption): the
+/// bytes without surrounding ASCII whitespace, or, when they are themselves a
+/// vault, its plaintext opened with the `earlier` secrets, without surrounding
+/// line breaks. `shown` names the file in errors.
+pub fn password_from_file_bytes(
+    shown: &str,
+    raw: &[u8],
+    earlier: &[VaultSecret],
+) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+    let stripped = strip_ascii_whitespace(raw);
+    let password = if is_encrypted(stripped) {
+        let opened = decrypt(stripped, earlier, DecryptOptions::default())
+            .map_err(|e| SecretsError::EncryptedPasswordFile(shown.to_string(), e.to_string()))?;
+        Zeroizing::new(strip_crlf(&opened.plaintext).to_vec())
+    } else {
+        Zeroizing::new(stripped.to_vec())
+    };
+    if password.is_empty() {
+        return Err(SecretsError::EmptyFromFile(shown.to_string()));
+    }
+    Ok(password)
 }
 
 /// `CLI.split_vault_id`: split on the first `@`; no `@` means no label.

@@ -271,6 +271,25 @@ impl SecretsFile {
         }
     }
 
+    /// Every secret the file holds, decrypted: each scalar of a whole-file
+    /// vault (at any depth), each inline `!vault` value of a vars file. What
+    /// child output is scrubbed of; never shown.
+    pub fn secret_values(&self, ctx: &VaultContext) -> Result<Vec<Zeroizing<Vec<u8>>>, FileError> {
+        let whole = self.is_whole_vault();
+        let mut values = Vec::new();
+        for entry in self.doc().entries() {
+            match entry.value {
+                ValueKind::Scalar(s) if whole => values.push(Zeroizing::new(s.into_bytes())),
+                ValueKind::Vault(v) => {
+                    let input = Input::File(self.path().to_path_buf());
+                    values.push(ctx.decrypt(&input, v.vault_text.as_bytes())?.plaintext);
+                }
+                _ => {}
+            }
+        }
+        Ok(values)
+    }
+
     /// Whether setting `path` in `style` encrypts with a secret the file does
     /// not already give (a new inline value, or a plain value made vaulted).
     pub fn needs_new_secret(&self, path: &[String], style: ValueStyle) -> bool {

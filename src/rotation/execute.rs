@@ -1,0 +1,412 @@
+//! The executor: performs a [`Plan`] action by action through a [`World`]
+//! (the vault, the manifest record, the step runner, the changelog, the
+//! operator). It decides nothing the planner did not; it only resolves the
+//! values the plan names and stops cleanly at a manual step nobody confirms.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use zeroize::Zeroizing;
+
+use super::RotationError;
+use super::plan::{
+    Action, ChangelogEvent, Ending, Facts, KeyChange, Plan, Source, StepList, StepPhase,
+};
+use crate::manifest::{Manifest, RotationKind, RotationPhase, Secret, StepAction};
+
+/// A write to the manifest's rotation record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Open {
+        id: String,
+        kind: RotationKind,
+        started: DateTime<Utc>,
+        by: String,
+        group: Vec<String>,
+        reason: Option<String>,
+        /// Per secret: (old, new) fingerprints.
+        fingerprints: BTreeMap<String, (Option<String>, Option<String>)>,
+    },
+    Fingerprints(BTreeMap<String, String>),
+    Phase(RotationPhase),
+    Awaiting(Option<String>),
+    Close {
+        id: String,
+        ending: Ending,
+        at: DateTime<Utc>,
+        by: String,
+        reason: Option<String>,
+        last_rotation: Option<NaiveDate>,
+    },
+}
+
+/// A vault change with its value resolved.
+pub enum Change {
+    Set {
+        /// The canonical key it goes after when it is new.
+        after: String,
+        key: String,
+        value: Zeroizing<String>,
+    },
+    Remove {
+        key: String,
+    },
+}
+
+/// What an operator answered to a manual step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    Done,
+    Declined,
+    /// No terminal to ask on.
+    Unattended,
+}
+
+/// The effects a plan has. The real one touches files and runs children;
+/// the model test keeps everything in memory.
+pub trait World {
+    /// A new value for `secret` (random, minted or from the operator).
+    fn generate(&mut self, secret: &Secret) -> Result<Zeroizing<String>, RotationError>;
+    /// The keyed fingerprint of `value` as the vault facts give them.
+    fn fingerprint(&self, name: &str, value: &[u8]) -> String;
+    /// The value of `key` in `file`.
+    fn read(&mut self, file: &Path, key: &str) -> Result<Option<Zeroizing<String>>, RotationError>;
+    /// One atomic write of `file` (keeping its previous ciphertext).
+    fn write_vault(&mut self, file: &Path, changes: Vec<Change>) -> Result<(), RotationError>;
+    /// One atomic write of the rotation record of `names`.
+    fn record(&mut self, names: &[String], record: Record) -> Result<(), RotationError>;
+    fn run_step(
+        &mut self,
+        step: &StepAction,
+        phase: Option<StepPhase>,
+        list: StepList,
+    ) -> Result<(), RotationError>;
+    fn confirm(&mut self, instruction: &str) -> Result<Confirmation, RotationError>;
+    fn changelog(
+        &mut self,
+        event: ChangelogEvent,
+        plan: &Plan,
+        confirmed_by: Option<&str>,
+    ) -> Result<(), RotationError>;
+    fn say(&mut self, message: &str);
+    /// Crash tests stop the command right after a named write.
+    fn crash_point(&mut self, point: &str) -> Result<(), RotationError>;
+}
+
+/// Who runs the command and how.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub now: DateTime<Utc>,
+    pub user: String,
+    /// `--confirm`: the awaited manual step was done.
+    pub confirm: bool,
+}
+
+/// Performs `plan`. `facts` are the fingerprints the plan was made from.
+pub fn execute<W: World>(
+    world: &mut W,
+    manifest: &Manifest,
+    facts: &Facts,
+    plan: &Plan,
+    opts: &RunOptions,
+) -> Result<(), RotationError> {
+    let mut run = Run {
+        world,
+        manifest,
+        facts,
+        plan,
+        opts,
+        generated: BTreeMap::new(),
+        confirmed_by: None,
+        awaited: plan
+            .names
+            .first()
+            .and_then(|n| manifest.secret(n))
+            .and_then(|s| s.rotation.as_ref())
+            .and_then(|r| r.awaiting.clone()),
+        open: plan
+            .names
+            .first()
+            .and_then(|n| manifest.secret(n))
+            .is_some_and(|s| s.rotation.is_some()),
+    };
+    for action in &plan.actions {
+        run.act(action)?;
+    }
+    Ok(())
+}
+
+struct Run<'r, W: World> {
+    world: &'r mut W,
+    manifest: &'r Manifest,
+    facts: &'r Facts,
+    plan: &'r Plan,
+    opts: &'r RunOptions,
+    generated: BTreeMap<String, Zeroizing<String>>,
+    confirmed_by: Option<String>,
+    /// The manual step the record says the rotation waits for.
+    awaited: Option<String>,
+    /// Whether a rotation record exists to note an awaited step in.
+    open: bool,
+}
+
+impl<W: World> Run<'_, W> {
+    fn secret(&self, name: &str) -> Result<&Secret, RotationError> {
+        self.manifest
+            .secret(name)
+            .ok_or_else(|| RotationError::Usage(format!("`{name}` is not in the manifest")))
+    }
+
+    fn generated_fingerprint(&self, name: &str) -> Result<String, RotationError> {
+        let value = self
+            .generated
+            .get(name)
+            .ok_or_else(|| RotationError::Vault(format!("no new value was made for `{name}`")))?;
+        Ok(self.world.fingerprint(name, value.as_bytes()))
+    }
+
+    fn act(&mut self, action: &Action) -> Result<(), RotationError> {
+        match action {
+            Action::Generate { secrets } => {
+                for name in secrets {
+                    let secret = self.secret(name)?.clone();
+                    let value = self.world.generate(&secret)?;
+                    if value.is_empty() {
+                        return Err(RotationError::Usage(format!(
+                            "the new value of `{name}` is empty"
+                        )));
+                    }
+                    self.generated.insert(name.clone(), value);
+                }
+            }
+            Action::Open { kind, reason } => {
+                let mut fingerprints = BTreeMap::new();
+                for name in &self.plan.names {
+                    let old = self.facts.get(name).and_then(|f| f.current.clone());
+                    let new = self.generated_fingerprint(name)?;
+                    fingerprints.insert(name.clone(), (old, Some(new)));
+                }
+                let record = Record::Open {
+                    id: self.plan.id.clone(),
+                    kind: *kind,
+                    started: self.opts.now,
+                    by: self.opts.user.clone(),
+                    group: self.plan.names.clone(),
+                    reason: reason.clone(),
+                    fingerprints,
+                };
+                self.world.record(&self.plan.names, record)?;
+                self.open = true;
+                self.awaited = None;
+                self.world.crash_point("open")?;
+            }
+            Action::RecordFingerprints { secrets } => {
+                let mut fingerprints = BTreeMap::new();
+                for name in secrets {
+                    fingerprints.insert(name.clone(), self.generated_fingerprint(name)?);
+                }
+                self.world
+                    .record(&self.plan.names, Record::Fingerprints(fingerprints))?;
+                self.world.crash_point("fingerprint")?;
+            }
+            Action::WriteVault {
+                file,
+                changes,
+                point,
+            } => {
+                let mut resolved = Vec::with_capacity(changes.len());
+                for change in changes {
+                    resolved.push(self.resolve(file, change)?);
+                }
+                self.world.write_vault(file, resolved)?;
+                self.world.crash_point(point)?;
+            }
+            Action::RecordPhase(phase) => {
+                self.world.record(&self.plan.names, Record::Phase(*phase))?;
+                self.world.crash_point(phase.as_str())?;
+            }
+            Action::RunSteps { list, phase, steps } => {
+                for step in steps {
+                    self.step(step, *phase, *list)?;
+                }
+            }
+            Action::Changelog(event) => {
+                self.world
+                    .changelog(*event, self.plan, self.confirmed_by.as_deref())?;
+                self.world.crash_point("changelog")?;
+            }
+            Action::Close(ending) => {
+                let record = Record::Close {
+                    id: self.plan.id.clone(),
+                    ending: *ending,
+                    at: self.opts.now,
+                    by: self.opts.user.clone(),
+                    reason: self.plan.reason.clone(),
+                    last_rotation: ending.rotates().then(|| self.opts.now.date_naive()),
+                };
+                self.world.record(&self.plan.names, record)?;
+                self.open = false;
+                self.world.crash_point("close")?;
+            }
+            Action::Notify { phase, steps } => {
+                for step in steps {
+                    if let StepAction::Manual(text) = step {
+                        // The rotation is closed: a reminder, nothing to wait for.
+                        self.world.say(&format!("to do (notify): {text}"));
+                        continue;
+                    }
+                    if let Err(e) = self.world.run_step(step, Some(*phase), StepList::Notify) {
+                        self.world.say(&format!(
+                            "warning: a notify step failed (the rotation itself is complete): {e}"
+                        ));
+                    }
+                }
+            }
+            Action::Say(message) => self.world.say(message),
+        }
+        Ok(())
+    }
+
+    fn resolve(&mut self, file: &Path, change: &KeyChange) -> Result<Change, RotationError> {
+        Ok(match change {
+            KeyChange::Remove { key } => Change::Remove { key: key.clone() },
+            KeyChange::Set {
+                secret,
+                key,
+                source,
+            } => {
+                let value = match source {
+                    Source::Generated => self.generated.get(secret).cloned().ok_or_else(|| {
+                        RotationError::Vault(format!("no new value was made for `{secret}`"))
+                    })?,
+                    Source::Current => self.read(file, secret)?,
+                    Source::New => self.read(file, &format!("{secret}_new"))?,
+                    Source::Previous => self.read(file, &format!("{secret}_previous"))?,
+                };
+                Change::Set {
+                    after: secret.clone(),
+                    key: key.clone(),
+                    value,
+                }
+            }
+        })
+    }
+
+    fn read(&mut self, file: &Path, key: &str) -> Result<Zeroizing<String>, RotationError> {
+        self.world.read(file, key)?.ok_or_else(|| {
+            RotationError::Vault(format!(
+                "{}: `{key}` is missing although the plan was made with it; nothing was written: re-run the command",
+                file.display()
+            ))
+        })
+    }
+
+    fn step(
+        &mut self,
+        step: &StepAction,
+        phase: Option<StepPhase>,
+        list: StepList,
+    ) -> Result<(), RotationError> {
+        let StepAction::Manual(text) = step else {
+            return self.world.run_step(step, phase, list).map_err(|e| match e {
+                RotationError::Step(msg) => {
+                    RotationError::Step(self.step_failure(list, phase, msg))
+                }
+                other => other,
+            });
+        };
+        let single = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.world
+            .say(&format!("manual {} step: {text}", list.as_str()));
+        let confirmed_here = self.opts.confirm
+            && match &self.awaited {
+                Some(awaited) => *awaited == single,
+                None => true,
+            };
+        let answer = if confirmed_here {
+            Confirmation::Done
+        } else {
+            self.world.confirm(text)?
+        };
+        match answer {
+            Confirmation::Done => {
+                self.confirmed_by = Some(self.opts.user.clone());
+                if self.awaited.as_deref() == Some(single.as_str()) {
+                    self.world
+                        .record(&self.plan.names, Record::Awaiting(None))?;
+                    self.awaited = None;
+                }
+                Ok(())
+            }
+            Confirmation::Declined => Err(RotationError::Step(format!(
+                "the manual {} step was not confirmed: {single}\nNothing was lost: re-run `{}` when it is done",
+                list.as_str(),
+                self.resume_line()
+            ))),
+            Confirmation::Unattended => {
+                if self.open {
+                    self.world
+                        .record(&self.plan.names, Record::Awaiting(Some(single.clone())))?;
+                }
+                Err(RotationError::Awaiting(format!(
+                    "waiting for a manual {} step: {single}\nWhen it is done, run `{} --confirm`",
+                    list.as_str(),
+                    self.resume_line()
+                )))
+            }
+        }
+    }
+
+    fn resume_line(&self) -> String {
+        let mut line = self.plan.command.line(&self.plan.names);
+        if let Some(reason) = &self.plan.reason
+            && matches!(
+                self.plan.command,
+                super::plan::Command::Rotate { compromised: true }
+            )
+        {
+            line.push_str(&format!(" --reason {}", shell_quote(reason)));
+        }
+        line
+    }
+
+    fn step_failure(&self, list: StepList, phase: Option<StepPhase>, msg: String) -> String {
+        let during = phase.map_or(String::new(), |p| format!(" during {}", p.as_str()));
+        let mut hint = format!("re-run `{}` to resume", self.resume_line());
+        match self.plan.command {
+            super::plan::Command::Start => {
+                hint.push_str(&format!(
+                    ", or `vaultrot abort {}`",
+                    self.plan.names.join(" ")
+                ));
+            }
+            super::plan::Command::Finish
+                if self
+                    .plan
+                    .actions
+                    .iter()
+                    .any(|a| matches!(a, Action::RecordPhase(RotationPhase::Promoted))) =>
+            {
+                hint.push_str(&format!(
+                    ", or `vaultrot rollback {}` to put the previous value back",
+                    self.plan.names.join(" ")
+                ));
+            }
+            _ => {}
+        }
+        if self.plan.command == super::plan::Command::Verify {
+            return format!("{} step failed: {msg}", list.as_str());
+        }
+        format!(
+            "{} step failed{during}: {msg}\nNothing was lost: {hint}",
+            list.as_str()
+        )
+    }
+}
+
+pub fn shell_quote(text: &str) -> String {
+    shlex::try_quote(text)
+        .map(|q| q.into_owned())
+        .unwrap_or_else(|_| text.to_string())
+}
