@@ -13,8 +13,8 @@ use super::rotation_common::{load_manifest, manifest_path};
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::backup;
 use crate::rotation::lock::ManifestLock;
-use crate::rotation::world::backup_dir;
 use crate::rotation::restore::{DroppedNew, dropped_new_values, has_open_rotation};
+use crate::rotation::world::backup_dir;
 
 #[derive(Args, Debug)]
 pub struct RestoreArgs {
