@@ -91,10 +91,26 @@ pub fn yaml_parse(data: &[u8]) {
     let _ = doc.inline_vaults();
 }
 
-fn values(doc: &Doc) -> Vec<(Vec<String>, ValueKind)> {
+/// What an entry means, without where it sits: an edit elsewhere moves the
+/// spans and lines of everything after it, and that is no change.
+#[derive(Debug, PartialEq, Eq, Clone)]
+enum Meaning {
+    Scalar(String),
+    Vault(String, Option<String>),
+    Other(String),
+}
+
+fn values(doc: &Doc) -> Vec<(Vec<String>, Meaning)> {
     doc.entries()
         .into_iter()
-        .map(|e| (e.path, e.value))
+        .map(|e| {
+            let meaning = match e.value {
+                ValueKind::Scalar(s) => Meaning::Scalar(s),
+                ValueKind::Vault(v) => Meaning::Vault(v.vault_text, v.label),
+                other => Meaning::Other(format!("{other:?}")),
+            };
+            (e.path, meaning)
+        })
         .collect()
 }
 
@@ -188,7 +204,7 @@ pub fn yaml_edit(data: &[u8]) {
         ),
     }
     // Everything outside the edited key is as it was.
-    let outside = |list: &[(Vec<String>, ValueKind)]| -> Vec<(Vec<String>, ValueKind)> {
+    let outside = |list: &[(Vec<String>, Meaning)]| -> Vec<(Vec<String>, Meaning)> {
         list.iter()
             .filter(|(p, _)| !under(p, &changed))
             .cloned()

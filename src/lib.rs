@@ -7,6 +7,7 @@
 //! - [`manifest`]: `_secrets_manifest.yml`, policies, durations and ages.
 //! - [`rotation`]: the rotation state machine, lock and intent log.
 //! - [`ansible`]: ansible.cfg discovery and the playbook runner.
+//! - [`scan`]: the leak guard (every vaulted value, wherever it leaked).
 //! - [`changelog`], [`fsutil`], [`cli`].
 
 pub mod ansible;
@@ -17,6 +18,7 @@ pub mod fsutil;
 pub mod manifest;
 pub mod report;
 pub mod rotation;
+pub mod scan;
 pub mod vault;
 pub mod vaultfile;
 pub mod yaml;

@@ -593,5 +593,6 @@ fn output_is_scrubbed_of_values_in_their_encodings_across_reads_and_lines() {
         }
     }
     assert_eq!(shown.matches("<redacted>").count(), 6, "{shown}");
-    assert_eq!(message.matches("<redacted>").count(), 6, "{message}");
+    // The tail keeps 4 KiB of a line: the 8 KiB one loses its mask there.
+    assert_eq!(message.matches("<redacted>").count(), 5, "{message}");
 }

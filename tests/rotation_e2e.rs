@@ -1635,8 +1635,9 @@ fn a_vault_changed_behind_an_open_window_is_refused_and_nothing_recorded() {
     let infra = Infra::new();
     infra.ok(&["start", "vault_api_token"]);
     let new = infra.value("vault_api_token_new");
-    // The newest backup is the vault before `start`: no `_new`.
-    infra.ok(&["restore", VAULT]);
+    // The newest backup is the vault before `start`: no `_new` (restore
+    // refuses to drop it unless forced, as a `git checkout` would not).
+    infra.ok(&["restore", "--force", VAULT]);
     assert_eq!(infra.get("vault_api_token_new"), None);
     let before = infra.written();
     let err = infra.fails(&["finish", "vault_api_token", "--force"], 1);

@@ -32,6 +32,8 @@ const OLD_BOT: &str = "old-Bot:token/9f3a+Qw==&k";
 const OLD_CHEAP: &str = "old-cheap-value-7Tq2";
 /// Not rotated, but in the same vault file: scrubbed all the same.
 const OTHER: &str = "other-Password#4471/b";
+/// Nested in a mapping of the same vault file.
+const NESTED: &str = "nested-Db-pass-8812/q";
 
 const MANIFEST_TEXT: &str = r#"# Manifest of tests/rotation_guard.rs.
 secrets_manifest:
@@ -82,6 +84,8 @@ const LEAKY_PLAYBOOK: &str = r#"- name: Deploy carelessly
         var: vault_api_key
     - ansible.builtin.debug:
         var: vault_api_key_new
+    - ansible.builtin.debug:
+        var: vault_db
     - ansible.builtin.debug:
         msg: "{{ vault_api_key }} {{ api_new }} {{ vault_bot_token }} {{ vault_other_password }}"
     - ansible.builtin.debug:
@@ -169,11 +173,12 @@ impl Infra {
         fs::write(
             root.join(VAULT),
             format!(
-                "vault_api_key: {}\nvault_bot_token: {}\nvault_cheap: {}\nvault_other_password: {}\n",
+                "vault_api_key: {}\nvault_bot_token: {}\nvault_cheap: {}\nvault_other_password: {}\nvault_db:\n  user: app\n  password: {}\n",
                 yaml_quoted(OLD_API),
                 yaml_quoted(OLD_BOT),
                 yaml_quoted(OLD_CHEAP),
                 yaml_quoted(OTHER),
+                yaml_quoted(NESTED),
             ),
         )
         .unwrap();
@@ -386,6 +391,7 @@ fn child_output_is_scrubbed_of_every_value_in_every_encoding() {
             ("the old bot token", OLD_BOT.to_string()),
             ("the new bot token", bot_new),
             ("another vault value", OTHER.to_string()),
+            ("a value nested in a mapping", NESTED.to_string()),
         ],
     );
 }
@@ -532,4 +538,59 @@ fn generated_values_never_hold_template_markers() {
             assert!(!value.contains(marker), "a generated value holds {marker}");
         }
     }
+}
+
+#[test]
+fn a_resumed_start_draws_again_a_staged_value_ansible_would_template() {
+    let mut infra = Infra::new();
+    // Killed right after staging; the staged value is then one Ansible would
+    // template (as a value drawn before the template rule could be).
+    let out = infra.run_full(
+        &["start", "vault_api_key"],
+        None,
+        &[("VAULTROT_CRASH_AFTER", "stage")],
+    );
+    assert!(!out.status.success(), "{}", show(&out));
+    let poisoned = "abc{{ 6 * 7 }}defghijklmnopqrstuvwxyz0123456789";
+    infra.ok(&["set", VAULT, "vault_api_key_new", poisoned]);
+    infra.ok(&["start", "vault_api_key"]);
+    let staged = infra.value("vault_api_key_new");
+    assert_ne!(staged, poisoned);
+    assert!(
+        !["{{", "{%", "{#"].iter().any(|m| staged.contains(m)),
+        "the staged value still holds a template marker"
+    );
+    assert_eq!(infra.value("vault_api_key"), OLD_API);
+}
+
+#[test]
+fn compromised_with_scan_records_where_the_value_leaked() {
+    let mut infra = Infra::new();
+    fs::write(
+        infra.root.join(".env"),
+        format!("API_KEY={OLD_API}\nDEBUG=1\n"),
+    )
+    .unwrap();
+    infra.ok(&[
+        "rotate",
+        "vault_api_key",
+        "--compromised",
+        "--scan",
+        "--reason",
+        "pasted while debugging",
+    ]);
+    assert_ne!(infra.value("vault_api_key"), OLD_API);
+    let changelog = text(&infra.read("CHANGELOG.md"));
+    let line = changelog
+        .lines()
+        .find(|l| l.contains("vault_api_key") && l.contains("pasted while debugging"))
+        .unwrap_or_else(|| panic!("no compromised line:\n{changelog}"));
+    assert!(line.contains("scan: found in 1 path (.env)"), "{line}");
+    assert!(line.contains("encodings raw"), "{line}");
+    let manifest = text(&infra.read(MANIFEST));
+    assert!(
+        manifest.contains("scan: found in 1 path (.env)"),
+        "{manifest}"
+    );
+    assert_nowhere(&infra, &[("vault_api_key (old)", OLD_API.to_string())]);
 }

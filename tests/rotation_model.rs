@@ -154,6 +154,7 @@ impl Model {
                         current: get(n.to_string()),
                         new: get(format!("{n}_new")),
                         previous: get(format!("{n}_previous")),
+                        new_is_template: false,
                     },
                 )
             })

@@ -115,11 +115,13 @@ fn state(group: &[&str], phase: Option<RotationPhase>, kind: RotationKind) -> (M
                     current: Some(old.clone()),
                     new: Some(new.clone()),
                     previous: None,
+                    new_is_template: false,
                 },
                 RotationPhase::Promoted | RotationPhase::RollingBack => KeyFacts {
                     current: Some(new.clone()),
                     new: None,
                     previous: Some(old.clone()),
+                    new_is_template: false,
                 },
                 RotationPhase::Revoked => KeyFacts {
                     current: Some(new.clone()),
@@ -695,4 +697,33 @@ fn resuming_a_start_keeps_the_staged_value_or_makes_a_new_one() {
             .any(|a| matches!(a, Action::RecordFingerprints { .. }))
     );
     let _ = BTreeMap::<String, String>::new();
+}
+
+#[test]
+fn resuming_a_start_draws_again_a_staged_value_ansible_would_template() {
+    let (manifest, mut facts) = state(
+        &["vault_a"],
+        Some(RotationPhase::Starting),
+        RotationKind::Dual,
+    );
+    facts.get_mut("vault_a").unwrap().new_is_template = true;
+    let p = plan(
+        &manifest,
+        &names(&["vault_a"]),
+        &facts,
+        Command::Start,
+        &opts(),
+        "r",
+    )
+    .unwrap();
+    assert!(
+        p.actions
+            .iter()
+            .any(|a| matches!(a, Action::Generate { secrets } if secrets == &names(&["vault_a"])))
+    );
+    assert!(
+        p.actions
+            .iter()
+            .any(|a| matches!(a, Action::RecordFingerprints { .. }))
+    );
 }

@@ -600,21 +600,31 @@ fn stream_output(
     Ok(tail.finish())
 }
 
-/// The last [`TAIL_LINES`] lines of already scrubbed output.
+/// The last [`TAIL_LINES`] lines of already scrubbed output, each cut at
+/// [`TAIL_LINE_BYTES`] (a child printing megabytes without a newline must
+/// not make the error message that long).
 #[derive(Default)]
 struct Tail {
     lines: VecDeque<String>,
     partial: Vec<u8>,
 }
 
+const TAIL_LINE_BYTES: usize = 4096;
+
 impl Tail {
     fn push(&mut self, mut bytes: &[u8]) {
         while let Some(end) = bytes.iter().position(|&b| b == b'\n') {
-            self.partial.extend_from_slice(&bytes[..=end]);
+            self.keep(&bytes[..=end]);
             self.end_line();
             bytes = &bytes[end + 1..];
         }
-        self.partial.extend_from_slice(bytes);
+        self.keep(bytes);
+    }
+
+    fn keep(&mut self, bytes: &[u8]) {
+        let room = TAIL_LINE_BYTES.saturating_sub(self.partial.len());
+        self.partial
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     fn end_line(&mut self) {
@@ -698,7 +708,7 @@ mod tests {
                 "--limit",
                 "web",
                 "-e",
-                r#"{"a":1,"vaultrot_phase":"start","vaultrot_rotation_id":"r-1","vaultrot_secrets":["vault_nats_password"]}"#,
+                r#"{"a":1,"vaultrot_phase":"start","vaultrot_secrets":["vault_nats_password"],"vaultrot_rotation_id":"r-1"}"#,
                 "--vault-id",
                 "prod@<pipe>",
                 "--vault-id",
@@ -772,6 +782,21 @@ mod tests {
             plain_text(b"\x1b[0;32mok: [localhost]\x1b[0m\r\n"),
             "ok: [localhost]"
         );
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines_in_pieces_and_cuts_long_ones() {
+        let mut tail = Tail::default();
+        for i in 0..TAIL_LINES + 5 {
+            tail.push(b"li");
+            tail.push(format!("ne {i}\nx").as_bytes());
+        }
+        tail.push(&vec![b'y'; 3 * TAIL_LINE_BYTES]);
+        let lines = tail.finish();
+        assert_eq!(lines.len(), TAIL_LINES);
+        assert_eq!(lines[0], "xline 6");
+        assert_eq!(lines[TAIL_LINES - 2], format!("xline {}", TAIL_LINES + 4));
+        assert_eq!(lines[TAIL_LINES - 1].len(), TAIL_LINE_BYTES);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod encrypt_string;
 pub mod finish;
 pub mod get;
 pub mod init;
+pub mod install_hook;
 pub mod lint;
 pub mod ls;
 pub mod man;
@@ -26,6 +27,7 @@ pub mod restore;
 pub mod rollback;
 pub mod rotate;
 pub mod rotation_common;
+pub mod scan;
 pub mod secret_file;
 pub mod set;
 pub mod start;
@@ -102,6 +104,10 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff): `vaultrot man > vaultrot.1`.
     Man(man::ManArgs),
+    /// Find every vaulted value wherever it leaked (tree, logs, --staged, --history).
+    Scan(scan::ScanArgs),
+    /// Write .git/hooks/pre-commit running `vaultrot scan --staged`.
+    InstallHook(install_hook::InstallHookArgs),
 }
 
 impl Command {
@@ -190,6 +196,8 @@ pub(crate) fn dispatch(command: &Command) -> CliResult {
         Command::Init(a) => init::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
+        Command::Scan(a) => scan::run(a),
+        Command::InstallHook(a) => install_hook::run(a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `vaultrot rotate SECRET...`: swap rotation in one step (tokens that
 //! cannot overlap), or `--compromised --reason WHY` for any secret during an
-//! incident (always a fresh value; an open window's `_new` is discarded).
+//! incident (always a fresh value; an open window's `_new` is discarded;
+//! `--scan` records where the values leaked).
 
 use clap::Args;
 
@@ -18,6 +19,10 @@ pub struct RotateArgs {
     /// Why (required with --compromised; recorded in the changelog and history).
     #[arg(long, requires = "compromised")]
     pub reason: Option<String>,
+    /// Scan the work tree and git history for the leaked values first, and add
+    /// where they were found (paths, commits, encodings) to the recorded reason.
+    #[arg(long, requires = "compromised")]
+    pub scan: bool,
     /// Read `external: true` values from stdin, one line per secret, in order.
     #[arg(long)]
     pub value_stdin: bool,
@@ -30,6 +35,7 @@ pub fn run(args: &RotateArgs) -> CliResult {
     run_rotation(&args.common, command, || {
         let mut extra = Extra {
             reason: args.reason.clone(),
+            scan: args.scan,
             ..Extra::default()
         };
         if args.value_stdin {

@@ -18,6 +18,7 @@ use crate::rotation::execute::{RunOptions, execute};
 use crate::rotation::lock::{ManifestLock, current_user};
 use crate::rotation::plan::{self, Command};
 use crate::rotation::world::{Live, ValueSource, new_rotation_id};
+use crate::scan;
 
 /// Flags every rotation command takes.
 #[derive(Args, Debug, Clone)]
@@ -103,6 +104,8 @@ pub struct Extra {
     pub reason: Option<String>,
     pub force: bool,
     pub min_window: Option<manifest::Period>,
+    /// `rotate --compromised --scan`: add where the values leaked to the reason.
+    pub scan: bool,
 }
 
 impl Default for Extra {
@@ -112,8 +115,36 @@ impl Default for Extra {
             reason: None,
             force: false,
             min_window: None,
+            scan: false,
         }
     }
+}
+
+/// The reason of a compromised rotation followed by where each secret's
+/// values were found (paths, commits, encodings; never a value), so that the
+/// CHANGELOG line and the history record hold the incident's scope.
+fn with_exposure_scope(
+    reason: &str,
+    manifest: &Manifest,
+    ctx: &crate::vaultfile::VaultContext,
+    names: &[String],
+) -> CliResult<String> {
+    let cannot_scan = |e: scan::ScanError| CliError {
+        code: exit_codes::USAGE,
+        message: format!("--scan: {e}"),
+    };
+    let place = scan::Place::locate(&manifest.root, Some(&manifest.path)).map_err(cannot_scan)?;
+    let mut parts = vec![reason.trim().to_string()];
+    for name in names {
+        let scope = scan::scope_for(&place, ctx, name).map_err(cannot_scan)?;
+        eprintln!("vaultrot: `{name}`: {}", scope.summary());
+        parts.push(if names.len() == 1 {
+            scope.summary()
+        } else {
+            format!("{name} {}", scope.summary())
+        });
+    }
+    Ok(parts.join("; "))
 }
 
 /// Locks the manifest, opens the vaults, plans `command` and performs the
@@ -134,7 +165,15 @@ pub fn run_rotation(
     let manifest = load_manifest(&path)?;
     let settings = VaultSettings::load_in(Some(&manifest.root));
     let ctx = read_context(&args.vault, &settings)?;
-    let extra = extra()?;
+    let mut extra = extra()?;
+    if extra.scan {
+        extra.reason = Some(with_exposure_scope(
+            extra.reason.as_deref().unwrap_or_default(),
+            &manifest,
+            &ctx,
+            &args.secrets,
+        )?);
+    }
     let now = now()?;
     let user = current_user();
     let names = args.secrets.clone();

@@ -62,6 +62,9 @@ pub struct KeyFacts {
     pub current: Option<String>,
     pub new: Option<String>,
     pub previous: Option<String>,
+    /// The staged `_new` holds `{{`, `{%` or `{#`: Ansible would template it,
+    /// so a resumed `start` draws it again (values from before that rule).
+    pub new_is_template: bool,
 }
 
 /// [`KeyFacts`] of every named secret.
@@ -736,6 +739,7 @@ impl<'a> Planner<'a> {
             self.expect(s, r, &s.name, &f.current, &r_of(s).old_fingerprint, "old")?;
             self.expect_absent(s, r, &s.previous_key(), &f.previous)?;
             match (&f.new, &r_of(s).new_fingerprint) {
+                (Some(_), _) if f.new_is_template => regenerate.push(s.name.clone()),
                 (Some(held), Some(want)) if held == want => {}
                 (None, _) => regenerate.push(s.name.clone()),
                 (Some(_), _) if fresh_on_mismatch => regenerate.push(s.name.clone()),

@@ -105,12 +105,17 @@ impl<'a> Live<'a> {
                     .map_err(|e| RotationError::Vault(e.to_string()))?
                     .map(|v| live.fingerprinter.fingerprint(name, &v)))
             };
+            let new_is_template = file
+                .get(&secret.new_key(), ctx)
+                .map_err(|e| RotationError::Vault(e.to_string()))?
+                .is_some_and(|v| !generate::is_template_safe(&String::from_utf8_lossy(&v)));
             facts.insert(
                 name.clone(),
                 KeyFacts {
                     current: fp(&secret.name)?,
                     new: fp(&secret.new_key())?,
                     previous: fp(&secret.previous_key())?,
+                    new_is_template,
                 },
             );
         }
@@ -126,15 +131,16 @@ impl<'a> Live<'a> {
             .map_err(|e| RotationError::Vault(e.to_string()))
     }
 
-    /// Every value of `file`, for the scrubber.
+    /// Every secret of `file`, for the scrubber: all values of a whole-file
+    /// vault (nested ones too; `get` refuses a mapping), only the inline
+    /// `!vault` values of a vars file (its plain values, such as a host
+    /// name, are no secret and would mask every mention of it).
     fn remember_all(&mut self, file: &SecretsFile) -> Result<(), RotationError> {
-        for info in file.list() {
-            if let Some(value) = file
-                .get(&info.name, self.ctx)
-                .map_err(|e| RotationError::Vault(e.to_string()))?
-            {
-                self.remember(&value);
-            }
+        for value in file
+            .secret_values(self.ctx)
+            .map_err(|e| RotationError::Vault(e.to_string()))?
+        {
+            self.remember(&value);
         }
         Ok(())
     }
