@@ -397,6 +397,8 @@ struct SecretJson<'a> {
     fails: bool,
     line: u32,
     rotation: Option<RotationJson<'a>>,
+    /// The manifest listing the secret (check-age reports several at once).
+    manifest: &'a str,
 }
 
 #[derive(Serialize)]
@@ -448,6 +450,7 @@ fn age_json(report: &AgeReport<'_>, manifest: &str) -> String {
                 strategy: s.strategy.as_str(),
                 fails: e.fails(report.fail_on),
                 line: s.pos.line,
+                manifest,
                 rotation: s.rotation.as_ref().map(|r| RotationJson {
                     id: &r.id,
                     phase: r.phase.as_str(),
@@ -838,6 +841,8 @@ struct FindingJson<'a> {
     column: Option<u32>,
     secret: Option<&'a str>,
     message: &'a str,
+    /// The manifest whose lint found it (lint reports several at once).
+    manifest: &'a str,
 }
 
 #[derive(Serialize)]
@@ -869,6 +874,7 @@ fn lint_json(report: &LintReport, manifest: &str, paths: &PathDisplay) -> String
                 column: f.pos.map(|p| p.column),
                 secret: f.secret.as_deref(),
                 message: &f.message,
+                manifest,
             })
             .collect(),
         summary: LintSummaryJson {

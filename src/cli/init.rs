@@ -16,8 +16,12 @@ use crate::vault::secrets::Purpose;
 pub struct InitArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
+    /// The directory to scan (default: the infra root); with one inventory per
+    /// environment, run init once for each (e.g. inventories/prod).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
     /// Where to write the manifest (default: group_vars/all/_secrets_manifest.yml
-    /// under the infra root).
+    /// under DIR).
     #[arg(long, value_name = "PATH")]
     pub manifest: Option<PathBuf>,
     /// Print the manifest and the .gitignore lines; write nothing.
@@ -29,10 +33,22 @@ pub fn run(args: &InitArgs) -> CliResult {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::error(format!("cannot read the current directory: {e}")))?;
     let root = search_root(&cwd);
+    let scope = match &args.dir {
+        Some(dir) => std::path::absolute(dir)
+            .map_err(|e| CliError::error(format!("{}: {e}", dir.display())))?,
+        None => root.clone(),
+    };
+    if !scope.is_dir() || !scope.starts_with(&root) {
+        return Err(CliError::error(format!(
+            "{} is not a directory under the infra root {}",
+            scope.display(),
+            root.display()
+        )));
+    }
     let manifest = args
         .manifest
         .clone()
-        .unwrap_or_else(|| root.join(MANIFEST_PATH));
+        .unwrap_or_else(|| scope.join(MANIFEST_PATH));
     if manifest.exists() && !args.dry_run {
         return Err(CliError::error(format!(
             "{} already exists: init never overwrites a manifest (move it away, or edit it)",
@@ -41,7 +57,7 @@ pub fn run(args: &InitArgs) -> CliResult {
     }
     let settings = VaultSettings::load_in(Some(&root));
     let secrets = load_secrets(&args.vault, &settings, Purpose::Read, false).unwrap_or_default();
-    let scan = init::scan(&root, &secrets).map_err(CliError::error)?;
+    let scan = init::scan(&root, &scope, &secrets).map_err(CliError::error)?;
     let text = init::render(&scan);
     let gitignore = std::fs::read_to_string(root.join(".gitignore")).unwrap_or_default();
     let ignores = init::missing_ignores(&gitignore);

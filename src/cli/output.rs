@@ -84,7 +84,7 @@ pub struct Section {
 pub fn combine(format: Format, sections: &[Section]) -> String {
     match sections {
         [] => String::new(),
-        [only] if format != Format::Json => only.text.clone(),
+        [only] => only.text.clone(),
         _ => match format {
             Format::Table => sections
                 .iter()
@@ -113,20 +113,28 @@ pub fn combine(format: Format, sections: &[Section]) -> String {
     }
 }
 
-/// One JSON document: arrays of objects concatenated with a `manifest`
-/// field in each object, numbers summed, booleans or'ed, other values from
-/// the first report. A single report keeps its shape and gains the fields.
+/// One JSON document for several reports (each secret or finding already
+/// names its manifest): `manifests` lists them, arrays are concatenated,
+/// counts summed, booleans or'ed, other values taken from the first report.
+/// One report is passed through as it is.
 fn combine_json(sections: &[Section]) -> String {
+    if let [only] = sections {
+        return only.text.clone();
+    }
     let mut merged = Map::new();
+    let manifests = sections
+        .iter()
+        .map(|s| Value::String(s.manifest.clone()))
+        .collect();
+    merged.insert("manifests".into(), Value::Array(manifests));
     for section in sections {
         let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(&section.text) else {
             continue;
         };
         for (key, value) in doc {
-            if key == "manifest" && sections.len() > 1 {
+            if key == "manifest" {
                 continue;
             }
-            let value = label_items(value, &section.manifest);
             match merged.get_mut(&key) {
                 None => {
                     merged.insert(key, value);
@@ -135,39 +143,9 @@ fn combine_json(sections: &[Section]) -> String {
             }
         }
     }
-    if sections.len() > 1 {
-        let manifests = sections
-            .iter()
-            .map(|s| Value::String(s.manifest.clone()))
-            .collect();
-        let mut out = Map::new();
-        out.insert("manifests".into(), Value::Array(manifests));
-        out.extend(merged);
-        merged = out;
-    }
     let mut text = serde_json::to_string_pretty(&Value::Object(merged)).unwrap_or_default();
     text.push('\n');
     text
-}
-
-fn label_items(value: Value, manifest: &str) -> Value {
-    match value {
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|item| match item {
-                    Value::Object(mut fields) => {
-                        fields
-                            .entry("manifest")
-                            .or_insert_with(|| Value::String(manifest.to_string()));
-                        Value::Object(fields)
-                    }
-                    other => other,
-                })
-                .collect(),
-        ),
-        other => other,
-    }
 }
 
 fn merge_value(into: &mut Value, value: Value) {

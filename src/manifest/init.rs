@@ -66,12 +66,15 @@ pub fn guess_policy(name: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// Every vaulted top-level variable under `root`: whole-file vaults are
-/// opened with `secrets` to list their keys; a `<name>_new` next to `<name>`
-/// (a rotation left open) is skipped and reported.
-pub fn scan(root: &Path, secrets: &[VaultSecret]) -> Result<Scan, String> {
+/// Every vaulted top-level variable under `scope` (the infra `root` or one
+/// environment's directory below it), with paths relative to `root`:
+/// whole-file vaults are opened with `secrets` to list their keys; a
+/// `<name>_new` next to `<name>` (a rotation left open) is skipped and
+/// reported. One name in two files is an error: a manifest lists a variable
+/// once, so each environment gets its own manifest.
+pub fn scan(root: &Path, scope: &Path, secrets: &[VaultSecret]) -> Result<Scan, String> {
     let mut files = Vec::new();
-    for entry in ignore::WalkBuilder::new(root)
+    for entry in ignore::WalkBuilder::new(scope)
         .hidden(true)
         .git_ignore(true)
         .require_git(false)
@@ -134,6 +137,16 @@ pub fn scan(root: &Path, secrets: &[VaultSecret]) -> Result<Scan, String> {
         }
         !open_rotation
     });
+    for (i, secret) in scan.secrets.iter().enumerate() {
+        if let Some(other) = scan.secrets[..i].iter().find(|s| s.name == secret.name) {
+            return Err(format!(
+                "`{}` is in both {} and {}: a manifest lists each variable once; run init once per environment (vaultrot init inventories/ENV)",
+                secret.name,
+                other.vault.display(),
+                secret.vault.display()
+            ));
+        }
+    }
     Ok(scan)
 }
 
