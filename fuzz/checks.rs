@@ -209,9 +209,11 @@ pub fn yaml_edit(data: &[u8]) {
         ),
     }
     // Everything outside the edited key is as it was.
+    // The edited key's ancestors are compared through their other children:
+    // removing a mapping's only key rightly leaves it empty (null).
     let outside = |list: &[(Vec<String>, Meaning)]| -> Vec<(Vec<String>, Meaning)> {
         list.iter()
-            .filter(|(p, _)| !under(p, &changed))
+            .filter(|(p, _)| !under(p, &changed) && !under(&changed, p))
             .cloned()
             .collect()
     };
