@@ -109,9 +109,7 @@ fn values(doc: &Doc) -> Vec<(Vec<String>, Meaning)> {
                 // A line break after the last line of the vault text (an entry
                 // appended after a file that ended without one) changes nothing
                 // that ansible decrypts.
-                ValueKind::Vault(v) => {
-                    Meaning::Vault(v.vault_text.trim_end().to_string(), v.label)
-                }
+                ValueKind::Vault(v) => Meaning::Vault(v.vault_text.trim_end().to_string(), v.label),
                 other => Meaning::Other(format!("{other:?}")),
             };
             (e.path, meaning)
