@@ -6,7 +6,8 @@
 # stable one with RUSTC_BOOTSTRAP=1 (used when no nightly is installed). Not
 # part of CI. Crashes land in fuzz/artifacts/TARGET/; copy each into
 # tests/fixtures/fuzz/TARGET/ so tests/fuzz_regressions.rs replays it for ever.
-# The last lines printed are libFuzzer's totals (executions, coverage).
+# The last lines printed are libFuzzer's totals (executions, coverage), the
+# figures docs/fuzzing.md records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -245,6 +245,8 @@ proptest! {
     fn any_string_round_trips(chars in prop::collection::vec(tricky_char(), 0..24), key_chars in prop::collection::vec(tricky_char(), 1..8)) {
         let s: String = chars.into_iter().collect();
         let key: String = key_chars.into_iter().collect();
+        // A new key must be new: `a` or `b` is rightly refused as a duplicate.
+        prop_assume!(key != "a" && key != "b");
         let doc = Doc::parse("a: 1\nb:\n  c: 2\n").unwrap();
         for edits in [
             vec![Edit::Replace { path: vec!["a".into()], value: NewValue::Plain(s.clone()) }],
