@@ -204,6 +204,25 @@ impl SecretLoader<'_> {
     }
 }
 
+/// The password in an age-encrypted (or plain) password file, opened with
+/// the age identity file `identity`.
+pub fn read_age_password_file(
+    path: &Path,
+    identity: Option<&Path>,
+) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+    let shown = path.to_string_lossy().into_owned();
+    let raw = Zeroizing::new(
+        std::fs::read(path)
+            .map_err(|e| SecretsError::Age(shown.clone(), format!("cannot read it: {e}")))?,
+    );
+    let raw = if is_age_file(&raw) {
+        age_decrypt(path, &raw, identity)?
+    } else {
+        raw
+    };
+    password_from_file_bytes(&shown, &raw, &[])
+}
+
 /// The password a password file's bytes hold (after any age decryption): the
 /// bytes without surrounding ASCII whitespace, or, when they are themselves a
 /// vault, its plaintext opened with the `earlier` secrets, without surrounding
