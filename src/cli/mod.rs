@@ -23,6 +23,7 @@ pub mod ls;
 pub mod man;
 pub mod output;
 pub mod password_client;
+pub mod recipients;
 pub mod rekey;
 pub mod restore;
 pub mod rollback;
@@ -111,6 +112,8 @@ pub enum Command {
     InstallHook(install_hook::InstallHookArgs),
     /// Print a vault-id's password from its age file: a client script for Ansible.
     PasswordClient(password_client::PasswordClientArgs),
+    /// Manage who can open the age-encrypted vault password file (ls, add, remove).
+    Recipients(recipients::RecipientsArgs),
 }
 
 impl Command {
@@ -224,6 +227,7 @@ pub(crate) fn dispatch(command: &Command) -> CliResult {
         Command::Scan(a) => scan::run(a),
         Command::InstallHook(a) => install_hook::run(a),
         Command::PasswordClient(a) => password_client::run(a),
+        Command::Recipients(a) => recipients::run(a),
     }
 }
 

@@ -3,3 +3,4 @@
 //! client-script protocol (`vaultrot password-client`).
 
 pub mod client;
+pub mod recipients;

@@ -452,6 +452,48 @@ fn age_decrypt(
     Ok(plain)
 }
 
+/// `plaintext` age-encrypted to every X25519 public key in `recipients`
+/// (binary format, as `age -R`). `shown` names the file in errors.
+#[cfg(feature = "age")]
+pub fn age_encrypt(
+    shown: &str,
+    recipients: &[String],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, SecretsError> {
+    let fail = |msg: String| SecretsError::Age(shown.to_string(), msg);
+    let parsed = recipients
+        .iter()
+        .map(|r| {
+            r.parse::<age::x25519::Recipient>()
+                .map_err(|e| fail(format!("recipient {r}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let encryptor =
+        age::Encryptor::with_recipients(parsed.iter().map(|r| r as &dyn age::Recipient))
+            .map_err(|e| fail(e.to_string()))?;
+    let mut sealed = Vec::new();
+    let mut writer = encryptor
+        .wrap_output(&mut sealed)
+        .map_err(|e| fail(e.to_string()))?;
+    writer
+        .write_all(plaintext)
+        .and_then(|()| writer.finish().map(|_| ()))
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(sealed)
+}
+
+#[cfg(not(feature = "age"))]
+pub fn age_encrypt(
+    shown: &str,
+    _recipients: &[String],
+    _plaintext: &[u8],
+) -> Result<Vec<u8>, SecretsError> {
+    Err(SecretsError::Age(
+        shown.to_string(),
+        "this build has no age support (feature `age`)".into(),
+    ))
+}
+
 #[cfg(not(feature = "age"))]
 fn age_decrypt(
     path: &Path,
