@@ -229,6 +229,10 @@ fn rekey_of_a_tree_follows_symlinked_files_once_and_keeps_the_link() {
     )
     .unwrap();
 
+    // A dangling link and a loop are nothing Ansible loads: passed over.
+    symlink("missing.yml", root.join("infra/group_vars/all/gone.yml")).unwrap();
+    symlink("..", root.join("infra/group_vars/web/loop")).unwrap();
+
     let out = rekey(
         root,
         &[

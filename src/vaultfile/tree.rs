@@ -81,7 +81,11 @@ fn walk(root: &Path, git_ignore: bool, arg: &str) -> Result<HashSet<PathBuf>, Fi
         .follow_links(true)
         .build()
     {
-        let entry = entry.map_err(|e| FileError::Other(format!("{arg}: {e}")))?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) if unloadable_link(&e) => continue,
+            Err(e) => return Err(FileError::Other(format!("{arg}: {e}"))),
+        };
         let p = entry.path();
         // With follow_links the entry's type is its target's.
         if entry.file_type().is_some_and(|t| t.is_file())
@@ -91,6 +95,19 @@ fn walk(root: &Path, git_ignore: bool, arg: &str) -> Result<HashSet<PathBuf>, Fi
         }
     }
     Ok(out)
+}
+
+/// A dangling symlink or a symlink loop: nothing Ansible could load, so the
+/// walk passes over it instead of failing the whole command.
+fn unloadable_link(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => unloadable_link(err),
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::Io(e) => e.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
 }
 
 /// A vars file Ansible reads even when git ignores it: anything in
