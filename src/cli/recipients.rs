@@ -74,7 +74,7 @@ pub fn run(args: &RecipientsArgs) -> CliResult {
                 recipients::remove(&args.age_file, identity.as_deref(), keys).map_err(fail)?;
             report(&args.age_file, &changed, "not a recipient");
             warn(
-                "a removed recipient has seen the current vault password and may have kept it: run `vaultrot rotate-password` to change it",
+                "a removed recipient has seen the current vault password and may have kept it: rotate it (`vaultrot rekey --new-vault-id LABEL@NEW_SOURCE` over the whole infra, see the README's \"Rotating the vault password\")",
             );
             Ok(())
         }
