@@ -16,6 +16,7 @@ pub mod cli;
 pub mod exit_codes;
 pub mod fsutil;
 pub mod manifest;
+pub mod passwords;
 pub mod report;
 pub mod rotation;
 pub mod scan;

@@ -22,6 +22,8 @@ pub mod lint;
 pub mod ls;
 pub mod man;
 pub mod output;
+pub mod password_client;
+pub mod recipients;
 pub mod rekey;
 pub mod restore;
 pub mod rollback;
@@ -108,6 +110,10 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Write .git/hooks/pre-commit running `vaultrot scan --staged`.
     InstallHook(install_hook::InstallHookArgs),
+    /// Print a vault-id's password from its age file: a client script for Ansible.
+    PasswordClient(password_client::PasswordClientArgs),
+    /// Manage who can open the age-encrypted vault password file (ls, add, remove).
+    Recipients(recipients::RecipientsArgs),
 }
 
 impl Command {
@@ -140,6 +146,9 @@ pub fn main() -> i32 {
     if ansible_vault::invoked_as_ansible_vault() {
         return ansible_vault::main();
     }
+    if password_client::invoked_as_client() {
+        return run_as_client();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -154,6 +163,25 @@ pub fn main() -> i32 {
         "vaultrot: error:"
     };
     finish(dispatch(&cli.command), prefix)
+}
+
+/// Run through a link named `vaultrot-client`: the arguments are Ansible's
+/// (`--vault-id LABEL`), as for `vaultrot password-client`.
+fn run_as_client() -> i32 {
+    #[derive(Parser)]
+    #[command(name = "vaultrot-client")]
+    struct ClientCli {
+        #[command(flatten)]
+        args: password_client::PasswordClientArgs,
+    }
+    match ClientCli::try_parse() {
+        Ok(cli) => finish(password_client::run(&cli.args), "vaultrot-client: error:"),
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            code
+        }
+    }
 }
 
 /// The exit code of a command's result, its error printed on one line.
@@ -198,6 +226,8 @@ pub(crate) fn dispatch(command: &Command) -> CliResult {
         Command::Man(a) => man::run(a),
         Command::Scan(a) => scan::run(a),
         Command::InstallHook(a) => install_hook::run(a),
+        Command::PasswordClient(a) => password_client::run(a),
+        Command::Recipients(a) => recipients::run(a),
     }
 }
 

@@ -1,7 +1,9 @@
 //! `vaultrot rekey FILE...`: re-encrypt under a new password / vault-id.
 //! Files and directories; inline `!vault` values are re-encrypted in place.
 //! Every file is re-encrypted in memory before the first one is replaced,
-//! under the lock of every manifest that names one of them.
+//! under the lock of every manifest that names one of them. Inline values,
+//! and whole-file vaults found by walking a directory, are rekeyed only under
+//! the vault-ids a secret was given for; the others are listed, not touched.
 
 use std::path::PathBuf;
 
@@ -16,7 +18,7 @@ use crate::vault::secrets::{Purpose, SecretLoader, SecretRequest, default_age_id
 use rayon::prelude::*;
 
 use super::output::progress_bar;
-use crate::vaultfile::{FileError, rekeyed, replace, tree};
+use crate::vaultfile::{FileError, RekeyScope, Rekeyed, rekeyed, replace, tree};
 
 #[derive(Args, Debug)]
 pub struct RekeyArgs {
@@ -70,31 +72,47 @@ pub fn run(args: &RekeyArgs, settings: &VaultSettings) -> CliResult {
 
     // Plan every file in memory (in parallel) before the first is replaced:
     // a failure anywhere replaces nothing.
-    let files = tree::expand(&args.files)?;
-    let targets: Vec<PathBuf> = files.iter().map(|f| resolve_target(f)).collect();
+    let files = tree::expand_found(&args.files)?;
+    let targets: Vec<PathBuf> = files.iter().map(|f| resolve_target(&f.path)).collect();
     let _locks = lock_vault_files(&targets, &format!("rekey {}", args.files.join(" ")))
         .map_err(|e| rotation_error(e.into()))?;
     let progress = progress_bar(files.len() as u64, "rekeying");
-    type Planned = Result<(PathBuf, Option<Vec<u8>>), FileError>;
+    type Planned = Result<(PathBuf, Rekeyed), FileError>;
     let planned: Vec<Planned> = files
         .par_iter()
         .map(|file| {
-            let path = resolve_target(file);
-            let result = rekeyed(&path, &ctx, &new_secret).map(|bytes| (path, bytes));
+            let path = resolve_target(&file.path);
+            // ansible-vault opens a named whole-file vault with any secret.
+            let scope = if file.named {
+                RekeyScope::All
+            } else {
+                RekeyScope::GivenVaultIds
+            };
+            let result = rekeyed(&path, &ctx, &new_secret, scope).map(|r| (path, r));
             progress.inc(1);
             result
         })
         .collect();
     progress.finish_and_clear();
     let mut writes = Vec::with_capacity(planned.len());
+    let mut left = std::collections::BTreeMap::<String, usize>::new();
     for plan in planned {
-        let (path, bytes) = plan?;
-        if let Some(bytes) = bytes {
+        let (path, rekeyed) = plan?;
+        for (vault_id, n) in rekeyed.left {
+            *left.entry(vault_id).or_default() += n;
+        }
+        if let Some(bytes) = rekeyed.bytes {
             writes.push((path, bytes));
         }
     }
     for (path, bytes) in writes {
         replace(&path, &bytes, FileMode::Keep)?;
+    }
+    for (vault_id, n) in left {
+        let values = if n == 1 { "value" } else { "values" };
+        warn(&format!(
+            "{n} {values} under vault-id {vault_id} left unchanged: no secret given for them"
+        ));
     }
     eprintln!("Rekey successful");
     Ok(())

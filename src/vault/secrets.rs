@@ -204,6 +204,25 @@ impl SecretLoader<'_> {
     }
 }
 
+/// The password in an age-encrypted (or plain) password file, opened with
+/// the age identity file `identity`.
+pub fn read_age_password_file(
+    path: &Path,
+    identity: Option<&Path>,
+) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+    let shown = path.to_string_lossy().into_owned();
+    let raw = Zeroizing::new(
+        std::fs::read(path)
+            .map_err(|e| SecretsError::Age(shown.clone(), format!("cannot read it: {e}")))?,
+    );
+    let raw = if is_age_file(&raw) {
+        age_decrypt(path, &raw, identity)?
+    } else {
+        raw
+    };
+    password_from_file_bytes(&shown, &raw, &[])
+}
+
 /// The password a password file's bytes hold (after any age decryption): the
 /// bytes without surrounding ASCII whitespace, or, when they are themselves a
 /// vault, its plaintext opened with the `earlier` secrets, without surrounding
@@ -431,6 +450,48 @@ fn age_decrypt(
         .read_to_end(&mut plain)
         .map_err(|e| fail(e.to_string()))?;
     Ok(plain)
+}
+
+/// `plaintext` age-encrypted to every X25519 public key in `recipients`
+/// (binary format, as `age -R`). `shown` names the file in errors.
+#[cfg(feature = "age")]
+pub fn age_encrypt(
+    shown: &str,
+    recipients: &[String],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, SecretsError> {
+    let fail = |msg: String| SecretsError::Age(shown.to_string(), msg);
+    let parsed = recipients
+        .iter()
+        .map(|r| {
+            r.parse::<age::x25519::Recipient>()
+                .map_err(|e| fail(format!("recipient {r}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let encryptor =
+        age::Encryptor::with_recipients(parsed.iter().map(|r| r as &dyn age::Recipient))
+            .map_err(|e| fail(e.to_string()))?;
+    let mut sealed = Vec::new();
+    let mut writer = encryptor
+        .wrap_output(&mut sealed)
+        .map_err(|e| fail(e.to_string()))?;
+    writer
+        .write_all(plaintext)
+        .and_then(|()| writer.finish().map(|_| ()))
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(sealed)
+}
+
+#[cfg(not(feature = "age"))]
+pub fn age_encrypt(
+    shown: &str,
+    _recipients: &[String],
+    _plaintext: &[u8],
+) -> Result<Vec<u8>, SecretsError> {
+    Err(SecretsError::Age(
+        shown.to_string(),
+        "this build has no age support (feature `age`)".into(),
+    ))
 }
 
 #[cfg(not(feature = "age"))]

@@ -696,27 +696,38 @@ impl SecretsFile {
         Ok(out)
     }
 
-    /// Re-encrypts everything under `new_secret`: the whole file, or every
-    /// inline value (key derivations in parallel). `None` if there is nothing to do.
+    /// Re-encrypts under `new_secret` the whole file, or every inline value
+    /// under a vault-id `ctx` gives (key derivations in parallel); inline
+    /// values under other vault-ids are left as they are and counted.
     pub fn rekeyed(
         &self,
         original: &[u8],
         ctx: &VaultContext,
         new_secret: &VaultSecret,
-    ) -> Result<Option<Vec<u8>>, FileError> {
+    ) -> Result<super::Rekeyed, FileError> {
         let input = Input::File(self.path().to_path_buf());
+        let mut result = super::Rekeyed::default();
         match self {
             SecretsFile::Whole { .. } => {
                 let opened = ctx.decrypt(&input, original)?;
-                Ok(Some(
+                result.bytes = Some(
                     ctx.seal(&input, &opened.plaintext, new_secret)?
                         .into_bytes(),
-                ))
+                );
+                Ok(result)
             }
             SecretsFile::Vars { doc, path } => {
-                let vaults = doc.inline_vaults();
+                let mut vaults = doc.inline_vaults();
+                vaults.retain(|v| {
+                    let label = v.label.as_deref().unwrap_or(vault::DEFAULT_LABEL);
+                    let given = ctx.gives(label);
+                    if !given {
+                        *result.left.entry(label.to_string()).or_default() += 1;
+                    }
+                    given
+                });
                 if vaults.is_empty() {
-                    return Ok(None);
+                    return Ok(result);
                 }
                 if let Some(v) = vaults
                     .iter()
@@ -743,9 +754,12 @@ impl SecretsFile {
                         value: NewValue::Vault { vault_text: text },
                     })
                     .collect();
-                doc.apply(&edits)
-                    .map(|t| Some(t.into_bytes()))
-                    .map_err(|e| yaml_error(path, e))
+                result.bytes = Some(
+                    doc.apply(&edits)
+                        .map(String::into_bytes)
+                        .map_err(|e| yaml_error(path, e))?,
+                );
+                Ok(result)
             }
         }
     }

@@ -176,20 +176,61 @@ pub fn decrypted_view(
     Ok(Zeroizing::new(text.as_bytes().to_vec()))
 }
 
+/// Which vaults a rekey re-encrypts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RekeyScope {
+    /// Every vault, with any secret that opens it (ansible-vault's `rekey`
+    /// of a named whole-file vault).
+    All,
+    /// Only vaults whose header names a vault-id a secret was given for
+    /// (no label: `default`); the others are left as they are. A tree
+    /// holding several vault-ids is rekeyed one vault-id at a time.
+    GivenVaultIds,
+}
+
+/// One file rekeyed in memory.
+#[derive(Debug, Default)]
+pub struct Rekeyed {
+    /// The new bytes, `None` when nothing changes.
+    pub bytes: Option<Vec<u8>>,
+    /// How many vaults were left as they are, by the vault-id they are under.
+    pub left: std::collections::BTreeMap<String, usize>,
+}
+
+impl VaultContext {
+    /// Whether a secret was given for this vault-id.
+    pub fn gives(&self, vault_id: &str) -> bool {
+        self.secrets.iter().any(|s| s.label == vault_id)
+    }
+}
+
 /// The new bytes of one file under `new_secret`, planned in memory.
+/// A vault under a given vault-id that does not open is an error.
 pub fn rekeyed(
     path: &Path,
     ctx: &VaultContext,
     new_secret: &VaultSecret,
-) -> Result<Option<Vec<u8>>, FileError> {
+    scope: RekeyScope,
+) -> Result<Rekeyed, FileError> {
     let input = Input::File(path.to_path_buf());
     let bytes = input.read()?;
     if vault::is_encrypted(&bytes) || !tree::holds_vault_data(&bytes) {
+        if scope == RekeyScope::GivenVaultIds
+            && let Ok(env) = vault::envelope::parse_envelope(&bytes)
+            && !ctx.gives(env.label_or_default())
+        {
+            let mut left = std::collections::BTreeMap::new();
+            left.insert(env.label_or_default().to_string(), 1);
+            return Ok(Rekeyed { bytes: None, left });
+        }
         let opened = ctx.decrypt(&input, &bytes)?;
-        return Ok(Some(
-            ctx.seal(&input, &opened.plaintext, new_secret)?
-                .into_bytes(),
-        ));
+        return Ok(Rekeyed {
+            bytes: Some(
+                ctx.seal(&input, &opened.plaintext, new_secret)?
+                    .into_bytes(),
+            ),
+            left: Default::default(),
+        });
     }
     document::SecretsFile::from_bytes(path, &bytes, ctx)?.rekeyed(&bytes, ctx, new_secret)
 }
