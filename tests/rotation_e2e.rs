@@ -1821,3 +1821,24 @@ fn verify_reports_drift_per_secret_and_repair_restores_redis() {
     infra.ok(&["lint"]);
     infra.assert_no_leaks(&[OLD_REDIS]);
 }
+
+#[test]
+fn verify_after_checks_a_failed_step_once_more_before_calling_it_drift() {
+    // Fails on its first run, passes from the second (a service warming up).
+    let infra = Infra::with(Opts {
+        api_verify: "test -f deployed/warm || { touch deployed/warm; exit 1; }".into(),
+        ..Opts::default()
+    });
+    let err = infra.fails(&["verify", "vault_api_token"], 1);
+    assert!(
+        err.contains("`vault_api_token` verify step failed"),
+        "{err}"
+    );
+    fs::remove_file(infra.root.join("deployed/warm")).unwrap();
+    let out = infra.ok(&["verify", "vault_api_token", "--after", "0s"]);
+    assert!(
+        text(&out.stdout).contains("vault_api_token  ok"),
+        "{}",
+        show(&out)
+    );
+}

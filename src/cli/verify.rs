@@ -6,6 +6,8 @@
 //! secret drifted (and was not repaired), or when a secret named on the
 //! command line cannot be verified.
 
+use std::time::Duration;
+
 use clap::Args;
 
 use super::common::{CliError, CliResult, read_context};
@@ -40,6 +42,29 @@ pub struct VerifyArgs {
     /// `repaired` or `repair_failed` (history, CHANGELOG). Never during an open rotation.
     #[arg(long)]
     pub repair: bool,
+
+    /// Check failed steps once more after this long (e.g. 30s, 5m, 1h) before calling it drift.
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
+    pub after: Option<Duration>,
+}
+
+/// `30s`, `5m`, `1h` (a bare number is seconds).
+fn parse_wait(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 30s, 5m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{text}`: the unit is s, m or h")),
+    };
+    Ok(Duration::from_secs(seconds))
 }
 
 pub fn run(args: &VerifyArgs) -> CliResult {
@@ -85,7 +110,17 @@ pub fn run(args: &VerifyArgs) -> CliResult {
             now,
         )
         .map_err(rotation_error)?;
-        let failures = drift::run_checks(&mut live, &checks);
+        let mut failures = drift::run_checks(&mut live, &checks);
+        if let Some(wait) = args.after
+            && failures.iter().any(Option::is_some)
+        {
+            eprintln!(
+                "vaultrot: checking the failed steps again in {}s",
+                wait.as_secs()
+            );
+            std::thread::sleep(wait);
+            drift::recheck(&mut live, &checks, &mut failures);
+        }
         outcomes = drift::judge(&secrets, &checks, &failures);
         if args.repair {
             let plan = drift::plan_repair(&secrets, &outcomes);
@@ -189,4 +224,20 @@ fn select<'m>(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_wait;
+    use std::time::Duration;
+
+    #[test]
+    fn waits_are_seconds_minutes_or_hours() {
+        assert_eq!(parse_wait("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_wait("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_wait("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_wait("0"), Ok(Duration::ZERO));
+        assert!(parse_wait("5d").is_err());
+        assert!(parse_wait("m").is_err());
+    }
 }

@@ -184,6 +184,19 @@ pub fn run_checks<W: World>(world: &mut W, checks: &[Check]) -> Vec<Option<Strin
         .collect()
 }
 
+/// `--after`: runs the failed checks again once the caller has waited; a
+/// check that passes the second time passes (a service still restarting
+/// is not drift).
+pub fn recheck<W: World>(world: &mut W, checks: &[Check], failures: &mut [Option<String>]) {
+    for (check, failure) in checks.iter().zip(failures.iter_mut()) {
+        if failure.is_some() {
+            *failure = run_checks(world, std::slice::from_ref(check))
+                .pop()
+                .flatten();
+        }
+    }
+}
+
 /// What `verify --repair` does about the drifted secrets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepairPlan {
@@ -409,5 +422,57 @@ mod tests {
         assert!(out[1].detail.contains("look at the dashboard"));
         assert_eq!(out[2].verdict, Verdict::Ok);
         assert!(out[2].detail.contains("manual step not run: look"));
+    }
+
+    #[test]
+    fn repair_redeploys_drifted_secrets_only_and_never_an_open_rotation() {
+        let steps = |cmds: &[&str]| -> Vec<Step> {
+            cmds.iter()
+                .map(|c| Step {
+                    pos: Pos::default(),
+                    action: run(c),
+                })
+                .collect()
+        };
+        let mut a = secret("a", &[run("check-a")]);
+        a.deploy = steps(&["deploy-shared", "deploy-a"]);
+        let mut b = secret("b", &[run("check-b")]);
+        b.deploy = steps(&["deploy-shared"]);
+        let mut open = secret("open", &[run("check-open")]);
+        open.deploy = steps(&["deploy-open"]);
+        open.rotation = Some(crate::manifest::Rotation {
+            pos: Pos::default(),
+            id: "r-1".into(),
+            phase: crate::manifest::RotationPhase::Dual,
+            started: chrono::DateTime::UNIX_EPOCH,
+            by: None,
+            group: Vec::new(),
+            kind: crate::manifest::RotationKind::Dual,
+            old_fingerprint: None,
+            new_fingerprint: None,
+            reason: None,
+            awaiting: None,
+        });
+        let bare = secret("bare", &[run("check-bare")]);
+        let fine = secret("fine", &[run("check-fine")]);
+        let all = [&a, &b, &open, &bare, &fine];
+        let checks = checks(&all);
+        let x = || Some("failed".to_string());
+        let outcomes = judge(&all, &checks, &[x(), x(), x(), x(), None]);
+        let plan = plan_repair(&all, &outcomes);
+        assert_eq!(plan.targets, ["a", "b"]);
+        assert_eq!(
+            plan.deploy,
+            [run("deploy-shared"), run("deploy-a")],
+            "a shared deploy step runs once"
+        );
+        assert_eq!(plan.refused.len(), 2);
+        assert_eq!(plan.refused[0].0, "open");
+        assert!(
+            plan.refused[0].1.contains("vaultrot finish open"),
+            "{}",
+            plan.refused[0].1
+        );
+        assert_eq!(plan.refused[1].0, "bare");
     }
 }
