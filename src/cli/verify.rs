@@ -58,13 +58,15 @@ fn parse_wait(text: &str) -> Result<Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration such as 30s, 5m or 1h"))?;
-    let seconds = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+    let per = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         _ => return Err(format!("`{text}`: the unit is s, m or h")),
     };
-    Ok(Duration::from_secs(seconds))
+    n.checked_mul(per)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long"))
 }
 
 pub fn run(args: &VerifyArgs) -> CliResult {
@@ -239,5 +241,6 @@ mod tests {
         assert_eq!(parse_wait("0"), Ok(Duration::ZERO));
         assert!(parse_wait("5d").is_err());
         assert!(parse_wait("m").is_err());
+        assert!(parse_wait("18446744073709551615h").is_err());
     }
 }
