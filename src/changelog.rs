@@ -31,6 +31,10 @@ pub enum ChangelogEvent {
     Compromised { reason: Option<String> },
     /// `rollback`: the previous value was put back after a promotion.
     RolledBack,
+    /// `verify --repair`: a drifted secret was redeployed from the vault and verified.
+    Repaired,
+    /// `verify --repair`: the redeploy or the verify after it failed.
+    RepairFailed,
 }
 
 /// One rotation event. Names and ids only: there is no field for a value.
@@ -117,6 +121,10 @@ impl ChangelogEntry {
             ChangelogEvent::Aborted => format!("Rotation of {names} aborted"),
             ChangelogEvent::Rotated => format!("{names} rotated"),
             ChangelogEvent::RolledBack => format!("Rotation of {names} rolled back"),
+            ChangelogEvent::Repaired => format!("{names} redeployed from the vault after drift"),
+            ChangelogEvent::RepairFailed => {
+                format!("{names} drifted and redeploying from the vault did not repair it")
+            }
             ChangelogEvent::Compromised { reason } => {
                 let reason = reason
                     .as_deref()

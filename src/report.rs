@@ -1,7 +1,9 @@
-//! Output of the reporting commands (`check-age`, `lint`) in every format:
+//! Output of the reporting commands (`check-age`, `lint`, `verify`) in every format:
 //! a table for people, `json`, `github` annotations, `junit`, `markdown`.
 //!
 //! Renderers return the whole text; they never decide exit codes or print.
+
+pub mod verify;
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
@@ -80,7 +82,7 @@ pub fn print(text: &str) -> io::Result<()> {
 
 // ---------------------------------------------------------------- check-age
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -526,7 +528,7 @@ pub fn github_property(text: &str) -> String {
 }
 
 /// Appends `::kind file=...,line=...,title=...::message`.
-fn push_github_command(
+pub(crate) fn push_github_command(
     out: &mut String,
     kind: &str,
     file: &str,

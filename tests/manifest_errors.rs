@@ -166,7 +166,7 @@ fn settings_with_a_fixed_vocabulary_name_it() {
         error_of(&secret(
             "      policy: api_token\n      history:\n        - { event: done, at: 2026-01-01 }\n"
         )),
-        "m.yml:9:20: unknown history event `done`; expected one of: started, finished, aborted, rotated, compromised, rolled_back"
+        "m.yml:9:20: unknown history event `done`; expected one of: started, finished, aborted, rotated, compromised, rolled_back, repaired, repair_failed"
     );
 }
 

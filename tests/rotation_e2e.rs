@@ -1703,3 +1703,142 @@ fn compromised_during_a_window_uses_a_fresh_value_and_resumes_with_its_reason() 
     assert_eq!(infra.get("vault_api_token_previous"), None);
     infra.assert_no_leaks(&[OLD_API, &staged, &fresh]);
 }
+
+/// Lines of `deployed/steps.log` that start with `prefix`.
+fn steps_starting(infra: &Infra, prefix: &str) -> usize {
+    infra
+        .steps()
+        .iter()
+        .filter(|l| l.starts_with(prefix))
+        .count()
+}
+
+#[test]
+fn verify_reports_drift_per_secret_and_repair_restores_redis() {
+    let redis = Redis::start();
+    let infra = Infra::with(Opts {
+        redis_port: Some(redis.port),
+        ..Opts::default()
+    });
+    plain_deploy(&infra);
+    fs::write(
+        infra.root.join("deployed/steps.log"),
+        "api-deploy\ntelegram-deploy\nslack-deploy\n",
+    )
+    .unwrap();
+    infra.ok(&["verify"]);
+    // Someone resets the password of `app` by hand, behind vaultrot's back.
+    let out = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &redis.port.to_string()])
+        .args(["ACL", "SETUSER", "app", "resetpass", ">changed-by-hand-Xy7"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(!redis.accepts(OLD_REDIS));
+    fs::write(
+        infra.root.join("deployed/steps.log"),
+        "api-deploy\ntelegram-deploy\nslack-deploy\n",
+    )
+    .unwrap();
+    let before = infra.written();
+
+    let out = infra.run(&["verify", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |name: &str| {
+        report["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["secret"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {report}"))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("vault_redis_password"), "drift");
+    for name in ["vault_telegram_bot_token", "vault_api_token"]
+        .into_iter()
+        .chain(SLACK)
+    {
+        assert_eq!(status(name), "ok", "{name}");
+    }
+    assert_eq!(report["failing"], 1);
+    // The other checks ran after the Redis one failed; the shared Slack step once.
+    assert_eq!(
+        steps_starting(&infra, "api-verify"),
+        1,
+        "{:?}",
+        infra.steps()
+    );
+    assert_eq!(steps_starting(&infra, "telegram-verify"), 1);
+    assert_eq!(steps_starting(&infra, "slack-verify"), 1);
+    assert!(text(&out.stderr).contains("vault_redis_password"));
+    assert_eq!(infra.written(), before, "verify alone writes nothing");
+    let out = infra.run(&["verify", "--format", "github"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let gh = text(&out.stdout);
+    assert!(
+        gh.lines().filter(|l| l.starts_with("::error ")).eq([gh
+            .lines()
+            .find(|l| l.contains("title=vault_redis_password drift"))
+            .unwrap()]),
+        "{gh}"
+    );
+
+    // --repair redeploys from the vault (the source of truth) and records it.
+    infra.edit_manifest(
+        "      policy: database_password\n",
+        "      policy: database_password\n      owner: platform\n",
+    );
+    let out = infra.ok(&["verify", "--repair", "--owner", "platform"]);
+    let table = text(&out.stdout);
+    assert!(table.contains("vault_redis_password  repaired"), "{table}");
+    assert!(
+        redis.accepts(OLD_REDIS),
+        "repair did not restore the password"
+    );
+    assert!(!redis.accepts("changed-by-hand-Xy7"));
+    let secret = infra.secret("vault_redis_password");
+    let last = secret.history.last().unwrap();
+    assert_eq!(last.event, HistoryEvent::Repaired);
+    assert_eq!(secret.last_rotation.unwrap().to_string(), BEFORE);
+    assert!(secret.rotation.is_none());
+    assert!(infra.secret("vault_api_token").history.is_empty());
+    let repaired: Vec<_> = infra
+        .changelog()
+        .lines()
+        .filter(|l| l.contains("redeployed from the vault after drift"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(repaired.len(), 1, "{}", infra.changelog());
+    assert!(
+        repaired[0].contains("`vault_redis_password`"),
+        "{}",
+        repaired[0]
+    );
+    infra.ok(&["verify"]);
+    infra.ok(&["lint"]);
+    infra.assert_no_leaks(&[OLD_REDIS]);
+}
+
+#[test]
+fn verify_after_checks_a_failed_step_once_more_before_calling_it_drift() {
+    // Fails on its first run, passes from the second (a service warming up).
+    let infra = Infra::with(Opts {
+        api_verify: "test -f deployed/warm || { touch deployed/warm; exit 1; }".into(),
+        ..Opts::default()
+    });
+    let err = infra.fails(&["verify", "vault_api_token"], 1);
+    assert!(
+        err.contains("`vault_api_token` verify step failed"),
+        "{err}"
+    );
+    fs::remove_file(infra.root.join("deployed/warm")).unwrap();
+    let out = infra.ok(&["verify", "vault_api_token", "--after", "0s"]);
+    assert!(
+        text(&out.stdout).contains("vault_api_token  ok"),
+        "{}",
+        show(&out)
+    );
+}

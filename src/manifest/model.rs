@@ -343,16 +343,22 @@ pub enum HistoryEvent {
     Rotated,
     Compromised,
     RolledBack,
+    /// `verify --repair` redeployed a drifted secret and its verify passed.
+    Repaired,
+    /// `verify --repair` redeployed a drifted secret and it still fails.
+    RepairFailed,
 }
 
 impl HistoryEvent {
-    pub const ALL: [HistoryEvent; 6] = [
+    pub const ALL: [HistoryEvent; 8] = [
         HistoryEvent::Started,
         HistoryEvent::Finished,
         HistoryEvent::Aborted,
         HistoryEvent::Rotated,
         HistoryEvent::Compromised,
         HistoryEvent::RolledBack,
+        HistoryEvent::Repaired,
+        HistoryEvent::RepairFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -363,6 +369,8 @@ impl HistoryEvent {
             HistoryEvent::Rotated => "rotated",
             HistoryEvent::Compromised => "compromised",
             HistoryEvent::RolledBack => "rolled_back",
+            HistoryEvent::Repaired => "repaired",
+            HistoryEvent::RepairFailed => "repair_failed",
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The rotation state machine: a pure planner ([`plan`]) deciding every
-//! command (start, finish, abort, rotate, rollback, verify), an executor
+//! command (start, finish, abort, rotate, rollback, verify), drift checks
+//! ([`drift`]), an executor
 //! performing a plan through a world of effects ([`execute`], [`world`]),
 //! the manifest record that is their intent log ([`state`]), the manifest
 //! lock ([`lock`]) and new values ([`generate`]).
 
+pub mod drift;
 pub mod execute;
 pub mod generate;
 pub mod lock;

@@ -158,6 +158,9 @@ pub enum Ending {
     Rotated,
     Compromised,
     RolledBack,
+    /// Not a rotation: `verify --repair` redeployed a drifted secret.
+    Repaired,
+    RepairFailed,
 }
 
 impl Ending {
@@ -168,6 +171,8 @@ impl Ending {
             Ending::Rotated => HistoryEvent::Rotated,
             Ending::Compromised => HistoryEvent::Compromised,
             Ending::RolledBack => HistoryEvent::RolledBack,
+            Ending::Repaired => HistoryEvent::Repaired,
+            Ending::RepairFailed => HistoryEvent::RepairFailed,
         }
     }
 

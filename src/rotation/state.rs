@@ -60,7 +60,8 @@ pub struct OpenRecord<'a> {
 /// How a rotation ended, for `history` and `last_rotation`.
 pub struct CloseRecord<'a> {
     pub id: &'a str,
-    /// `finished`, `aborted`, `rotated`, `compromised`, `rolled_back`.
+    /// `finished`, `aborted`, `rotated`, `compromised`, `rolled_back`,
+    /// or (no rotation open) `repaired`, `repair_failed`.
     pub event: &'a str,
     pub at: DateTime<Utc>,
     pub by: &'a str,

@@ -559,6 +559,8 @@ impl World for Live<'_> {
             ChangelogEvent::Ended(Ending::Aborted) => changelog::ChangelogEvent::Aborted,
             ChangelogEvent::Ended(Ending::Rotated) => changelog::ChangelogEvent::Rotated,
             ChangelogEvent::Ended(Ending::RolledBack) => changelog::ChangelogEvent::RolledBack,
+            ChangelogEvent::Ended(Ending::Repaired) => changelog::ChangelogEvent::Repaired,
+            ChangelogEvent::Ended(Ending::RepairFailed) => changelog::ChangelogEvent::RepairFailed,
             ChangelogEvent::Ended(Ending::Compromised) => changelog::ChangelogEvent::Compromised {
                 reason: plan.reason.clone(),
             },
