@@ -21,13 +21,14 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use zeroize::Zeroizing;
 
+use vaultrot::ansible::playbook::Phase;
 use vaultrot::manifest::{
     HistoryEntry, Manifest, Rotation, RotationKind, RotationPhase, Secret, StepAction,
 };
 use vaultrot::rotation::RotationError;
 use vaultrot::rotation::execute::{Change, Confirmation, Record, RunOptions, World, execute};
 use vaultrot::rotation::plan::{
-    self, ChangelogEvent, Command, Ending, Facts, KeyFacts, Plan, StepList, StepPhase,
+    self, ChangelogEvent, Command, Ending, Facts, KeyFacts, Plan, StepList,
 };
 
 const MANIFEST: &str = r#"secrets_manifest:
@@ -333,7 +334,7 @@ impl World for Model {
     fn run_step(
         &mut self,
         step: &StepAction,
-        phase: Option<StepPhase>,
+        phase: Option<Phase>,
         list: StepList,
     ) -> Result<(), RotationError> {
         let StepAction::Run(command) = step else {
@@ -351,7 +352,7 @@ impl World for Model {
                 let current =
                     current.ok_or_else(|| RotationError::Step("deploy: no value".into()))?;
                 match (phase, new) {
-                    (Some(StepPhase::Start), Some(new)) => {
+                    (Some(Phase::Start), Some(new)) => {
                         service.accepts = [current, new.clone()].into();
                         service.client = new;
                     }
@@ -369,7 +370,7 @@ impl World for Model {
                     return Err(RotationError::Step(format!("verify {name} failed")));
                 }
                 if let Some(id) = &self.current_id
-                    && matches!(phase, Some(StepPhase::Finish | StepPhase::Rotate))
+                    && matches!(phase, Some(Phase::Finish | Phase::Rotate))
                     && Some(&service.client) == current.as_ref()
                 {
                     self.seen.entry(id.clone()).or_default().verified_new = true;

@@ -10,9 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use zeroize::Zeroizing;
 
 use super::RotationError;
-use super::plan::{
-    Action, ChangelogEvent, Ending, Facts, KeyChange, Plan, Source, StepList, StepPhase,
-};
+use super::plan::{Action, ChangelogEvent, Ending, Facts, KeyChange, Plan, Source, StepList};
+use crate::ansible::playbook::Phase;
 use crate::manifest::{Manifest, RotationKind, RotationPhase, Secret, StepAction};
 
 /// A write to the manifest's rotation record.
@@ -79,7 +78,7 @@ pub trait World {
     fn run_step(
         &mut self,
         step: &StepAction,
-        phase: Option<StepPhase>,
+        phase: Option<Phase>,
         list: StepList,
     ) -> Result<(), RotationError>;
     fn confirm(&mut self, instruction: &str) -> Result<Confirmation, RotationError>;
@@ -305,7 +304,7 @@ impl<W: World> Run<'_, W> {
     fn step(
         &mut self,
         step: &StepAction,
-        phase: Option<StepPhase>,
+        phase: Option<Phase>,
         list: StepList,
     ) -> Result<(), RotationError> {
         let StepAction::Manual(text) = step else {
@@ -371,7 +370,7 @@ impl<W: World> Run<'_, W> {
         line
     }
 
-    fn step_failure(&self, list: StepList, phase: Option<StepPhase>, msg: String) -> String {
+    fn step_failure(&self, list: StepList, phase: Option<Phase>, msg: String) -> String {
         let during = phase.map_or(String::new(), |p| format!(" during {}", p.as_str()));
         let mut hint = format!("re-run `{}` to resume", self.resume_line());
         match self.plan.command {

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use crate::ansible::playbook::Phase;
 use crate::manifest::{
     HistoryEvent, Manifest, Period, Rotation, RotationKind, RotationPhase, Secret, Step,
     StepAction, Strategy,
@@ -95,30 +96,6 @@ impl StepList {
             StepList::Verify => &secret.verify,
             StepList::Revoke => &secret.revoke,
             StepList::Notify => &secret.notify,
-        }
-    }
-}
-
-/// `vaultrot_phase` of a step run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepPhase {
-    Start,
-    Finish,
-    Abort,
-    Rotate,
-    Revoke,
-    Rollback,
-}
-
-impl StepPhase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepPhase::Start => "start",
-            StepPhase::Finish => "finish",
-            StepPhase::Abort => "abort",
-            StepPhase::Rotate => "rotate",
-            StepPhase::Revoke => "revoke",
-            StepPhase::Rollback => "rollback",
         }
     }
 }
@@ -214,7 +191,7 @@ pub enum Action {
     /// Run steps (shared ones once), stopping at a manual step nobody confirms.
     RunSteps {
         list: StepList,
-        phase: Option<StepPhase>,
+        phase: Option<Phase>,
         steps: Vec<StepAction>,
     },
     Changelog(ChangelogEvent),
@@ -222,7 +199,7 @@ pub enum Action {
     Close(Ending),
     /// Steps whose failure does not undo a completed rotation.
     Notify {
-        phase: StepPhase,
+        phase: Phase,
         steps: Vec<StepAction>,
     },
     Say(String),
@@ -590,7 +567,7 @@ impl<'a> Planner<'a> {
         merge_steps(self.secrets.iter().flat_map(|s| list.of(s)))
     }
 
-    fn run(&mut self, list: StepList, phase: Option<StepPhase>) {
+    fn run(&mut self, list: StepList, phase: Option<Phase>) {
         let steps = self.steps(list);
         if !steps.is_empty() {
             self.push(Action::RunSteps { list, phase, steps });
@@ -686,8 +663,8 @@ impl<'a> Planner<'a> {
             }
             Some(r) => return Err(self.wrong_phase(r)),
         }
-        self.run(StepList::Deploy, Some(StepPhase::Start));
-        self.run(StepList::Verify, Some(StepPhase::Start));
+        self.run(StepList::Deploy, Some(Phase::Start));
+        self.run(StepList::Verify, Some(Phase::Start));
         // The changelog entry before phase dual: it is idempotent, so a re-run
         // after a kill in between logs it once; after phase dual a re-run of
         // start is refused and could no longer add it.
@@ -821,7 +798,7 @@ impl<'a> Planner<'a> {
             }
             _ => return Err(self.wrong_phase(r)),
         }
-        self.complete(r, StepPhase::Finish, Ending::Finished)
+        self.complete(r, Phase::Finish, Ending::Finished)
     }
 
     /// While `dual`: `X` old, `X_new` the value start stored, no `X_previous`.
@@ -944,12 +921,7 @@ impl<'a> Planner<'a> {
 
     /// After promotion: redeploy, verify, revoke (seeing `X_previous`), drop
     /// `X_previous`, log, close, notify.
-    fn complete(
-        &mut self,
-        r: &Rotation,
-        phase: StepPhase,
-        ending: Ending,
-    ) -> Result<(), PlanError> {
+    fn complete(&mut self, r: &Rotation, phase: Phase, ending: Ending) -> Result<(), PlanError> {
         let revoked = r.phase == RotationPhase::Revoked
             && !self
                 .plan
@@ -959,7 +931,7 @@ impl<'a> Planner<'a> {
         if !revoked {
             self.run(StepList::Deploy, Some(phase));
             self.run(StepList::Verify, Some(phase));
-            self.run(StepList::Revoke, Some(StepPhase::Revoke));
+            self.run(StepList::Revoke, Some(Phase::Revoke));
             self.push(Action::RecordPhase(RotationPhase::Revoked));
         }
         let facts = self.facts.clone();
@@ -1041,8 +1013,8 @@ impl<'a> Planner<'a> {
                 Vec::new()
             }
         });
-        self.run(StepList::Deploy, Some(StepPhase::Abort));
-        self.run(StepList::Verify, Some(StepPhase::Abort));
+        self.run(StepList::Deploy, Some(Phase::Abort));
+        self.run(StepList::Verify, Some(Phase::Abort));
         self.push(Action::Changelog(ChangelogEvent::Ended(Ending::Aborted)));
         self.push(Action::Close(Ending::Aborted));
         self.push(Action::Say(format!(
@@ -1160,11 +1132,11 @@ impl<'a> Planner<'a> {
             self.promote_opened();
             let mut record = self.synthetic(kind);
             record.phase = RotationPhase::Promoted;
-            self.complete(&record, StepPhase::Rotate, ending)
+            self.complete(&record, Phase::Rotate, ending)
         } else {
             let r = r_of(self.secrets[0]).clone();
             self.promote(&r)?;
-            self.complete(&r, StepPhase::Rotate, ending)
+            self.complete(&r, Phase::Rotate, ending)
         }
     }
 
@@ -1281,8 +1253,8 @@ impl<'a> Planner<'a> {
                 )));
             }
         }
-        self.run(StepList::Deploy, Some(StepPhase::Rollback));
-        self.run(StepList::Verify, Some(StepPhase::Rollback));
+        self.run(StepList::Deploy, Some(Phase::Rollback));
+        self.run(StepList::Verify, Some(Phase::Rollback));
         self.push(Action::Changelog(ChangelogEvent::Ended(Ending::RolledBack)));
         self.push(Action::Close(Ending::RolledBack));
         self.push(Action::Say(format!(

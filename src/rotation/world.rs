@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::RotationError;
 use super::execute::{Change, Confirmation, Record, World};
 use super::generate;
-use super::plan::{Action, ChangelogEvent, Ending, Facts, KeyChange, KeyFacts, Plan, StepPhase};
+use super::plan::{Action, ChangelogEvent, Ending, Facts, KeyChange, KeyFacts, Plan};
 use super::state::{self, CloseRecord, OpenRecord};
 use crate::ansible::playbook::{self, Phase, PhaseVars, RunContext};
 use crate::changelog::{self, ChangelogEntry};
@@ -151,7 +151,7 @@ impl<'a> Live<'a> {
         }
     }
 
-    fn run_context(&self, phase: Option<StepPhase>) -> RunContext<'a> {
+    fn run_context(&self, phase: Option<Phase>) -> RunContext<'a> {
         let mut ctx = RunContext::new(&self.manifest.root, &self.ctx.secrets);
         ctx.inventory = self
             .manifest
@@ -160,7 +160,7 @@ impl<'a> Live<'a> {
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned());
         ctx.vars = PhaseVars {
-            phase: phase.map(runner_phase),
+            phase,
             secrets: self.names.clone(),
             rotation_id: self.rotation_id.clone(),
         };
@@ -345,7 +345,7 @@ impl Live<'_> {
         &self,
         lines: &mut Vec<String>,
         list: &str,
-        phase: Option<StepPhase>,
+        phase: Option<Phase>,
         steps: &[StepAction],
     ) -> Result<(), RotationError> {
         let ctx = self.run_context(phase);
@@ -517,7 +517,7 @@ impl World for Live<'_> {
     fn run_step(
         &mut self,
         step: &StepAction,
-        phase: Option<StepPhase>,
+        phase: Option<Phase>,
         _list: super::plan::StepList,
     ) -> Result<(), RotationError> {
         self.say(&format!("running {}", step.describe()));
@@ -603,17 +603,6 @@ impl World for Live<'_> {
             std::process::abort();
         }
         Ok(())
-    }
-}
-
-fn runner_phase(phase: StepPhase) -> Phase {
-    match phase {
-        StepPhase::Start => Phase::Start,
-        StepPhase::Finish => Phase::Finish,
-        StepPhase::Abort => Phase::Abort,
-        StepPhase::Rotate => Phase::Rotate,
-        StepPhase::Revoke => Phase::Revoke,
-        StepPhase::Rollback => Phase::Rollback,
     }
 }
 
