@@ -915,3 +915,45 @@ fn init_writes_one_manifest_per_environment() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(stdout.matches("lint: 0 errors").count(), 2, "{stdout}");
 }
+
+#[test]
+fn restore_takes_the_backup_id_that_list_prints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "password.txt", &format!("{PASSWORD}\n"));
+    write(
+        dir,
+        "ansible.cfg",
+        "[defaults]\nvault_password_file = password.txt\n",
+    );
+    let manifest = env_manifest("group_vars/all/vault.yml", "2026-01-01")
+        + "      deploy: [{run: 'true'}]\n      verify: {skip: true, reason: nothing to check here}\n";
+    write(dir, "group_vars/all/_secrets_manifest.yml", &manifest);
+    let vault = "group_vars/all/vault.yml";
+    vr_ok(
+        dir,
+        &[
+            "set",
+            "--create",
+            vault,
+            "vault_api_token",
+            "first-value-123",
+        ],
+    );
+    // A rotation's vault write keeps the previous ciphertext as a backup.
+    vr_ok(dir, &["start", "vault_api_token"]);
+    let list = vr_ok(dir, &["restore", vault, "--list"]);
+    let id = list
+        .lines()
+        .next()
+        .and_then(|line| line.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no backup listed: {list}"))
+        .to_string();
+    vr_ok(dir, &["restore", vault, "--backup", &id, "--force"]);
+    let (code, _, _) = vr(dir, &["get", vault, "vault_api_token_new"]);
+    assert_ne!(code, 0, "the restored vault still holds the staged value");
+    assert_eq!(
+        vr_ok(dir, &["get", vault, "vault_api_token"]),
+        "first-value-123"
+    );
+}

@@ -26,7 +26,7 @@ pub struct RestoreArgs {
     /// Only list the backups.
     #[arg(long)]
     pub list: bool,
-    /// Which backup (its file name, as `--list` shows); default: the newest.
+    /// Which backup: its id (the first column of `--list`) or its file name; default: the newest.
     #[arg(long)]
     pub backup: Option<String>,
     /// Restore even if it drops the `_new` value of an open rotation.
@@ -69,9 +69,10 @@ pub fn run(args: &RestoreArgs) -> CliResult {
     }
     let chosen = match &args.backup {
         Some(name) => backups.iter().find(|b| {
-            b.path
-                .file_name()
-                .is_some_and(|f| f.to_string_lossy() == *name)
+            b.stamp == *name
+                || b.path
+                    .file_name()
+                    .is_some_and(|f| f.to_string_lossy() == *name)
         }),
         None => backups.last(),
     }
