@@ -14,6 +14,8 @@ command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 
     packages="redis-server redis-tools"
 command -v groff >/dev/null 2>&1 || packages="$packages groff"
 command -v man >/dev/null 2>&1 || packages="$packages man-db"
+# `script` (util-linux) gives the terminal tests a pty.
+command -v script >/dev/null 2>&1 || packages="$packages bsdutils"
 if [ -z "$packages" ]; then
     say "redis-server, redis-cli, groff and man already installed ($(command -v redis-server))"
     exit 0
