@@ -99,23 +99,22 @@ impl<'a> Live<'a> {
                 files.insert(secret.vault.clone(), file);
             }
             let file = &files[&secret.vault];
-            let fp = |key: &str| -> Result<Option<String>, RotationError> {
-                Ok(file
-                    .get(key, ctx)
-                    .map_err(|e| RotationError::Vault(e.to_string()))?
-                    .map(|v| live.fingerprinter.fingerprint(name, &v)))
+            let value = |key: &str| {
+                file.get(key, ctx)
+                    .map_err(|e| RotationError::Vault(e.to_string()))
             };
-            let new_is_template = file
-                .get(&secret.new_key(), ctx)
-                .map_err(|e| RotationError::Vault(e.to_string()))?
-                .is_some_and(|v| !generate::is_template_safe(&String::from_utf8_lossy(&v)));
+            let fingerprint = |value: &[u8]| live.fingerprinter.fingerprint(name, value);
+            // One decryption per key: an inline value costs a key derivation.
+            let staged = value(&secret.new_key())?;
             facts.insert(
                 name.clone(),
                 KeyFacts {
-                    current: fp(&secret.name)?,
-                    new: fp(&secret.new_key())?,
-                    previous: fp(&secret.previous_key())?,
-                    new_is_template,
+                    current: value(&secret.name)?.map(|v| fingerprint(&v)),
+                    new: staged.as_ref().map(|v| fingerprint(v)),
+                    previous: value(&secret.previous_key())?.map(|v| fingerprint(&v)),
+                    new_is_template: staged
+                        .as_ref()
+                        .is_some_and(|v| !generate::is_template_safe(&String::from_utf8_lossy(v))),
                 },
             );
         }
