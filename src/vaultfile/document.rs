@@ -454,20 +454,7 @@ impl SecretsFile {
         if edits.is_empty() {
             return Ok(None);
         }
-        let text = Zeroizing::new(
-            self.doc()
-                .apply(&edits)
-                .map_err(|e| yaml_error(self.path(), e))?,
-        );
-        match self {
-            SecretsFile::Whole { reseal_with, .. } => {
-                let input = Input::File(self.path().to_path_buf());
-                Ok(Some(
-                    ctx.seal(&input, text.as_bytes(), reseal_with)?.into_bytes(),
-                ))
-            }
-            SecretsFile::Vars { .. } => Ok(Some(text.as_bytes().to_vec())),
-        }
+        self.seal_edits(&edits, ctx).map(Some)
     }
 
     fn edit_for(
