@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::duration::{MaxAge, Period};
-pub use crate::rotation::state::RotationKind;
 
 /// Where an item was written in the manifest (1-based line and column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -384,4 +383,34 @@ pub struct HistoryEntry {
     pub id: Option<String>,
     pub by: Option<String>,
     pub reason: Option<String>,
+}
+
+/// What kind of rotation is open: it decides which command resumes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationKind {
+    /// `start` … `finish`: the `_new` window.
+    Dual,
+    /// `rotate`: swap in one step.
+    Swap,
+    /// `rotate --compromised`: swap at once, the entry says why.
+    Compromised,
+}
+
+impl RotationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationKind::Dual => "dual",
+            RotationKind::Swap => "swap",
+            RotationKind::Compromised => "compromised",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "dual" => Some(RotationKind::Dual),
+            "swap" => Some(RotationKind::Swap),
+            "compromised" => Some(RotationKind::Compromised),
+            _ => None,
+        }
+    }
 }
