@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::de::IgnoredAny;
 
-use super::model::{Manifest, Pos, RotationPhase, Secret, StepAction, Strategy};
+use super::model::{MIN_REDACTED_LEN, Manifest, Pos, RotationPhase, Secret, StepAction, Strategy};
 use super::raw::top_level_keys;
-use crate::ansible::redact::MIN_REDACTED_LEN;
 use crate::vault::{self, DecryptOptions, VaultSecret};
 use crate::yaml::{Doc, ValueKind};
 use zeroize::Zeroizing;

@@ -19,6 +19,10 @@ pub struct Pos {
 /// `warn_before` when neither the policy nor `defaults` sets one.
 pub const DEFAULT_WARN_BEFORE: Period = Period::days(30);
 
+/// Values shorter than this (in bytes) are not scrubbed from playbook output
+/// (they would match everywhere), so `lint` warns about them.
+pub const MIN_REDACTED_LEN: usize = 6;
+
 /// The manifest version this vaultrot reads.
 pub const MANIFEST_VERSION: u32 = 1;
 
