@@ -414,6 +414,21 @@ fn dual_secret(name: &str, deploy: &str, verify: &str, revoke: bool) -> String {
     )
 }
 
+/// Runs start, then a finish that a failing verify stops after promotion,
+/// then rollback; returns the value rolled back from.
+fn start_finish_fails_rollback(infra: &Infra, secret: &str) -> String {
+    infra.ok(&["start", secret]);
+    let value = infra.value(&format!("{secret}_new"));
+    fs::write(infra.deployed("fail-verify"), "").unwrap();
+    let out = infra.run(&["finish", secret]);
+    assert!(!out.status.success(), "{}", show(&out));
+    assert_eq!(infra.phase(secret).as_deref(), Some("Promoted"));
+    fs::remove_file(infra.deployed("fail-verify")).unwrap();
+    infra.ok(&["rollback", secret]);
+    assert_eq!(infra.phase(secret), None);
+    value
+}
+
 #[test]
 fn redis_acl_window_serves_every_request_and_refuses_the_old_password_after() {
     const OLD: &str = "old-redis-acl-Pw-91fa3c";
@@ -470,7 +485,16 @@ fn redis_acl_window_serves_every_request_and_refuses_the_old_password_after() {
     let tally = traffic.finish();
     assert_no_failed_request(&tally, 3);
     assert_eq!(infra.phase(SECRET), None);
-    infra.assert_no_leaks(&[OLD, &new, &newer]);
+
+    // A finish stopped after promotion, rolled back: the promoted value refused again.
+    let third = start_finish_fails_rollback(&infra, SECRET);
+    assert_eq!(infra.value(SECRET), new);
+    assert!(
+        !redis.accepts(&third),
+        "the rolled back password still works"
+    );
+    assert!(redis.accepts(&new));
+    infra.assert_no_leaks(&[OLD, &new, &newer, &third]);
 }
 
 // ---- PostgreSQL ----------------------------------------------------------------------
@@ -636,14 +660,7 @@ fn postgresql_alternating_users_serve_every_request_and_old_sessions_outlive_fin
     pinned.request().expect("the first session was cut");
 
     // A third one stopped after promotion by a failing verify, then rolled back.
-    infra.ok(&["start", DB_SECRET]);
-    let third = infra.value(&format!("{DB_SECRET}_new"));
-    fs::write(infra.deployed("fail-verify"), "").unwrap();
-    let out = infra.run(&["finish", DB_SECRET]);
-    assert!(!out.status.success(), "{}", show(&out));
-    assert_eq!(infra.phase(DB_SECRET).as_deref(), Some("Promoted"));
-    fs::remove_file(infra.deployed("fail-verify")).unwrap();
-    infra.ok(&["rollback", DB_SECRET]);
+    let third = start_finish_fails_rollback(&infra, DB_SECRET);
     assert_eq!(infra.value(DB_SECRET), new);
     assert_eq!(
         pg.login("app", "app_green", &new).as_deref(),
@@ -745,5 +762,15 @@ fn nats_two_users_serve_every_request_through_reloads() {
     let tally = traffic.finish();
     assert_no_failed_request(&tally, 3);
     assert_eq!(infra.phase(SECRET), None);
-    infra.assert_no_leaks(&[OLD, &new, &newer]);
+
+    // A finish stopped after promotion (the old user already removed), rolled
+    // back: the value goes back to a user, the promoted one is refused.
+    let third = start_finish_fails_rollback(&infra, SECRET);
+    assert_eq!(infra.value(SECRET), new);
+    assert!(nats.accepts("app_green", &new));
+    assert!(
+        !nats.accepts("app_blue", &third),
+        "the rolled back password still works"
+    );
+    infra.assert_no_leaks(&[OLD, &new, &newer, &third]);
 }
