@@ -888,47 +888,58 @@ fn slack_trio_rotates_in_one_window_with_a_confirmed_manual_revoke() {
 // ---- Matrix: a token minted from the bot's password --------------------------------------
 
 #[test]
-fn matrix_token_minted_from_the_password_and_previous_logged_out() {
+fn matrix_token_derived_from_the_password_is_minted_again_and_the_previous_logged_out() {
+    const NEW_PASSWORD: &str = "matrix-bot-password-Nv63Rk";
     let api = vendor(serde_json::json!({ "matrix_users": { MATRIX_USER: MATRIX_PASSWORD } }));
-    let (status, body) = api.request(
-        "POST",
-        "/_matrix/client/v3/login",
-        None,
-        &serde_json::json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": MATRIX_USER}, "password": MATRIX_PASSWORD}).to_string(),
-    );
-    assert_eq!(status, 200);
-    let login: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let old = login["access_token"].as_str().unwrap().to_string();
+    let login = |password: &str| {
+        let body = serde_json::json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": MATRIX_USER}, "password": password});
+        let (status, body) =
+            api.request("POST", "/_matrix/client/v3/login", None, &body.to_string());
+        assert_eq!(status, 200);
+        let login: serde_json::Value = serde_json::from_str(&body).unwrap();
+        login["access_token"].as_str().unwrap().to_string()
+    };
+    let first = login(MATRIX_PASSWORD);
     let vars = format!(
         "matrix_bot_homeserver_url: {}\nmatrix_bot_env_file: DEPLOYED/matrix/env\nmatrix_bot_user_id: \"{MATRIX_USER}\"",
         api.url()
     );
+    let step = |playbook: &str| {
+        format!(
+            "        - playbook: playbooks/matrix_bot_{playbook}.yml\n          extra_vars: {{ matrix_bot_token_var: vault_matrix_bot_token }}\n"
+        )
+    };
     let secrets = format!(
-        "    vault_matrix_bot_token:
-      max_age: 6mo
+        "    vault_matrix_bot_password:
+      max_age: 12mo
       generate:
-        command: playbooks/scripts/mint_matrix_token.py --homeserver {} --user {MATRIX_USER} --password-var vault_matrix_bot_password
+        external: true
+        instructions: \"Set the bot's new password on the homeserver keeping its sessions, then paste it\"
       deploy:
-        - playbook: playbooks/matrix_bot_deploy.yml
-          extra_vars: {{ matrix_bot_token_var: vault_matrix_bot_token }}
-      verify:
-        - playbook: playbooks/matrix_bot_verify.yml
-          extra_vars: {{ matrix_bot_token_var: vault_matrix_bot_token }}
-      revoke:
-        - playbook: playbooks/matrix_bot_revoke.yml
-          extra_vars: {{ matrix_bot_token_var: vault_matrix_bot_token }}
-",
-        api.url()
+{deploy}      verify:
+{verify}    vault_matrix_bot_token:
+      max_age: 6mo
+      derived_from: vault_matrix_bot_password
+      generate:
+        command: playbooks/scripts/mint_matrix_token.py --homeserver {url} --user {MATRIX_USER} --password-stdin
+      deploy:
+{deploy}      verify:
+{verify}      revoke:
+{revoke}",
+        url = api.url(),
+        deploy = step("deploy"),
+        verify = step("verify"),
+        revoke = step("revoke"),
     );
     let infra = Infra::new(
         &vars,
         &[
-            ("vault_matrix_bot_token", &old),
             ("vault_matrix_bot_password", MATRIX_PASSWORD),
+            ("vault_matrix_bot_token", &first),
         ],
         &secrets,
     );
-    infra.predeploy("matrix/env", &format!("MATRIX_ACCESS_TOKEN={old}\n"));
+    infra.predeploy("matrix/env", &format!("MATRIX_ACCESS_TOKEN={first}\n"));
     let whoami = |token: &str| {
         api.request(
             "GET",
@@ -938,17 +949,33 @@ fn matrix_token_minted_from_the_password_and_previous_logged_out() {
         )
         .0
     };
+    let deployed = || env_value(&infra.deployed("matrix/env"), "MATRIX_ACCESS_TOKEN");
 
+    // The token alone: minted from the current password.
     infra.ok(&["start", "vault_matrix_bot_token"]);
-    let new = infra.value("vault_matrix_bot_token_new");
-    assert_eq!((whoami(&old), whoami(&new)), (200, 200));
-    assert_eq!(
-        env_value(&infra.deployed("matrix/env"), "MATRIX_ACCESS_TOKEN").as_deref(),
-        Some(new.as_str())
-    );
+    let second = infra.value("vault_matrix_bot_token_new");
+    assert_eq!((whoami(&first), whoami(&second)), (200, 200));
+    assert_eq!(deployed(), Some(second.clone()));
     infra.ok(&["finish", "vault_matrix_bot_token"]);
-    assert_eq!(infra.phase("vault_matrix_bot_token"), None);
-    assert_eq!((whoami(&old), whoami(&new)), (401, 200));
+    assert_eq!((whoami(&first), whoami(&second)), (401, 200));
+
+    // The password changes on the homeserver (sessions kept); rotating it
+    // mints the token again from the new password, in the same window.
+    api.set(serde_json::json!({ "matrix_users": { MATRIX_USER: NEW_PASSWORD } }));
+    infra.ok_with(
+        &["start", "vault_matrix_bot_password", "--value-stdin"],
+        Some(&format!("{NEW_PASSWORD}\n")),
+    );
+    let third = infra.value("vault_matrix_bot_token_new");
+    assert_eq!((whoami(&second), whoami(&third)), (200, 200));
+    assert_eq!(deployed(), Some(third.clone()));
+    infra.ok(&["finish", "vault_matrix_bot_password"]);
+    for name in ["vault_matrix_bot_password", "vault_matrix_bot_token"] {
+        assert_eq!(infra.phase(name), None, "{name} still open");
+    }
+    assert_eq!(infra.value("vault_matrix_bot_password"), NEW_PASSWORD);
+    assert_eq!(infra.value("vault_matrix_bot_token"), third);
+    assert_eq!((whoami(&second), whoami(&third)), (401, 200));
     assert_eq!(api.state()["matrix_tokens"], 1);
-    infra.assert_no_leaks(&[MATRIX_PASSWORD, &old, &new]);
+    infra.assert_no_leaks(&[MATRIX_PASSWORD, NEW_PASSWORD, &first, &second, &third]);
 }
