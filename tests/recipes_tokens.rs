@@ -258,8 +258,8 @@ impl Infra {
         let (user, group) = user_and_group();
         let deployed = root.join("deployed");
         let vars = vars.replace("DEPLOYED", &deployed.display().to_string());
-        let mut inventory = format!(
-            "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{{{ ansible_playbook_python }}}}\"\n  vars:\n"
+        let mut inventory = String::from(
+            "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n  vars:\n",
         );
         for role in [
             "webhook_secret",
