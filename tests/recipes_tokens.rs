@@ -182,15 +182,17 @@ impl Sender {
     }
 
     /// Five requests signed with `secret`; what the sender printed.
-    fn once(url: &str, dir: &Path, secret: &str) -> String {
+    fn once(url: &str, dir: &Path, secret: &str, slack: bool) -> String {
         fs::write(dir.join("sender_secret"), secret).unwrap();
-        let out = Command::new("python3")
-            .arg(repo().join("tests/fixtures/standins/webhook_client.py"))
+        let mut cmd = Command::new("python3");
+        cmd.arg(repo().join("tests/fixtures/standins/webhook_client.py"))
             .arg(url)
             .arg(dir.join("sender_secret"))
-            .arg("-")
-            .output()
-            .unwrap();
+            .arg("-");
+        if slack {
+            cmd.arg("slack");
+        }
+        let out = cmd.output().unwrap();
         text(&out.stdout)
     }
 
@@ -517,6 +519,7 @@ fn webhook_receiver_accepts_both_secrets_across_the_window_with_zero_failures() 
         &format!("{}/hook", receiver.url()),
         &scratch.path().join("hooks"),
         OLD_WEBHOOK,
+        false,
     );
     assert!(late.starts_with("sent 5 failed 5\n"), "{late}");
     assert!(late.contains("HTTP 401"), "{late}");
@@ -874,6 +877,17 @@ fn slack_trio_rotates_in_one_window_with_a_confirmed_manual_revoke() {
     assert!(
         sent >= 20 && printed.starts_with(&format!("sent {sent} failed 0\n")),
         "{printed}"
+    );
+    // An event signed with the old secret is refused now.
+    let late = Sender::once(
+        &format!("{}/slack/events", receiver.url()),
+        signing_file.parent().unwrap(),
+        OLD_SLACK_SIGNING,
+        true,
+    );
+    assert!(
+        late.starts_with("sent 5 failed 5\n") && late.contains("HTTP 401"),
+        "{late}"
     );
     infra.assert_no_leaks(&[
         OLD_SLACK_BOT,
