@@ -885,6 +885,7 @@ fn secret_field(raw: &mut RawSecret, name: &str, value: Node<'_>) -> Option<()> 
         "description" => raw.description = opt(value, string)?,
         "vault" => raw.vault = opt(value, sp_string)?,
         "generate" => raw.generate = opt(value, sp(raw_generate))?,
+        "derived_from" => raw.derived_from = opt(value, sp_string)?,
         "deploy" => raw.deploy = opt(value, |v| list(v, sp(raw_step)))?,
         "verify" => raw.verify = opt(value, raw_verify)?,
         "revoke" => raw.revoke = opt(value, |v| list(v, sp(raw_step)))?,

@@ -126,6 +126,13 @@ pub struct Secret {
     /// The vault file holding it (relative to the infra root).
     pub vault: PathBuf,
     pub generate: Option<Generate>,
+    /// `derived_from: vault_x`: the value is minted from that secret's value
+    /// (its `generate.command` reads it on stdin), so it rotates in the
+    /// source's window and a repair mints it again instead of redeploying it.
+    pub derived_from: Option<String>,
+    /// For a derived secret, the source's `last_rotation`: rotating the
+    /// source rotates it too (filled in when the manifest is loaded).
+    pub source_rotation: Option<NaiveDate>,
     pub deploy: Vec<Step>,
     pub verify: Vec<Step>,
     /// `verify: {skip: true, reason: ...}`: why this secret rotates without a
@@ -149,6 +156,11 @@ impl Secret {
     /// (AWSPREVIOUS): revoke steps read it to find what to kill.
     pub fn previous_key(&self) -> String {
         format!("{}_previous", self.name)
+    }
+
+    /// When it was last rotated, counting a rotation of its source.
+    pub fn rotated_on(&self) -> Option<NaiveDate> {
+        self.last_rotation.max(self.source_rotation)
     }
 }
 

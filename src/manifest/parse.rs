@@ -112,6 +112,7 @@ impl Checker {
             }
         }
         self.check_new_suffix_collisions(&secrets);
+        self.check_derived(&mut secrets);
         Manifest {
             path: path.to_path_buf(),
             root: root.to_path_buf(),
@@ -323,6 +324,8 @@ impl Checker {
             description: raw.description,
             vault,
             generate: generate.flatten(),
+            derived_from: raw.derived_from.map(|d| d.value),
+            source_rotation: None,
             deploy,
             verify,
             verify_skip,
@@ -703,6 +706,82 @@ impl Checker {
                         secret.name
                     ),
                 );
+            }
+        }
+    }
+    /// `derived_from` names another secret of the manifest, without a cycle,
+    /// and the derived secret has a mint command to read the source's value
+    /// with; then each derived secret learns when its source was rotated.
+    fn check_derived(&mut self, secrets: &mut [Secret]) {
+        let mut sound = true;
+        for secret in secrets.iter() {
+            let Some(source) = &secret.derived_from else {
+                continue;
+            };
+            let at = Some(secret.pos);
+            if !secrets.iter().any(|s| &s.name == source) {
+                self.error(
+                    at,
+                    format!(
+                        "`{}` is derived_from `{source}`, which is not a secret of this manifest",
+                        secret.name
+                    ),
+                );
+                sound = false;
+                continue;
+            }
+            if !matches!(secret.generate, Some(Generate::Command { .. })) {
+                self.error(
+                    at,
+                    format!(
+                        "`{}` is derived_from `{source}` but has no `generate: {{command: ...}}` to mint it from that value (the command reads it on stdin)",
+                        secret.name
+                    ),
+                );
+            }
+            // Walk the chain of sources: it must end before it comes back.
+            let mut seen = vec![secret.name.as_str()];
+            let mut next = Some(source.as_str());
+            while let Some(name) = next {
+                if seen.contains(&name) {
+                    self.error(
+                        at,
+                        format!(
+                            "`derived_from` makes a cycle: {} -> {name}",
+                            seen.join(" -> ")
+                        ),
+                    );
+                    sound = false;
+                    break;
+                }
+                seen.push(name);
+                next = secrets
+                    .iter()
+                    .find(|s| s.name == name)
+                    .and_then(|s| s.derived_from.as_deref());
+            }
+        }
+        if !sound {
+            return;
+        }
+        // A chain is at most as long as the manifest: that many passes settle it.
+        for _ in 0..secrets.len() {
+            let mut changed = false;
+            for i in 0..secrets.len() {
+                let Some(source) = &secrets[i].derived_from else {
+                    continue;
+                };
+                let date = secrets
+                    .iter()
+                    .find(|s| &s.name == source)
+                    .and_then(Secret::rotated_on);
+                if secrets[i].source_rotation != date {
+                    secrets[i].source_rotation = date;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
             }
         }
     }

@@ -75,6 +75,7 @@ pub(super) struct RawSecret {
     pub(super) description: Option<String>,
     pub(super) vault: Option<Sp<String>>,
     pub(super) generate: Option<Sp<RawGenerate>>,
+    pub(super) derived_from: Option<Sp<String>>,
     pub(super) deploy: Option<Vec<Sp<RawStep>>>,
     pub(super) verify: Option<RawVerify>,
     pub(super) revoke: Option<Vec<Sp<RawStep>>>,
