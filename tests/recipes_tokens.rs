@@ -456,7 +456,7 @@ const WEBHOOK_SECRET: &str = "    vault_webhook_secret:
       generate: { length: 40, charset: base64url }
       deploy:
         - playbook: playbooks/webhook_secret_deploy.yml
-          extra_vars: { webhook_secret_var: vault_webhook_secret }
+          extra_vars: { webhook_secret_var: vault_webhook_secret, recipe_hosts: localhost, recipe_serial: 1 }
       verify:
         - playbook: playbooks/webhook_secret_verify.yml
           extra_vars: { webhook_secret_var: vault_webhook_secret }
