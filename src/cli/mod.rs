@@ -250,7 +250,7 @@ fn run_lint(command: &LintCommand) -> CliResult {
         let secrets = common::load_secrets(
             &command.vault,
             &settings,
-            crate::vault::secrets::Purpose::Read,
+            crate::passwords::sources::Purpose::Read,
             false,
         )
         .unwrap_or_default();

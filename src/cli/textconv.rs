@@ -8,8 +8,8 @@ use clap::Args;
 use super::common::{CliResult, VaultArgs, context, load_secrets};
 use super::output::write_stdout;
 use crate::ansible::config::VaultSettings;
+use crate::passwords::sources::Purpose;
 use crate::vault::crypto::Fingerprinter;
-use crate::vault::secrets::Purpose;
 use crate::vaultfile::document::SecretsFile;
 use crate::vaultfile::{Input, decrypted_view};
 

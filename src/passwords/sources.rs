@@ -13,9 +13,9 @@ use std::process::{Command, Stdio};
 
 use zeroize::Zeroizing;
 
-use super::envelope::strip_ascii_whitespace;
-use super::{DecryptOptions, VaultSecret, decrypt, is_encrypted};
 use crate::ansible::config::{VaultSettings, unfrack};
+use crate::vault::envelope::strip_ascii_whitespace;
+use crate::vault::{DecryptOptions, VaultSecret, decrypt, is_encrypted};
 
 /// Why no usable secret could be obtained; messages follow ansible's.
 #[derive(Debug, thiserror::Error)]
