@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 pub mod backup;
+mod unfrack;
+
+pub use unfrack::unfrack;
 
 /// Which permissions the replaced file ends up with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -745,6 +745,9 @@ fn raw_manifest<'a>(reader: &mut Reader<'a>, at: ValueAt<'a>) -> Option<Sp<RawMa
             defaults: defaults.flatten(),
             policies: policies.flatten(),
             secrets: secrets.flatten(),
+            // A manifest with `vault_passwords:` is read by serde-saphyr (the
+            // key is unknown here, so this reader gives up on it).
+            vault_passwords: None,
         },
         pos: Some(pos),
     })

@@ -39,11 +39,17 @@ pub struct Manifest {
     pub policies: Vec<Policy>,
     /// In file order.
     pub secrets: Vec<Secret>,
+    /// `secrets_manifest.vault_passwords`, in file order.
+    pub vault_passwords: Vec<VaultPassword>,
 }
 
 impl Manifest {
     pub fn secret(&self, name: &str) -> Option<&Secret> {
         self.secrets.iter().find(|s| s.name == name)
+    }
+
+    pub fn vault_password(&self, vault_id: &str) -> Option<&VaultPassword> {
+        self.vault_passwords.iter().find(|v| v.vault_id == vault_id)
     }
 
     pub fn policy(&self, name: &str) -> Option<&Policy> {
@@ -427,6 +433,48 @@ impl RotationKind {
             "swap" => Some(RotationKind::Swap),
             "compromised" => Some(RotationKind::Compromised),
             _ => None,
+        }
+    }
+}
+
+/// A vault password managed as a secret (`secrets_manifest.vault_passwords.<vault-id>`):
+/// where it is kept, and its age, policy, history and open rotation as for any secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VaultPassword {
+    /// The vault-id (`default` for 1.1 files and unlabelled 1.2 ones).
+    pub vault_id: String,
+    pub store: PasswordStore,
+    /// The settings shared with secrets. Its name is
+    /// [`VaultPassword::secret_name`], which no Ansible variable can be, and
+    /// it has no vault, steps or generator.
+    pub secret: Secret,
+}
+
+impl VaultPassword {
+    /// How reports name a vault password: `vault_password.<vault-id>`.
+    pub fn secret_name(vault_id: &str) -> String {
+        format!("vault_password.{vault_id}")
+    }
+}
+
+/// Where a vault password is kept (paths as written, relative to the infra root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordStore {
+    /// An age-encrypted file, re-encrypted to the recipients listed beside it.
+    AgeFile(String),
+    /// A plain password file (its mode is kept).
+    File(String),
+    /// A command (a password manager's CLI) that stores the password it
+    /// receives on stdin; run from the infra root.
+    Command(String),
+}
+
+impl PasswordStore {
+    pub fn describe(&self) -> String {
+        match self {
+            PasswordStore::AgeFile(p) => format!("age file {p}"),
+            PasswordStore::File(p) => format!("file {p}"),
+            PasswordStore::Command(c) => format!("command `{c}`"),
         }
     }
 }

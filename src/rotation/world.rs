@@ -666,7 +666,7 @@ fn shell_words(argv: &[String]) -> String {
 
 fn prompt_value(name: &str) -> Result<Zeroizing<String>, RotationError> {
     let read = |prompt: &str| {
-        crate::vault::secrets::read_hidden(prompt)
+        crate::passwords::sources::read_hidden(prompt)
             .map_err(|e| RotationError::Usage(format!("cannot read the new value: {e}")))
     };
     let first = read(&format!("New value for {name}: "))?;
