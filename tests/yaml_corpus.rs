@@ -53,7 +53,7 @@ fn strings(v: &Value) -> Vec<String> {
 
 fn new_value(v: &Value) -> NewValue {
     match v {
-        Value::String(s) => NewValue::Plain(s.clone()),
+        Value::String(s) => NewValue::plain(s.clone()),
         Value::Object(o) if o.contains_key("vault") => NewValue::Vault {
             vault_text: match &o["vault"] {
                 Value::String(s) => s.clone(),
@@ -667,7 +667,7 @@ fn timing_of_a_500_entry_file() {
     let out = doc
         .apply(&[Edit::Replace {
             path: vec!["var_250".into()],
-            value: NewValue::Plain("new".into()),
+            value: NewValue::plain("new"),
         }])
         .unwrap();
     let one = t.elapsed();
