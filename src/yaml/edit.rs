@@ -1068,6 +1068,7 @@ fn defines_referenced<'n>(n: &'n Node, referenced: &HashSet<String>) -> Option<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::ValueKind;
 
     const VAULT: &str = "$ANSIBLE_VAULT;1.1;AES256\n6162\n6364\n";
 
@@ -1420,6 +1421,86 @@ mod tests {
             }])
             .unwrap_err();
         assert!(!e.to_string().contains(secret), "{e}");
+    }
+
+    #[test]
+    fn edits_at_an_anchor_reach_its_aliases() {
+        // Inside a merged mapping: both readers must see the change at the merge too.
+        let t = "base: &b\n  user: app\n  pw: old\nprod:\n  <<: *b\n  user: p\n";
+        assert_eq!(
+            run(t, &[replace("base.pw", "new")]),
+            "base: &b\n  user: app\n  pw: new\nprod:\n  <<: *b\n  user: p\n"
+        );
+        let added = run(
+            t,
+            &[Edit::Append {
+                parent: p("base"),
+                key: "host".into(),
+                value: NewValue::plain("h"),
+            }],
+        );
+        assert_eq!(
+            added,
+            "base: &b\n  user: app\n  pw: old\n  host: h\nprod:\n  <<: *b\n  user: p\n"
+        );
+        // An anchored value keeps its anchor; an alias in a list follows it.
+        let t = "a: &x old  # c\nl:\n  - *x\nb: *x\n";
+        assert_eq!(
+            run(t, &[replace("a", "yes")]),
+            "a: &x 'yes'  # c\nl:\n  - *x\nb: *x\n"
+        );
+        assert_eq!(
+            run(t, &[vault("a")]),
+            "a: &x !vault |  # c\n          $ANSIBLE_VAULT;1.1;AES256\n          6162\n          6364\nl:\n  - *x\nb: *x\n"
+        );
+        // What would orphan an alias is refused.
+        assert!(matches!(
+            err(t, &[Edit::Remove { path: p("a") }]),
+            YamlError::NotEditable { .. }
+        ));
+        let t = "m:\n  a: &x 1\nb: *x\n";
+        assert!(matches!(
+            err(t, &[replace("m", "v")]),
+            YamlError::NotEditable { .. }
+        ));
+    }
+
+    #[test]
+    fn a_vault_in_a_list_is_reencrypted_in_place() {
+        let t = "l:\n  - !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      3031\n  - plain\n";
+        assert_eq!(
+            run(t, &[vault("l.[0]")]),
+            "l:\n  - !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n      6364\n  - plain\n"
+        );
+        assert!(matches!(
+            err(t, &[replace("l.[1]", "x")]),
+            YamlError::NotEditable { .. }
+        ));
+    }
+
+    #[test]
+    fn get_follows_aliases_and_merges() {
+        let t = "base: &b\n  user: app\n  pw: s\nprod:\n  <<: [*b, {extra: e}]\n  user: p\nc: *b\n";
+        let d = Doc::parse(t).unwrap();
+        let pw = d.get(&["prod", "pw"]).unwrap();
+        assert_eq!(
+            pw.value,
+            ValueKind::Scalar(zeroize::Zeroizing::new("s".into()))
+        );
+        assert_eq!(pw.line, 3);
+        let through = pw.through.unwrap();
+        assert_eq!((through.anchor.as_deref(), through.line), (Some("b"), 1));
+        let user = d.get(&["prod", "user"]).unwrap();
+        assert_eq!(
+            user.value,
+            ValueKind::Scalar(zeroize::Zeroizing::new("p".into()))
+        );
+        assert_eq!(user.through, None);
+        let extra = d.get(&["prod", "extra"]).unwrap().through.unwrap();
+        assert_eq!((extra.anchor, extra.line), (None, 5));
+        assert_eq!(d.get(&["c", "user"]).unwrap().through.unwrap().line, 1);
+        assert_eq!(d.get(&["c"]).unwrap().value, ValueKind::Mapping);
+        assert!(d.get(&["prod", "nope"]).is_none());
     }
 
     #[test]
