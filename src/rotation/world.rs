@@ -112,13 +112,11 @@ impl<'a> Live<'a> {
                     current: value(&secret.name)?.map(|v| fingerprint(&v)),
                     new: staged.as_ref().map(|v| fingerprint(v)),
                     previous: value(&secret.previous_key())?.map(|v| fingerprint(&v)),
-                    new_is_template: staged
-                        .as_ref()
-                        .is_some_and(|v| {
-                            !generate::is_template_safe(&Zeroizing::new(
-                                String::from_utf8_lossy(v).into_owned(),
-                            ))
-                        }),
+                    new_is_template: staged.as_ref().is_some_and(|v| {
+                        !generate::is_template_safe(&Zeroizing::new(
+                            String::from_utf8_lossy(v).into_owned(),
+                        ))
+                    }),
                 },
             );
         }
