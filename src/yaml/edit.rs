@@ -96,7 +96,8 @@ pub(crate) fn apply(doc: &Doc, edits: &[Edit]) -> Result<String, YamlError> {
     }
     plan.finish()?;
     let Planner { splices, eol, .. } = plan;
-    let mut text = splice(&doc.text, splices)?;
+    // Wiped on every way out but success, where the caller takes it.
+    let mut text = Zeroizing::new(splice(&doc.text, splices)?);
     // A file without a final line break keeps lacking one, unless that changes a value.
     let lacked_final_eol = !doc.text.is_empty() && !doc.text.ends_with('\n');
     if lacked_final_eol
@@ -106,10 +107,10 @@ pub(crate) fn apply(doc: &Doc, edits: &[Edit]) -> Result<String, YamlError> {
         // In place: a copy would leave the text (perhaps a secret) behind un-wiped.
         let len = stripped.len();
         text.truncate(len);
-        return Ok(text);
+        return Ok(std::mem::take(&mut *text));
     }
     check(doc, edits, &text)?;
-    Ok(text)
+    Ok(std::mem::take(&mut *text))
 }
 
 /// The file's line ending: that of its first line.
@@ -250,8 +251,11 @@ fn splice(text: &str, mut splices: Vec<Splice>) -> Result<String, YamlError> {
     });
     let lacks_final_eol = !text.is_empty() && !text.ends_with('\n');
     let eol = line_ending(text);
-    let mut out =
-        String::with_capacity(text.len() + splices.iter().map(|s| s.text.len()).sum::<usize>());
+    // Sized once, with room for the line break a file lacking a final one may get: the
+    // text may be a plaintext, and a String that grows leaves its old buffer un-wiped.
+    let mut out = Zeroizing::new(String::with_capacity(
+        text.len() + eol.len() + splices.iter().map(|s| s.text.len()).sum::<usize>(),
+    ));
     let mut cursor = 0;
     for s in splices {
         if s.start < cursor {
@@ -265,7 +269,7 @@ fn splice(text: &str, mut splices: Vec<Splice>) -> Result<String, YamlError> {
         cursor = s.end;
     }
     out.push_str(&text[cursor..]);
-    Ok(out)
+    Ok(std::mem::take(&mut *out))
 }
 
 impl<'d> Planner<'d> {
