@@ -105,7 +105,7 @@ fn values(doc: &Doc) -> Vec<(Vec<String>, Meaning)> {
         .into_iter()
         .map(|e| {
             let meaning = match e.value {
-                ValueKind::Scalar(s) => Meaning::Scalar(s),
+                ValueKind::Scalar(s) => Meaning::Scalar(s.to_string()),
                 // A line break after the last line of the vault text (an entry
                 // appended after a file that ended without one) changes nothing
                 // that ansible decrypts.
@@ -158,7 +158,7 @@ pub fn yaml_edit(data: &[u8]) {
         0 => (
             Edit::Replace {
                 path: path.clone(),
-                value: NewValue::Plain(value.to_string()),
+                value: NewValue::plain(value.to_string()),
             },
             path.clone(),
             Some(value.to_string()),
@@ -171,7 +171,7 @@ pub fn yaml_edit(data: &[u8]) {
                 Edit::InsertAfter {
                     after: path.clone(),
                     key: fresh_key,
-                    value: NewValue::Plain(value.to_string()),
+                    value: NewValue::plain(value.to_string()),
                 },
                 new_path,
                 Some(value.to_string()),
@@ -183,7 +183,7 @@ pub fn yaml_edit(data: &[u8]) {
                 Edit::Append {
                     parent: Vec::new(),
                     key: fresh_key,
-                    value: NewValue::Plain(value.to_string()),
+                    value: NewValue::plain(value.to_string()),
                 },
                 new_path,
                 Some(value.to_string()),
@@ -198,7 +198,7 @@ pub fn yaml_edit(data: &[u8]) {
     let changed_ref: Vec<&str> = changed.iter().map(String::as_str).collect();
     match expect {
         Some(v) => match after_doc.get(&changed_ref).map(|e| e.value) {
-            Some(ValueKind::Scalar(s)) => assert_eq!(s, v),
+            Some(ValueKind::Scalar(s)) => assert_eq!(s.as_str(), v),
             other => panic!("edited key reads back as {other:?}"),
         },
         None => assert!(

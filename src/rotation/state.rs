@@ -82,7 +82,7 @@ pub fn open(path: &Path, names: &[String], record: &OpenRecord) -> Result<(), Ro
             .iter()
             .map(|name| {
                 let mut fields = vec![
-                    ("id".to_string(), NewValue::Plain(record.id.to_string())),
+                    ("id".to_string(), NewValue::plain(record.id.to_string())),
                     (
                         "kind".to_string(),
                         NewValue::Raw(record.kind.as_str().to_string()),
@@ -95,19 +95,19 @@ pub fn open(path: &Path, names: &[String], record: &OpenRecord) -> Result<(), Ro
                         "started".to_string(),
                         NewValue::Raw(timestamp(record.started)),
                     ),
-                    ("by".to_string(), NewValue::Plain(record.by.to_string())),
+                    ("by".to_string(), NewValue::plain(record.by.to_string())),
                 ];
                 if record.group.len() > 1 {
                     let group = record.group.join(", ");
                     fields.push(("group".to_string(), NewValue::Raw(format!("[{group}]"))));
                 }
                 if let Some(reason) = record.reason {
-                    fields.push(("reason".to_string(), NewValue::Plain(one_line(reason))));
+                    fields.push(("reason".to_string(), NewValue::plain(one_line(reason))));
                 }
                 if let Some((old, new)) = record.fingerprints.get(name) {
                     for (key, fp) in [("old_fingerprint", old), ("new_fingerprint", new)] {
                         if let Some(fp) = fp {
-                            fields.push((key.to_string(), NewValue::Plain(fp.clone())));
+                            fields.push((key.to_string(), NewValue::plain(fp.clone())));
                         }
                     }
                 }
@@ -162,12 +162,12 @@ fn set_rotation_key(
             match (value, exists) {
                 (Some(v), true) => edits.push(Edit::Replace {
                     path: at,
-                    value: NewValue::Plain(v.clone()),
+                    value: NewValue::plain(v.clone()),
                 }),
                 (Some(v), false) => edits.push(Edit::Append {
                     parent: child(name, "rotation"),
                     key: key.to_string(),
-                    value: NewValue::Plain(v.clone()),
+                    value: NewValue::plain(v.clone()),
                 }),
                 (None, true) => edits.push(Edit::Remove { path: at }),
                 (None, false) => {}

@@ -73,7 +73,7 @@ impl<'a> Live<'a> {
         let password = ctx
             .secrets
             .first()
-            .map(|s| s.password().to_vec())
+            .map(|s| Zeroizing::new(s.password().to_vec()))
             .ok_or_else(|| RotationError::Vault("no vault password".into()))?;
         let mut live = Live {
             manifest,
@@ -112,9 +112,11 @@ impl<'a> Live<'a> {
                     current: value(&secret.name)?.map(|v| fingerprint(&v)),
                     new: staged.as_ref().map(|v| fingerprint(v)),
                     previous: value(&secret.previous_key())?.map(|v| fingerprint(&v)),
-                    new_is_template: staged
-                        .as_ref()
-                        .is_some_and(|v| !generate::is_template_safe(&String::from_utf8_lossy(v))),
+                    new_is_template: staged.as_ref().is_some_and(|v| {
+                        !generate::is_template_safe(&Zeroizing::new(
+                            String::from_utf8_lossy(v).into_owned(),
+                        ))
+                    }),
                 },
             );
         }
@@ -455,9 +457,10 @@ impl World for Live<'_> {
             return Ok(None);
         };
         self.remember(&value);
-        let text = String::from_utf8(value.to_vec())
+        // Checked in place: a failed `String::from_utf8` would drop its copy un-wiped.
+        let text = std::str::from_utf8(&value)
             .map_err(|_| RotationError::Vault(format!("`{key}` is not UTF-8 text")))?;
-        Ok(Some(Zeroizing::new(text)))
+        Ok(Some(Zeroizing::new(text.to_string())))
     }
 
     fn write_vault(&mut self, vault: &Path, changes: Vec<Change>) -> Result<(), RotationError> {

@@ -197,7 +197,7 @@ pub fn values_in(path: &Path, bytes: &[u8], ctx: &VaultContext) -> Result<NamedV
         if let Some(doc) = &doc {
             for entry in doc.entries() {
                 if let ValueKind::Scalar(s) = entry.value {
-                    found.push((entry.path.join("."), Zeroizing::new(s.into_bytes())));
+                    found.push((entry.path.join("."), Zeroizing::new(s.as_bytes().to_vec())));
                 }
             }
         }

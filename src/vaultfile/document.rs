@@ -105,12 +105,33 @@ fn borrowed(path: &[String]) -> Vec<&str> {
     path.iter().map(String::as_str).collect()
 }
 
+/// Refuses to change a value reached through an alias or a merge key: it is defined (and
+/// edited) at its anchor, which every alias of it repeats.
+fn defined_elsewhere(
+    file: &Path,
+    shown: &str,
+    entry: &crate::yaml::Entry,
+) -> Result<(), FileError> {
+    let Some(t) = &entry.through else {
+        return Ok(());
+    };
+    let from = match &t.anchor {
+        Some(a) => format!("&{a} (line {})", t.line),
+        None => format!("the mapping merged on line {}", t.line),
+    };
+    Err(FileError::Other(format!(
+        "{}: `{shown}` comes from {from} through an alias or a merge key (`<<`); change it where it is defined, or add the key to its own mapping by hand to override it",
+        file.display()
+    )))
+}
+
 fn yaml_error(path: &Path, e: impl std::fmt::Display) -> FileError {
     FileError::Other(format!("{}: {e}", path.display()))
 }
 
-fn utf8(path: &Path, bytes: &[u8], what: &str) -> Result<String, FileError> {
-    String::from_utf8(bytes.to_vec())
+/// The bytes as text, without a copy (a copy of a plaintext would need wiping).
+fn utf8<'b>(path: &Path, bytes: &'b [u8], what: &str) -> Result<&'b str, FileError> {
+    std::str::from_utf8(bytes)
         .map_err(|_| FileError::Other(format!("{}: {what} is not UTF-8 text", path.display())))
 }
 
@@ -126,8 +147,8 @@ impl SecretsFile {
         if vault::is_encrypted(bytes) {
             let input = Input::File(path.to_path_buf());
             let opened = ctx.decrypt(&input, bytes)?;
-            let text = Zeroizing::new(utf8(path, &opened.plaintext, "the decrypted content")?);
-            let doc = Doc::parse(&text)
+            let text = utf8(path, &opened.plaintext, "the decrypted content")?;
+            let doc = Doc::parse(text)
                 .map_err(|e| yaml_error(path, format!("decrypted content: {e}")))?;
             return Ok(SecretsFile::Whole {
                 path: path.to_path_buf(),
@@ -136,7 +157,7 @@ impl SecretsFile {
             });
         }
         let text = utf8(path, bytes, "the file")?;
-        let doc = Doc::parse(&text).map_err(|e| yaml_error(path, e))?;
+        let doc = Doc::parse(text).map_err(|e| yaml_error(path, e))?;
         Ok(SecretsFile::Vars {
             path: path.to_path_buf(),
             doc,
@@ -255,7 +276,7 @@ impl SecretsFile {
             return Ok(None);
         };
         match entry.value {
-            ValueKind::Scalar(s) => Ok(Some(Zeroizing::new(s.into_bytes()))),
+            ValueKind::Scalar(s) => Ok(Some(Zeroizing::new(s.as_bytes().to_vec()))),
             ValueKind::Vault(v) => {
                 let input = Input::File(self.path().to_path_buf());
                 Ok(Some(
@@ -279,7 +300,7 @@ impl SecretsFile {
         let mut values = Vec::new();
         for entry in self.doc().entries() {
             match entry.value {
-                ValueKind::Scalar(s) if whole => values.push(Zeroizing::new(s.into_bytes())),
+                ValueKind::Scalar(s) if whole => values.push(Zeroizing::new(s.as_bytes().to_vec())),
                 ValueKind::Vault(v) => {
                     let input = Input::File(self.path().to_path_buf());
                     values.push(ctx.decrypt(&input, v.vault_text.as_bytes())?.plaintext);
@@ -353,10 +374,14 @@ impl SecretsFile {
                     self.path().display(),
                     shown(path)
                 ))),
-                Some(_) => Ok(Some(Edit::Remove { path: path.clone() })),
+                Some(e) => {
+                    defined_elsewhere(self.path(), &shown(path), &e)?;
+                    Ok(Some(Edit::Remove { path: path.clone() }))
+                }
             },
             PathChange::Set { path, value, style } => {
                 if let Some(existing) = self.doc().get(&borrowed(path)) {
+                    defined_elsewhere(self.path(), &shown(path), &existing)?;
                     let vaulted = matches!(existing.value, ValueKind::Vault(_));
                     if matches!(existing.value, ValueKind::Mapping | ValueKind::Sequence) {
                         return Err(FileError::Other(format!(
@@ -384,7 +409,7 @@ impl SecretsFile {
                         return Ok(None); // unchanged: keep the exact ciphertext
                     }
                     let new_value = if self.is_whole_vault() || !want_vault {
-                        NewValue::Plain(value.to_string())
+                        NewValue::Plain(value.clone())
                     } else {
                         let sibling = match &existing.value {
                             ValueKind::Vault(v) => Some(v.vault_text.clone()),
@@ -404,6 +429,9 @@ impl SecretsFile {
                 }
                 if depth > 0 {
                     let parent = self.doc().get(&borrowed(&path[..depth]));
+                    if let Some(p) = &parent {
+                        defined_elsewhere(self.path(), &shown(&path[..depth]), p)?;
+                    }
                     if !matches!(
                         parent.as_ref().map(|e| &e.value),
                         Some(ValueKind::Mapping | ValueKind::Null)
@@ -418,7 +446,7 @@ impl SecretsFile {
                     }
                 }
                 let leaf = if self.is_whole_vault() || *style == ValueStyle::Plain {
-                    NewValue::Plain(value.to_string())
+                    NewValue::Plain(value.clone())
                 } else {
                     self.new_value(value, None, ctx, new_secret)?
                 };
@@ -465,6 +493,9 @@ impl SecretsFile {
     ) -> Result<Option<Edit>, FileError> {
         let key = change.key().to_string();
         let existing = self.doc().get(&[&key]);
+        if let Some(e) = &existing {
+            defined_elsewhere(self.path(), &key, e)?;
+        }
         match change {
             Change::Remove { .. } => {
                 if existing.is_none() {
@@ -532,7 +563,7 @@ impl SecretsFile {
         new_secret: Option<&VaultSecret>,
     ) -> Result<NewValue, FileError> {
         if self.is_whole_vault() {
-            return Ok(NewValue::Plain(value.to_string()));
+            return Ok(NewValue::Plain(value.clone()));
         }
         let input = Input::File(self.path().to_path_buf());
         let secret = match sibling_vault {
@@ -570,7 +601,7 @@ impl SecretsFile {
                         continue; // sequence items are shown as they are
                     }
                     let p = p?;
-                    let text = String::from_utf8(p.to_vec()).map_err(|_| {
+                    let text = std::str::from_utf8(&p).map_err(|_| {
                         FileError::Other(format!(
                             "{}: `{}` holds binary data; use `get`",
                             path.display(),
@@ -579,7 +610,7 @@ impl SecretsFile {
                     })?;
                     edits.push(Edit::Replace {
                         path: v.path.clone(),
-                        value: NewValue::Plain(text),
+                        value: NewValue::Plain(Zeroizing::new(text.to_string())),
                     });
                 }
                 if edits.is_empty() {
@@ -632,7 +663,7 @@ impl SecretsFile {
             };
             let opened = ctx.decrypt(&input, v.vault_text.as_bytes())?;
             let new_plain = match &now.value {
-                ValueKind::Scalar(text) => Zeroizing::new(text.clone()),
+                ValueKind::Scalar(text) => text.clone(),
                 ValueKind::Null => Zeroizing::new(String::new()),
                 ValueKind::Vault(_) => continue, // the user pasted a vault: keep it
                 _ => {
@@ -715,16 +746,6 @@ impl SecretsFile {
                 });
                 if vaults.is_empty() {
                     return Ok(result);
-                }
-                if let Some(v) = vaults
-                    .iter()
-                    .find(|v| v.path.iter().any(|p| p.starts_with('[')))
-                {
-                    return Err(FileError::Other(format!(
-                        "{}: line {}: an inline vault inside a list cannot be rekeyed in place yet",
-                        path.display(),
-                        v.line
-                    )));
                 }
                 let sealed: Result<Vec<String>, FileError> = vaults
                     .par_iter()

@@ -5,16 +5,27 @@ use std::collections::{HashMap, HashSet};
 
 use super::error::YamlError;
 use super::model::{self, Located};
-use super::quote::{literal_block, quote_scalar};
+use super::quote::{literal_block, quote_scalar, quote_secret};
+use super::secret::{SecretBuf, concat};
 use super::tree::{Kind, Node, Pair, Style};
 use super::verify::{Reader, apply_expected, first_difference, own_val};
 use super::{Doc, Edit, NewValue};
+
+use zeroize::Zeroizing;
+
+/// Rendered text that may hold a value.
+type Text = Zeroizing<String>;
+
+fn empty() -> Text {
+    Zeroizing::new(String::new())
+}
 
 /// Replace `start..end` of the original text by `text`.
 struct Splice {
     start: usize,
     end: usize,
-    text: String,
+    /// May hold a secret (a new value): wiped when dropped.
+    text: Text,
     /// Among insertions at one position: a replaced value's lines before new entries.
     prio: u8,
     /// Among new entries at one position: those of deeper mappings first (they belong to
@@ -85,17 +96,21 @@ pub(crate) fn apply(doc: &Doc, edits: &[Edit]) -> Result<String, YamlError> {
     }
     plan.finish()?;
     let Planner { splices, eol, .. } = plan;
-    let text = splice(&doc.text, splices)?;
+    // Wiped on every way out but success, where the caller takes it.
+    let mut text = Zeroizing::new(splice(&doc.text, splices)?);
     // A file without a final line break keeps lacking one, unless that changes a value.
     let lacked_final_eol = !doc.text.is_empty() && !doc.text.ends_with('\n');
     if lacked_final_eol
         && let Some(stripped) = text.strip_suffix(eol)
         && check(doc, edits, stripped).is_ok()
     {
-        return Ok(stripped.to_string());
+        // In place: a copy would leave the text (perhaps a secret) behind un-wiped.
+        let len = stripped.len();
+        text.truncate(len);
+        return Ok(std::mem::take(&mut *text));
     }
     check(doc, edits, &text)?;
-    Ok(text)
+    Ok(std::mem::take(&mut *text))
 }
 
 /// The file's line ending: that of its first line.
@@ -119,6 +134,8 @@ fn check(doc: &Doc, edits: &[Edit], new_text: &str) -> Result<(), YamlError> {
             "vaultrot's reader finds `{p}` changed unexpectedly"
         )));
     }
+    // serde-saphyr expands aliases: an edit at an anchor shows at every alias of it too.
+    let edits = &with_alias_copies(doc, edits)?;
     let mut expected = doc.saphyr.clone();
     apply_expected(&mut expected, edits, Reader::Saphyr)
         .map_err(|p| fail(format!("cannot follow the edits at `{p}`")))?;
@@ -128,6 +145,98 @@ fn check(doc: &Doc, edits: &[Edit], new_text: &str) -> Result<(), YamlError> {
         )));
     }
     Ok(())
+}
+
+/// Path of every alias (`*name`) in the document, by anchor name.
+fn alias_paths(doc: &Doc) -> HashMap<&str, Vec<Vec<String>>> {
+    fn go<'n>(n: &'n Node, path: &mut Vec<String>, out: &mut HashMap<&'n str, Vec<Vec<String>>>) {
+        match &n.kind {
+            Kind::Alias(name) => out.entry(name).or_default().push(path.clone()),
+            Kind::Map(m) => {
+                for p in &m.pairs {
+                    path.push(p.key.text.clone());
+                    go(&p.value, path, out);
+                    path.pop();
+                }
+            }
+            Kind::Seq(s) => {
+                for (i, item) in s.items.iter().enumerate() {
+                    path.push(format!("[{i}]"));
+                    go(item, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    go(&doc.parsed.root, &mut Vec::new(), &mut out);
+    out
+}
+
+/// `edits` plus, for each edit at or inside an anchored node that aliases repeat, the same
+/// edit at each alias (as a reader that expands aliases sees it).
+fn with_alias_copies(doc: &Doc, edits: &[Edit]) -> Result<Vec<Edit>, YamlError> {
+    let aliases = alias_paths(doc);
+    let mut out = edits.to_vec();
+    if aliases.is_empty() {
+        return Ok(out);
+    }
+    let mut i = 0;
+    while i < out.len() {
+        let e = out[i].clone();
+        i += 1;
+        // The path of the node the edit changes (for an insertion, its mapping).
+        let path = match &e {
+            Edit::Replace { path, .. } | Edit::Remove { path } | Edit::Push { path, .. } => path,
+            Edit::InsertAfter { after, .. } => &after[..after.len().saturating_sub(1)],
+            Edit::Append { parent, .. } => parent,
+        };
+        for n in 1..=path.len() {
+            let Some(loc) = model::locate(doc, &path[..n]) else {
+                break;
+            };
+            let node = *loc.chain.last().expect("the chain holds the target");
+            let Some(anchor) = &node.props.anchor else {
+                continue;
+            };
+            for x in aliases.get(anchor.as_str()).into_iter().flatten() {
+                out.push(rebase(&e, n, x));
+                if out.len() > 10_000 {
+                    return Err(YamlError::Verification {
+                        detail: "too many aliases repeat the edited values".into(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `e` with the first `n` segments of its path replaced by `to`.
+fn rebase(e: &Edit, n: usize, to: &[String]) -> Edit {
+    let re = |p: &[String]| -> Vec<String> { to.iter().chain(&p[n..]).cloned().collect() };
+    match e {
+        Edit::Replace { path, value } => Edit::Replace {
+            path: re(path),
+            value: value.clone(),
+        },
+        Edit::Remove { path } => Edit::Remove { path: re(path) },
+        Edit::InsertAfter { after, key, value } => Edit::InsertAfter {
+            after: re(after),
+            key: key.clone(),
+            value: value.clone(),
+        },
+        Edit::Append { parent, key, value } => Edit::Append {
+            parent: re(parent),
+            key: key.clone(),
+            value: value.clone(),
+        },
+        Edit::Push { path, value } => Edit::Push {
+            path: re(path),
+            value: value.clone(),
+        },
+    }
 }
 
 fn splice(text: &str, mut splices: Vec<Splice>) -> Result<String, YamlError> {
@@ -142,8 +251,11 @@ fn splice(text: &str, mut splices: Vec<Splice>) -> Result<String, YamlError> {
     });
     let lacks_final_eol = !text.is_empty() && !text.ends_with('\n');
     let eol = line_ending(text);
-    let mut out =
-        String::with_capacity(text.len() + splices.iter().map(|s| s.text.len()).sum::<usize>());
+    // Sized once, with room for the line break a file lacking a final one may get: the
+    // text may be a plaintext, and a String that grows leaves its old buffer un-wiped.
+    let mut out = Zeroizing::new(String::with_capacity(
+        text.len() + eol.len() + splices.iter().map(|s| s.text.len()).sum::<usize>(),
+    ));
     let mut cursor = 0;
     for s in splices {
         if s.start < cursor {
@@ -157,7 +269,7 @@ fn splice(text: &str, mut splices: Vec<Splice>) -> Result<String, YamlError> {
         cursor = s.end;
     }
     out.push_str(&text[cursor..]);
-    Ok(out)
+    Ok(std::mem::take(&mut *out))
 }
 
 impl<'d> Planner<'d> {
@@ -191,28 +303,23 @@ impl<'d> Planner<'d> {
         Ok(())
     }
 
-    /// Refuses edits inside a node an alias repeats elsewhere, or that would orphan an alias.
+    /// An edit inside an anchored node is made there, at the anchor, and every alias (or
+    /// merge) of it reads the new value, as Ansible will. Refused only when the edit would
+    /// leave an alias without its anchor: removing `target` or replacing what is inside it
+    /// (a replaced value keeps its own anchor).
     fn guard_anchors(
         &self,
         path: &[String],
-        chain: &[&Node],
-        subtree: Option<&Node>,
+        target: &Node,
+        keeps_own_anchor: bool,
     ) -> Result<(), YamlError> {
         let referenced = &self.doc.parsed.referenced;
-        for n in chain {
-            if let Some(a) = &n.props.anchor
-                && referenced.contains(a)
-            {
-                return Err(self.not_editable(
-                    path,
-                    n.start,
-                    format!("it is inside &{a}, which an alias (*{a}) repeats"),
-                ));
-            }
-        }
-        if let Some(t) = subtree
-            && let Some((a, pos)) = defines_referenced(t, referenced)
-        {
+        let found = if keeps_own_anchor {
+            children_define_referenced(target, referenced)
+        } else {
+            defines_referenced(target, referenced)
+        };
+        if let Some((a, pos)) = found {
             return Err(self.not_editable(
                 path,
                 pos,
@@ -313,16 +420,19 @@ impl<'d> Planner<'d> {
                 reason: "only one-line items can be appended".into(),
             });
         }
-        let mut text = String::new();
-        if pos == doc.text.len() && !doc.text.is_empty() && !doc.text.ends_with('\n') {
-            text.push_str(self.eol);
-        }
-        text.push_str(&format!(
-            "{}-{}{head}{}",
-            " ".repeat(dash_col),
-            " ".repeat(gap),
+        let lead = if pos == doc.text.len() && !doc.text.is_empty() && !doc.text.ends_with('\n') {
             self.eol
-        ));
+        } else {
+            ""
+        };
+        let text = concat(&[
+            lead,
+            &" ".repeat(dash_col),
+            "-",
+            &" ".repeat(gap),
+            &head,
+            self.eol,
+        ]);
         self.splices.push(Splice {
             start: pos,
             end: pos,
@@ -349,10 +459,27 @@ impl<'d> Planner<'d> {
         let loc = self.locate(path)?;
         let target = *loc.chain.last().expect("the chain holds the target");
         let Some(pair) = loc.pair else {
+            // An inline vault as a list item (`- !vault |`) is re-encrypted in place.
+            if let Some(NewValue::Vault { vault_text }) = value
+                && let Some(lines) = self.vault_block_lines(path, target, vault_text)
+            {
+                let (start, end, text) = lines?;
+                self.touch(path, true)?;
+                self.splices.push(Splice {
+                    start,
+                    end,
+                    text,
+                    prio: 0,
+                    depth: 0,
+                    seq,
+                    path: show(path),
+                });
+                return Ok(());
+            }
             return Err(self.not_editable(
                 path,
                 target.start,
-                "it is a sequence item; only mapping entries can be edited",
+                "it is a sequence item; only mapping entries and inline vaults can be edited",
             ));
         };
         let parent = loc.chain[loc.chain.len() - 2];
@@ -370,7 +497,7 @@ impl<'d> Planner<'d> {
                 "it is the first key of a sequence item ('- key:'); edit it by hand",
             ));
         }
-        self.guard_anchors(path, &loc.chain, Some(target))?;
+        self.guard_anchors(path, target, value.is_some())?;
         self.touch(path, true)?;
         let pi = self.parent_plan(parent_path)?;
         let slot = self.parents[pi]
@@ -394,7 +521,7 @@ impl<'d> Planner<'d> {
                 self.splices.push(Splice {
                     start,
                     end,
-                    text: String::new(),
+                    text: empty(),
                     prio: 0,
                     depth: 0,
                     seq,
@@ -414,8 +541,6 @@ impl<'d> Planner<'d> {
     ) -> Result<(), YamlError> {
         let mut path = parent_path.to_vec();
         path.push(key.to_string());
-        let loc = self.locate(parent_path)?;
-        self.guard_anchors(&path, &loc.chain, None)?;
         self.touch(&path, false)?;
         let pi = self.parent_plan(parent_path)?;
         let slots = &mut self.parents[pi].slots;
@@ -522,7 +647,7 @@ impl<'d> Planner<'d> {
         self.splices.push(Splice {
             start,
             end,
-            text: "-".into(),
+            text: Zeroizing::new("-".into()),
             prio: 0,
             depth: 0,
             seq: usize::MAX,
@@ -571,7 +696,7 @@ impl<'d> Planner<'d> {
         plan: &ParentPlan<'d>,
         last_orig: Option<&Pair>,
         pending: &mut Vec<(&str, &NewValue)>,
-        out: &mut Vec<(usize, String, String, usize)>,
+        out: &mut Vec<(usize, Text, String, usize)>,
     ) -> Result<(), YamlError> {
         if pending.is_empty() {
             return Ok(());
@@ -602,7 +727,7 @@ impl<'d> Planner<'d> {
             (_, None) => 0,
         };
         let tail = self.tail(pos);
-        let mut text = String::new();
+        let mut text = SecretBuf::default();
         let mut shown = String::new();
         for (key, value) in pending.drain(..) {
             let mut path = plan.path.clone();
@@ -623,7 +748,7 @@ impl<'d> Planner<'d> {
             }
             shown = show(&path);
         }
-        out.push((pos, text, shown, plan.path.len()));
+        out.push((pos, text.into_inner(), shown, plan.path.len()));
         Ok(())
     }
 
@@ -635,7 +760,7 @@ impl<'d> Planner<'d> {
         value: &NewValue,
         key_col: usize,
         tail: Tail,
-    ) -> Result<(String, Vec<String>), YamlError> {
+    ) -> Result<(Text, Vec<Text>), YamlError> {
         match value {
             NewValue::Plain(s) => {
                 if let Some((header, lines)) = literal_block(s)
@@ -646,15 +771,15 @@ impl<'d> Planner<'d> {
                         .into_iter()
                         .map(|l| {
                             if l.is_empty() {
-                                String::new()
+                                empty()
                             } else {
-                                format!("{pad}{l}")
+                                concat(&[&pad, l])
                             }
                         })
                         .collect();
-                    return Ok((header.to_string(), body));
+                    return Ok((Zeroizing::new(header.to_string()), body));
                 }
-                Ok((quote_scalar(s), Vec::new()))
+                Ok((quote_secret(s), Vec::new()))
             }
             NewValue::Vault { vault_text } => {
                 check_vault_text(vault_text).map_err(|reason| YamlError::InvalidValue {
@@ -663,9 +788,9 @@ impl<'d> Planner<'d> {
                 })?;
                 let pad = " ".repeat((key_col + self.vault_offset).max(tail.floor));
                 let body = vault_lines(vault_text)
-                    .map(|l| format!("{pad}{l}"))
+                    .map(|l| concat(&[&pad, l]))
                     .collect();
-                Ok(("!vault |".to_string(), body))
+                Ok((Zeroizing::new("!vault |".to_string()), body))
             }
             NewValue::Raw(text) => {
                 if text.is_empty() || text.contains(['\n', '\r']) {
@@ -674,9 +799,11 @@ impl<'d> Planner<'d> {
                         reason: "a raw value must be one non-empty line".into(),
                     });
                 }
-                Ok((text.clone(), Vec::new()))
+                Ok((Zeroizing::new(text.clone()), Vec::new()))
             }
-            NewValue::List(items) if items.is_empty() => Ok(("[]".to_string(), Vec::new())),
+            NewValue::List(items) if items.is_empty() => {
+                Ok((Zeroizing::new("[]".to_string()), Vec::new()))
+            }
             NewValue::List(items) => {
                 let col = key_col + model::indent_step(self.doc);
                 let mut body = Vec::new();
@@ -690,11 +817,13 @@ impl<'d> Planner<'d> {
                             reason: "list items must be one line".into(),
                         });
                     }
-                    body.push(format!("{}- {head}", " ".repeat(col)));
+                    body.push(concat(&[&" ".repeat(col), "- ", &head]));
                 }
-                Ok((String::new(), body))
+                Ok((empty(), body))
             }
-            NewValue::Map(entries) if entries.is_empty() => Ok(("{}".to_string(), Vec::new())),
+            NewValue::Map(entries) if entries.is_empty() => {
+                Ok((Zeroizing::new("{}".to_string()), Vec::new()))
+            }
             NewValue::Map(entries) => {
                 let col = key_col + self.indent_step;
                 let mut seen = HashSet::new();
@@ -712,7 +841,7 @@ impl<'d> Planner<'d> {
                     body.push(entry_line(col, k, &head));
                     body.extend(lines);
                 }
-                Ok((String::new(), body))
+                Ok((empty(), body))
             }
         }
     }
@@ -722,7 +851,7 @@ impl<'d> Planner<'d> {
         path: &[String],
         pair: &Pair,
         value: &NewValue,
-    ) -> Result<Vec<(usize, usize, String)>, YamlError> {
+    ) -> Result<Vec<(usize, usize, Text)>, YamlError> {
         let doc = self.doc;
         let li = &doc.lines;
         let v = &pair.value;
@@ -731,48 +860,83 @@ impl<'d> Planner<'d> {
         let body_start = li.next_line(pair.colon);
         let body_end = li.next_line(v.end.max(pair.colon + 1)).max(body_start);
 
-        let join = |lines: Vec<String>| -> String {
-            lines
-                .into_iter()
-                .flat_map(|l| [l, self.eol.to_string()])
-                .collect()
+        let join = |lines: Vec<Text>| -> Text {
+            let mut out = SecretBuf::with_capacity(
+                lines
+                    .iter()
+                    .map(|l| l.len() + self.eol.len())
+                    .sum::<usize>(),
+            );
+            for l in &lines {
+                out.push_str(l);
+                out.push_str(self.eol);
+            }
+            out.into_inner()
         };
 
-        // Re-encrypting an inline vault block: keep its header and indentation, swap the lines.
-        if let (NewValue::Vault { vault_text }, true, Kind::Scalar(s)) =
-            (value, v.is_vault(), &v.kind)
-            && let Some(b) = &s.block
-            && s.style == Style::Literal
-            && b.first_line.is_some()
+        if let NewValue::Vault { vault_text } = value
             && li.line_of(v.start) == key_line
+            && let Some(lines) = self.vault_block_lines(path, v, vault_text)
         {
-            check_vault_text(vault_text).map_err(|reason| YamlError::InvalidValue {
-                path: show(path),
-                reason: reason.into(),
-            })?;
-            let pad = " ".repeat(b.indent);
-            let lines = vault_lines(vault_text)
-                .map(|l| format!("{pad}{l}"))
-                .collect();
-            // Blank lines a `|+` block keeps after its content stay where they are.
-            let end = b.content_end.map_or(body_end, |e| li.next_line(e));
-            return Ok(vec![(li.next_line(b.header_end), end, join(lines))]);
+            return Ok(vec![lines?]);
         }
 
         let (head, body) = self.render(path, value, key_col, self.tail(body_end))?;
+        // The value keeps its anchor: aliases of it read the new value.
+        let head = match &v.props.anchor {
+            Some(a) if head.is_empty() => concat(&["&", a]),
+            Some(a) => concat(&["&", a, " ", &head]),
+            None => head,
+        };
         let mut out = Vec::new();
         let inline = li.line_of(v.start) == key_line && v.end > v.start;
         match (inline, head.is_empty()) {
             (true, false) => out.push((v.start, self.inline_end(v, key_line), head)),
             // A nested mapping starts on the next line: drop the old value and its spacing.
             (true, true) => out.push((pair.colon + 1, self.inline_end(v, key_line), head)),
-            (false, false) => out.push((pair.colon + 1, pair.colon + 1, format!(" {head}"))),
+            (false, false) => out.push((pair.colon + 1, pair.colon + 1, concat(&[" ", &head]))),
             (false, true) => {}
         }
         if body_end > body_start || !body.is_empty() {
             out.push((body_start, body_end, join(body)));
         }
         Ok(out)
+    }
+
+    /// Re-encrypting an inline vault block: keeps its header (tag, anchor, comment) and
+    /// indentation and swaps its lines. `None` when `v` is not such a block.
+    fn vault_block_lines(
+        &self,
+        path: &[String],
+        v: &Node,
+        vault_text: &str,
+    ) -> Option<Result<(usize, usize, Text), YamlError>> {
+        let li = &self.doc.lines;
+        let Kind::Scalar(s) = &v.kind else {
+            return None;
+        };
+        let b = s.block.as_ref()?;
+        if !v.is_vault() || s.style != Style::Literal || b.first_line.is_none() {
+            return None;
+        }
+        if let Err(reason) = check_vault_text(vault_text) {
+            return Some(Err(YamlError::InvalidValue {
+                path: show(path),
+                reason: reason.into(),
+            }));
+        }
+        let pad = " ".repeat(b.indent);
+        let mut text = SecretBuf::default();
+        for l in vault_lines(vault_text) {
+            text.push_str(&pad);
+            text.push_str(l);
+            text.push_str(self.eol);
+        }
+        // Blank lines a `|+` block keeps after its content stay where they are.
+        let end = b
+            .content_end
+            .map_or_else(|| li.next_line(v.end), |e| li.next_line(e));
+        Some(Ok((li.next_line(b.header_end), end, text.into_inner())))
     }
 
     /// What follows a block written to end at line start `pos`.
@@ -841,9 +1005,9 @@ struct Tail {
 }
 
 /// `key: head` at column `col` (`key:` alone when the value is on the following lines).
-fn entry_line(col: usize, key: &str, head: &str) -> String {
+fn entry_line(col: usize, key: &str, head: &str) -> Text {
     let sep = if head.is_empty() { "" } else { " " };
-    format!("{}{}:{sep}{head}", " ".repeat(col), quote_scalar(key))
+    concat(&[&" ".repeat(col), &quote_scalar(key), ":", sep, head])
 }
 
 /// A vault text we can lay out as a literal block that reads back identically.
@@ -865,6 +1029,24 @@ fn check_vault_text(t: &str) -> Result<(), &'static str> {
 /// The lines of a vault text; trailing line breaks carry nothing (ansible strips them).
 fn vault_lines(t: &str) -> std::str::Lines<'_> {
     t.trim_end_matches(['\n', '\r']).lines()
+}
+
+/// The first anchor defined strictly inside `n` that some alias uses.
+fn children_define_referenced<'n>(
+    n: &'n Node,
+    referenced: &HashSet<String>,
+) -> Option<(&'n str, usize)> {
+    match &n.kind {
+        Kind::Map(m) => m
+            .pairs
+            .iter()
+            .find_map(|p| defines_referenced(&p.value, referenced)),
+        Kind::Seq(s) => s
+            .items
+            .iter()
+            .find_map(|i| defines_referenced(i, referenced)),
+        _ => None,
+    }
 }
 
 /// The first anchor defined in `n`'s subtree that some alias uses.
@@ -890,6 +1072,7 @@ fn defines_referenced<'n>(n: &'n Node, referenced: &HashSet<String>) -> Option<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::ValueKind;
 
     const VAULT: &str = "$ANSIBLE_VAULT;1.1;AES256\n6162\n6364\n";
 
@@ -912,7 +1095,7 @@ mod tests {
     fn replace(path: &str, v: &str) -> Edit {
         Edit::Replace {
             path: p(path),
-            value: NewValue::Plain(v.into()),
+            value: NewValue::plain(v),
         }
     }
 
@@ -981,7 +1164,7 @@ mod tests {
                 &[Edit::InsertAfter {
                     after: p("a"),
                     key: "m".into(),
-                    value: NewValue::Plain("0755".into())
+                    value: NewValue::plain("0755")
                 }]
             ),
             "a: 1\nm: '0755'\n\n# about b\nb:\n  c: 2\n\nd: 3\n"
@@ -992,7 +1175,7 @@ mod tests {
                 &[Edit::Append {
                     parent: p("b"),
                     key: "e".into(),
-                    value: NewValue::Plain("x".into())
+                    value: NewValue::plain("x")
                 }]
             ),
             "a: 1\n\n# about b\nb:\n  c: 2\n  e: x\n\nd: 3\n"
@@ -1003,7 +1186,7 @@ mod tests {
                 &[Edit::Append {
                     parent: p(""),
                     key: "z".into(),
-                    value: NewValue::Plain("x".into())
+                    value: NewValue::plain("x")
                 }]
             ),
             "a: 1\n\n# about b\nb:\n  c: 2\n\nd: 3\nz: x\n"
@@ -1022,8 +1205,8 @@ mod tests {
     fn nested_maps() {
         let t = "s:\n    x:\n        last: 1\n    y: 2\n";
         let rotation = NewValue::Map(vec![
-            ("id".into(), NewValue::Plain("r-1".into())),
-            ("phase".into(), NewValue::Plain("dual".into())),
+            ("id".into(), NewValue::plain("r-1")),
+            ("phase".into(), NewValue::plain("dual")),
             ("empty".into(), NewValue::Map(Vec::new())),
         ]);
         assert_eq!(
@@ -1063,7 +1246,7 @@ mod tests {
     #[test]
     fn refusals_name_the_key() {
         let t = "a: 1\nl: [1, 2]\ns:\n- x\nm: {k: v}\n";
-        let plain = |s: &str| NewValue::Plain(s.into());
+        let plain = |s: &str| NewValue::plain(s);
         assert_eq!(
             err(t, &[replace("nope", "x")]),
             YamlError::NotFound {
@@ -1144,7 +1327,7 @@ mod tests {
         let ins = |after: &str, key: &str| Edit::InsertAfter {
             after: p(after),
             key: key.into(),
-            value: NewValue::Plain(key.into()),
+            value: NewValue::plain(key),
         };
         // Each insert goes right after its anchor, as if applied one by one.
         assert_eq!(
@@ -1172,7 +1355,7 @@ mod tests {
                 &[Edit::Append {
                     parent: p("k"),
                     key: "c".into(),
-                    value: NewValue::Plain("v".into())
+                    value: NewValue::plain("v")
                 }]
             ),
             "k:\n  c: v\n"
@@ -1183,7 +1366,7 @@ mod tests {
                 &[Edit::Append {
                     parent: p(""),
                     key: "c".into(),
-                    value: NewValue::Plain("v".into())
+                    value: NewValue::plain("v")
                 }]
             ),
             "# only a comment\nc: v\n"
@@ -1194,7 +1377,7 @@ mod tests {
                 &[Edit::Append {
                     parent: p(""),
                     key: "c".into(),
-                    value: NewValue::Plain("v".into())
+                    value: NewValue::plain("v")
                 }]
             ),
             "---\nc: v\n...\n"
@@ -1205,7 +1388,7 @@ mod tests {
                 &[Edit::Append {
                     parent: p(""),
                     key: "c".into(),
-                    value: NewValue::Plain("v".into())
+                    value: NewValue::plain("v")
                 }]
             ),
             "c: v\n"
@@ -1245,6 +1428,86 @@ mod tests {
     }
 
     #[test]
+    fn edits_at_an_anchor_reach_its_aliases() {
+        // Inside a merged mapping: both readers must see the change at the merge too.
+        let t = "base: &b\n  user: app\n  pw: old\nprod:\n  <<: *b\n  user: p\n";
+        assert_eq!(
+            run(t, &[replace("base.pw", "new")]),
+            "base: &b\n  user: app\n  pw: new\nprod:\n  <<: *b\n  user: p\n"
+        );
+        let added = run(
+            t,
+            &[Edit::Append {
+                parent: p("base"),
+                key: "host".into(),
+                value: NewValue::plain("h"),
+            }],
+        );
+        assert_eq!(
+            added,
+            "base: &b\n  user: app\n  pw: old\n  host: h\nprod:\n  <<: *b\n  user: p\n"
+        );
+        // An anchored value keeps its anchor; an alias in a list follows it.
+        let t = "a: &x old  # c\nl:\n  - *x\nb: *x\n";
+        assert_eq!(
+            run(t, &[replace("a", "yes")]),
+            "a: &x 'yes'  # c\nl:\n  - *x\nb: *x\n"
+        );
+        assert_eq!(
+            run(t, &[vault("a")]),
+            "a: &x !vault |  # c\n          $ANSIBLE_VAULT;1.1;AES256\n          6162\n          6364\nl:\n  - *x\nb: *x\n"
+        );
+        // What would orphan an alias is refused.
+        assert!(matches!(
+            err(t, &[Edit::Remove { path: p("a") }]),
+            YamlError::NotEditable { .. }
+        ));
+        let t = "m:\n  a: &x 1\nb: *x\n";
+        assert!(matches!(
+            err(t, &[replace("m", "v")]),
+            YamlError::NotEditable { .. }
+        ));
+    }
+
+    #[test]
+    fn a_vault_in_a_list_is_reencrypted_in_place() {
+        let t = "l:\n  - !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      3031\n  - plain\n";
+        assert_eq!(
+            run(t, &[vault("l.[0]")]),
+            "l:\n  - !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6162\n      6364\n  - plain\n"
+        );
+        assert!(matches!(
+            err(t, &[replace("l.[1]", "x")]),
+            YamlError::NotEditable { .. }
+        ));
+    }
+
+    #[test]
+    fn get_follows_aliases_and_merges() {
+        let t = "base: &b\n  user: app\n  pw: s\nprod:\n  <<: [*b, {extra: e}]\n  user: p\nc: *b\n";
+        let d = Doc::parse(t).unwrap();
+        let pw = d.get(&["prod", "pw"]).unwrap();
+        assert_eq!(
+            pw.value,
+            ValueKind::Scalar(zeroize::Zeroizing::new("s".into()))
+        );
+        assert_eq!(pw.line, 3);
+        let through = pw.through.unwrap();
+        assert_eq!((through.anchor.as_deref(), through.line), (Some("b"), 1));
+        let user = d.get(&["prod", "user"]).unwrap();
+        assert_eq!(
+            user.value,
+            ValueKind::Scalar(zeroize::Zeroizing::new("p".into()))
+        );
+        assert_eq!(user.through, None);
+        let extra = d.get(&["prod", "extra"]).unwrap().through.unwrap();
+        assert_eq!((extra.anchor, extra.line), (None, 5));
+        assert_eq!(d.get(&["c", "user"]).unwrap().through.unwrap().line, 1);
+        assert_eq!(d.get(&["c"]).unwrap().value, ValueKind::Mapping);
+        assert!(d.get(&["prod", "nope"]).is_none());
+    }
+
+    #[test]
     fn crlf_and_no_final_newline() {
         let t = "a: 1\r\nb: 2";
         assert_eq!(
@@ -1253,7 +1516,7 @@ mod tests {
                 &[Edit::Append {
                     parent: p(""),
                     key: "c".into(),
-                    value: NewValue::Plain("3".into())
+                    value: NewValue::plain("3")
                 }]
             ),
             "a: 1\r\nb: 2\r\nc: '3'"

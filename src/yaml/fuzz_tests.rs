@@ -117,9 +117,9 @@ fn random_value(rng: &mut Rng) -> NewValue {
         },
         1 => NewValue::Map(vec![(
             "m".into(),
-            NewValue::Plain(PIECES[rng.below(PIECES.len())].into()),
+            NewValue::plain(PIECES[rng.below(PIECES.len())]),
         )]),
-        _ => NewValue::Plain(PIECES[rng.below(PIECES.len())].repeat(1 + rng.below(3))),
+        _ => NewValue::plain(PIECES[rng.below(PIECES.len())].repeat(1 + rng.below(3))),
     }
 }
 
@@ -249,16 +249,16 @@ proptest! {
         prop_assume!(key != "a" && key != "b");
         let doc = Doc::parse("a: 1\nb:\n  c: 2\n").unwrap();
         for edits in [
-            vec![Edit::Replace { path: vec!["a".into()], value: NewValue::Plain(s.clone()) }],
-            vec![Edit::Append { parent: vec!["b".into()], key: "k".into(), value: NewValue::Plain(s.clone()) }],
-            vec![Edit::InsertAfter { after: vec!["a".into()], key: key.clone(), value: NewValue::Plain(s.clone()) }],
+            vec![Edit::Replace { path: vec!["a".into()], value: NewValue::plain(s.clone()) }],
+            vec![Edit::Append { parent: vec!["b".into()], key: "k".into(), value: NewValue::plain(s.clone()) }],
+            vec![Edit::InsertAfter { after: vec!["a".into()], key: key.clone(), value: NewValue::plain(s.clone()) }],
         ] {
             let out = doc.apply(&edits);
             prop_assert!(out.is_ok(), "{:?}: {:?}", s, out);
         }
-        let out = doc.apply(&[Edit::Append { parent: vec![], key: key.clone(), value: NewValue::Plain(s.clone()) }]).unwrap();
+        let out = doc.apply(&[Edit::Append { parent: vec![], key: key.clone(), value: NewValue::plain(s.clone()) }]).unwrap();
         let back = Doc::parse(&out).unwrap();
-        prop_assert_eq!(back.get(&[key.as_str()]).map(|e| e.value), Some(ValueKind::Scalar(s)));
+        prop_assert_eq!(back.get(&[key.as_str()]).map(|e| e.value), Some(ValueKind::Scalar(zeroize::Zeroizing::new(s))));
     }
 
     /// Any string written at the end of a file without a final newline reads back too.
@@ -266,7 +266,7 @@ proptest! {
     fn any_string_round_trips_at_eof(chars in prop::collection::vec(tricky_char(), 0..24)) {
         let s: String = chars.into_iter().collect();
         let doc = Doc::parse("a: 1\nz: 2").unwrap();
-        let out = doc.apply(&[Edit::Replace { path: vec!["z".into()], value: NewValue::Plain(s.clone()) }]);
+        let out = doc.apply(&[Edit::Replace { path: vec!["z".into()], value: NewValue::plain(s.clone()) }]);
         prop_assert!(out.is_ok(), "{:?}: {:?}", s, out);
     }
 }

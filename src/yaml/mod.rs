@@ -28,6 +28,7 @@ mod model;
 mod parse;
 mod quote;
 mod resolve;
+mod secret;
 mod tree;
 mod verify;
 
@@ -36,6 +37,8 @@ mod fuzz_tests;
 
 use std::fmt;
 use std::ops::Range;
+
+use zeroize::Zeroizing;
 
 pub use error::YamlError;
 pub use quote::{format_vault_block, quote_scalar};
@@ -80,6 +83,19 @@ pub struct Entry {
     /// 1-based line of the key.
     pub line: usize,
     pub value: ValueKind,
+    /// Set when the path reaches this value through an alias (`*name`) or a merge key
+    /// (`<<: *name`): the value is defined elsewhere (the spans and `line` are there), and is
+    /// edited only where it is defined. `None` for an entry written at its own path.
+    pub through: Option<Through>,
+}
+
+/// Where a value reached through an alias or a merge is defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Through {
+    /// The anchor's name (`None` for a mapping written inline after `<<:`).
+    pub anchor: Option<String>,
+    /// 1-based line of the anchor (or of the `<<:` key).
+    pub line: usize,
 }
 
 /// What an entry holds.
@@ -87,7 +103,8 @@ pub struct Entry {
 pub enum ValueKind {
     /// A string, or a plain scalar that YAML 1.1 types otherwise (`yes`, `0755`): its text,
     /// decoded (quotes, escapes, folding and chomping applied). `!!str` and `!unsafe` too.
-    Scalar(String),
+    /// Wiped when dropped: it may be a secret.
+    Scalar(Zeroizing<String>),
     /// A `!vault` (or `!vault-encrypted`) tagged string.
     Vault(InlineVault),
     Mapping,
@@ -122,8 +139,9 @@ pub struct InlineVault {
 #[derive(Clone, PartialEq, Eq)]
 pub enum NewValue {
     /// A string, quoted as needed so YAML 1.1 reads back exactly it (see [`quote_scalar`]);
-    /// multi-line strings become a `|` block when one can hold them exactly.
-    Plain(String),
+    /// multi-line strings become a `|` block when one can hold them exactly. Wiped when
+    /// dropped: it may be a secret.
+    Plain(Zeroizing<String>),
     /// An inline vault, written as a `!vault |` block (see [`format_vault_block`]).
     Vault { vault_text: String },
     /// A block mapping of new values, in this order (`{}` when empty), indented under its
@@ -135,6 +153,13 @@ pub enum NewValue {
     Raw(String),
     /// A block sequence of one-line items (`- item`), indented under its key.
     List(Vec<NewValue>),
+}
+
+impl NewValue {
+    /// A [`NewValue::Plain`] string.
+    pub fn plain(s: impl Into<String>) -> Self {
+        NewValue::Plain(Zeroizing::new(s.into()))
+    }
 }
 
 /// One edit of a batch given to [`Doc::apply`]. Edits apply in order.
@@ -170,6 +195,7 @@ impl fmt::Debug for Entry {
             .field("value_span", &self.value_span)
             .field("line", &self.line)
             .field("value", &self.value)
+            .field("through", &self.through)
             .finish()
     }
 }
@@ -241,10 +267,11 @@ impl Doc {
         model::entries(self)
     }
 
-    /// The entry at `path`, if any.
+    /// The entry at `path`, as Ansible reads the file: aliases are followed and merge keys
+    /// (`<<: *base`) give their keys to the mapping (its own keys first, then each merged
+    /// mapping in order). An entry reached that way says so in [`Entry::through`].
     pub fn get(&self, path: &[&str]) -> Option<Entry> {
-        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
-        model::entries(self).into_iter().find(|e| e.path == path)
+        model::lookup(self, path)
     }
 
     /// Keys of the top-level mapping (empty when the document is not a mapping).

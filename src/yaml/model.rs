@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::resolve::{Resolved, resolve_plain};
 use super::tree::{Kind, Node, Pair, Style};
-use super::{Doc, Entry, InlineVault, ValueKind};
+use super::{Doc, Entry, InlineVault, Through, ValueKind};
 
 /// Indentation of a new `!vault` block relative to its key when the file has none to copy:
 /// `ansible-vault encrypt_string` indents by 10 columns.
@@ -92,7 +92,147 @@ fn entry(doc: &Doc, path: &[String], p: &Pair) -> Entry {
         value_span: v.start..v.end,
         line: doc.lines.line_of(p.key.span.start) + 1,
         value: value_kind(doc, path, v, Some(p)),
+        through: None,
     }
+}
+
+/// Every anchored node by its anchor name (names are unique: the parser refuses a second
+/// definition).
+pub(crate) fn anchors(root: &Node) -> HashMap<&str, &Node> {
+    fn go<'n>(n: &'n Node, out: &mut HashMap<&'n str, &'n Node>) {
+        if let Some(a) = &n.props.anchor {
+            out.insert(a, n);
+        }
+        match &n.kind {
+            Kind::Map(m) => m.pairs.iter().for_each(|p| go(&p.value, out)),
+            Kind::Seq(s) => s.items.iter().for_each(|i| go(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    go(root, &mut out);
+    out
+}
+
+/// A merge key (`<<`), written plain.
+pub(crate) fn is_merge_key(p: &Pair) -> bool {
+    p.key.style == Style::Plain && p.key.text == "<<"
+}
+
+/// How deep merges and aliases are followed (anchors are defined before use, so a chain is
+/// never circular; this only bounds hostile input).
+const MAX_HOPS: usize = 64;
+
+struct Lookup<'d> {
+    doc: &'d Doc,
+    anchors: HashMap<&'d str, &'d Node>,
+}
+
+impl<'d> Lookup<'d> {
+    fn through(&self, anchor: Option<&str>, pos: usize) -> Through {
+        Through {
+            anchor: anchor.map(str::to_string),
+            line: self.doc.lines.line_of(pos) + 1,
+        }
+    }
+
+    /// Follows an alias; notes where the value comes from.
+    fn deref(&self, n: &'d Node, through: &mut Option<Through>) -> Option<&'d Node> {
+        match &n.kind {
+            Kind::Alias(name) => {
+                let target = *self.anchors.get(name.as_str())?;
+                through.get_or_insert_with(|| self.through(Some(name), target.start));
+                Some(target)
+            }
+            _ => Some(n),
+        }
+    }
+
+    /// The pair for `key` in mapping node `n`: its own, else the first merged one.
+    fn find(
+        &self,
+        n: &'d Node,
+        key: &str,
+        through: &mut Option<Through>,
+        hops: usize,
+    ) -> Option<&'d Pair> {
+        let Kind::Map(m) = &n.kind else { return None };
+        if let Some(p) = m
+            .pairs
+            .iter()
+            .find(|p| p.key.text == key && !is_merge_key(p))
+        {
+            return Some(p);
+        }
+        if hops >= MAX_HOPS {
+            return None;
+        }
+        for merge in m.pairs.iter().filter(|p| is_merge_key(p)) {
+            let sources: Vec<&Node> = match &merge.value.kind {
+                Kind::Seq(s) => s.items.iter().collect(),
+                _ => vec![&merge.value],
+            };
+            for src in sources {
+                let mut via = through.clone();
+                let target = match &src.kind {
+                    Kind::Alias(_) => self.deref(src, &mut via)?,
+                    _ => {
+                        via.get_or_insert_with(|| self.through(None, merge.key.span.start));
+                        src
+                    }
+                };
+                if let Some(p) = self.find(target, key, &mut via, hops + 1) {
+                    *through = via;
+                    return Some(p);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// [`Doc::get`]: the entry at `path`, following aliases and merge keys as Ansible does.
+pub(crate) fn lookup(doc: &Doc, path: &[&str]) -> Option<Entry> {
+    let look = Lookup {
+        doc,
+        anchors: anchors(&doc.parsed.root),
+    };
+    let mut cur = &doc.parsed.root;
+    let mut through = None;
+    let mut pair = None;
+    for seg in path {
+        cur = look.deref(cur, &mut through)?;
+        match &cur.kind {
+            Kind::Map(_) => {
+                let p = look.find(cur, seg, &mut through, 0)?;
+                pair = Some(p);
+                cur = &p.value;
+            }
+            Kind::Seq(s) => {
+                let i: usize = seg.strip_prefix('[')?.strip_suffix(']')?.parse().ok()?;
+                cur = s.items.get(i)?;
+                pair = None;
+            }
+            _ => return None,
+        }
+    }
+    let p = pair?;
+    let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+    let mut value_through = through.clone();
+    let value = look.deref(&p.value, &mut value_through)?;
+    let key = if std::ptr::eq(value, &p.value) {
+        Some(p)
+    } else {
+        None
+    };
+    Some(Entry {
+        key_span: p.key.span.clone(),
+        value_span: value.start..value.end,
+        line: doc.lines.line_of(p.key.span.start) + 1,
+        value: value_kind(doc, &path, value, key),
+        through: value_through,
+        path,
+    })
 }
 
 fn value_kind(doc: &Doc, path: &[String], v: &Node, key: Option<&Pair>) -> ValueKind {
@@ -140,7 +280,7 @@ fn inline_vault(doc: &Doc, path: &[String], v: &Node, key: Option<&Pair>) -> Inl
     };
     InlineVault {
         path: path.to_vec(),
-        vault_text: s.value.clone(),
+        vault_text: s.value.to_string(),
         label,
         span,
         indent,
@@ -242,7 +382,10 @@ mod tests {
         let es = d.entries();
         let paths: Vec<String> = es.iter().map(|e| e.path.join(".")).collect();
         assert_eq!(paths, ["a", "b", "b.c", "b.d", "l", "l.[0].k", "e", "f"]);
-        assert_eq!(es[0].value, ValueKind::Scalar("1".into()));
+        assert_eq!(
+            es[0].value,
+            ValueKind::Scalar(zeroize::Zeroizing::new("1".into()))
+        );
         assert_eq!(es[1].value, ValueKind::Mapping);
         assert_eq!(es[3].value, ValueKind::Null);
         assert_eq!(es[4].value, ValueKind::Sequence);

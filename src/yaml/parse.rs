@@ -6,9 +6,11 @@ use std::collections::{HashMap, HashSet};
 
 use super::error::{LineIndex, YamlError};
 use super::resolve::{KeyId, plain_key_id};
+use super::secret::SecretBuf;
 use super::tree::{
     BlockInfo, Chomp, Key, Kind, Map, Node, Pair, Parsed, Props, Scalar, Seq, Style,
 };
+use zeroize::Zeroizing;
 
 /// Deeper nesting than this is refused (it would only come from generated or hostile input).
 const MAX_DEPTH: usize = 100;
@@ -452,7 +454,7 @@ impl<'a> Parser<'a> {
                 return Err(self.unsupported(p, "a key spanning several lines"));
             }
             (
-                text,
+                text.to_string(),
                 end,
                 if c == b'"' {
                     Style::Double
@@ -723,9 +725,14 @@ impl<'a> Parser<'a> {
     }
 
     /// A plain scalar at `p` (PyYAML `scan_plain`): returns its value and end.
-    fn plain(&self, p: usize, parent: isize, flow: bool) -> Result<(String, usize), YamlError> {
+    fn plain(
+        &self,
+        p: usize,
+        parent: isize,
+        flow: bool,
+    ) -> Result<(Zeroizing<String>, usize), YamlError> {
         let min_col = parent + 1;
-        let mut out = String::new();
+        let mut out = SecretBuf::default();
         let mut spaces = String::new();
         let mut i = p;
         let mut end = p;
@@ -767,7 +774,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok((out, end))
+        Ok((out.into_inner(), end))
     }
 
     /// PyYAML `scan_plain_spaces`: the folded separation after a plain chunk.
@@ -808,11 +815,11 @@ impl<'a> Parser<'a> {
     }
 
     /// A single- or double-quoted scalar at `p` (PyYAML `scan_flow_scalar`).
-    fn quoted(&self, p: usize) -> Result<(String, usize), YamlError> {
+    fn quoted(&self, p: usize) -> Result<(Zeroizing<String>, usize), YamlError> {
         let quote = self.at(p);
         let double = quote == b'"';
         let mut i = p + 1;
-        let mut out = String::new();
+        let mut out = SecretBuf::default();
         loop {
             // Non-space runs.
             loop {
@@ -881,7 +888,7 @@ impl<'a> Parser<'a> {
                     } else if is_break(e) {
                         i = self.after_break(i);
                         let n = self.flow_breaks(&mut i, p)?;
-                        out.extend(std::iter::repeat_n('\n', n));
+                        out.push_repeat('\n', n);
                     } else {
                         return Err(
                             self.err(i - 1, "unknown escape sequence in a double-quoted scalar")
@@ -893,7 +900,7 @@ impl<'a> Parser<'a> {
             }
             let c = self.at(i);
             if c == quote {
-                return Ok((out, i + 1));
+                return Ok((out.into_inner(), i + 1));
             }
             // Spaces and line folding.
             let ws = i;
@@ -911,7 +918,7 @@ impl<'a> Parser<'a> {
                 if n == 0 {
                     out.push(' ');
                 } else {
-                    out.extend(std::iter::repeat_n('\n', n));
+                    out.push_repeat('\n', n);
                 }
             } else {
                 out.push_str(&self.s[ws..i]);
@@ -1011,12 +1018,12 @@ impl<'a> Parser<'a> {
             }
         };
 
-        let mut value = String::new();
+        let mut value = SecretBuf::default();
         let mut line_break = "";
         let mut first_line = None;
         let mut last_content_end = None;
         while pos < len && self.col(pos) == indent {
-            value.extend(std::iter::repeat_n('\n', breaks));
+            value.push_repeat('\n', breaks);
             let leading_non_space = !is_ws(self.at(pos));
             let e = self.line_end(pos);
             value.push_str(&self.s[pos..e]);
@@ -1050,7 +1057,7 @@ impl<'a> Parser<'a> {
             }
             Chomp::Keep => {
                 value.push_str(line_break);
-                value.extend(std::iter::repeat_n('\n', breaks));
+                value.push_repeat('\n', breaks);
                 match (breaks, last_break) {
                     (n, Some(b)) if n > 0 => b,
                     _ => last_content_end.unwrap_or(header_end),
@@ -1070,7 +1077,7 @@ impl<'a> Parser<'a> {
                 } else {
                     Style::Literal
                 },
-                value,
+                value: value.into_inner(),
                 block: Some(BlockInfo {
                     header_end,
                     indent,
@@ -1157,7 +1164,7 @@ impl<'a> Parser<'a> {
                     b'"' | b'\'' => {
                         let (t, e) = self.quoted(i)?;
                         (
-                            t,
+                            t.to_string(),
                             e,
                             if c == b'"' {
                                 Style::Double
@@ -1176,7 +1183,7 @@ impl<'a> Parser<'a> {
                     _ => {
                         self.check_plain_start(i, true)?;
                         let (t, e) = self.plain(i, -1, true)?;
-                        (t, e, Style::Plain)
+                        (t.to_string(), e, Style::Plain)
                     }
                 };
                 let id = if style == Style::Plain {
@@ -1275,7 +1282,9 @@ impl<'a> Parser<'a> {
         open: usize,
     ) -> Result<Node, YamlError> {
         let (text, style) = match &key.kind {
-            Kind::Scalar(s) if !key.has_props() && s.block.is_none() => (s.value.clone(), s.style),
+            Kind::Scalar(s) if !key.has_props() && s.block.is_none() => {
+                (s.value.to_string(), s.style)
+            }
             _ => return Err(self.unsupported(key.start, "this kind of key in a flow sequence")),
         };
         let v = self.flow_ws(colon + 1, open)?;
@@ -1363,7 +1372,13 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn scalar_node(start: usize, end: usize, style: Style, value: String, flow: bool) -> Node {
+fn scalar_node(
+    start: usize,
+    end: usize,
+    style: Style,
+    value: Zeroizing<String>,
+    flow: bool,
+) -> Node {
     Node {
         start,
         end,

@@ -1,7 +1,12 @@
 //! Writing new values: quoting strings so YAML 1.1 (PyYAML, Ansible) reads back exactly the
 //! same string, and laying out `!vault |` blocks the way `ansible-vault encrypt_string` does.
 
+use std::fmt::Write;
+
+use zeroize::Zeroizing;
+
 use super::resolve::{Resolved, resolve_plain};
+use super::secret::SecretBuf;
 
 /// Renders `s` as a one-line YAML scalar that YAML 1.1 reads back as the identical string.
 ///
@@ -9,13 +14,27 @@ use super::resolve::{Resolved, resolve_plain};
 /// for other printable one-line text (`'yes'`, `'0755'`, `'a: b'`, `' x'`, `''`); double-quoted
 /// with escapes when it holds a `'` (and no `"` or `\`), line breaks or non-printable characters.
 pub fn quote_scalar(s: &str) -> String {
+    quote_secret(s).to_string()
+}
+
+/// [`quote_scalar`] for values: every copy is wiped when dropped.
+pub(crate) fn quote_secret(s: &str) -> Zeroizing<String> {
     if is_plain_safe(s) {
-        s.to_string()
+        Zeroizing::new(s.to_string())
     } else if s.chars().all(single_quotable) {
         if s.contains('\'') && !s.contains('"') && !s.contains('\\') {
             double_quote(s)
         } else {
-            format!("'{}'", s.replace('\'', "''"))
+            let mut out = SecretBuf::with_capacity(s.len() + 2 + s.matches('\'').count());
+            out.push('\'');
+            for c in s.chars() {
+                if c == '\'' {
+                    out.push('\'');
+                }
+                out.push(c);
+            }
+            out.push('\'');
+            out.into_inner()
         }
     } else {
         double_quote(s)
@@ -71,7 +90,7 @@ fn is_plain_safe(s: &str) -> bool {
             return false;
         }
     }
-    let lower = s.to_ascii_lowercase();
+    let lower = Zeroizing::new(s.to_ascii_lowercase());
     if matches!(
         lower.as_str(),
         "y" | "n"
@@ -93,8 +112,8 @@ fn is_plain_safe(s: &str) -> bool {
     resolve_plain(s) == Resolved::Str
 }
 
-fn double_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+fn double_quote(s: &str) -> Zeroizing<String> {
+    let mut out = SecretBuf::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -114,13 +133,14 @@ fn double_quote(s: &str) -> String {
             '\u{2028}' => out.push_str("\\L"),
             '\u{2029}' => out.push_str("\\P"),
             c if single_quotable(c) => out.push(c),
-            c if (c as u32) <= 0xff => out.push_str(&format!("\\x{:02X}", c as u32)),
-            c if (c as u32) <= 0xffff => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push_str(&format!("\\U{:08X}", c as u32)),
+            // The escapes hold the character: written straight into the wiped buffer.
+            c if (c as u32) <= 0xff => write!(out, "\\x{:02X}", c as u32).unwrap_or(()),
+            c if (c as u32) <= 0xffff => write!(out, "\\u{:04X}", c as u32).unwrap_or(()),
+            c => write!(out, "\\U{:08X}", c as u32).unwrap_or(()),
         }
     }
     out.push('"');
-    out
+    out.into_inner()
 }
 
 /// A multi-line string as a literal block: the header (`|` or `|-`) and the content lines

@@ -3,6 +3,8 @@
 
 use std::ops::Range;
 
+use zeroize::Zeroizing;
+
 use super::resolve::KeyId;
 
 /// How a scalar is written.
@@ -57,8 +59,9 @@ pub(crate) enum Kind {
 #[derive(Debug, Clone)]
 pub(crate) struct Scalar {
     pub style: Style,
-    /// The decoded value (quotes, escapes, folding and chomping applied).
-    pub value: String,
+    /// The decoded value (quotes, escapes, folding and chomping applied); wiped when dropped,
+    /// as it may be a secret.
+    pub value: Zeroizing<String>,
     pub block: Option<BlockInfo>,
 }
 

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use zeroize::Zeroizing;
 
 use super::error::YamlError;
 use super::resolve::{Resolved, resolve_plain};
@@ -17,14 +18,14 @@ use super::{Edit, NewValue};
 pub(crate) enum Val {
     Null,
     /// A string (quoted, block, or plain that YAML 1.1 reads as a string).
-    Str(String),
+    Str(Text),
     /// A plain scalar YAML 1.1 reads as a bool, number, date... (its spelling).
-    Typed(String),
+    Typed(Text),
     Bool(bool),
     Int(i128),
     Float(u64),
     /// An inline vault, trailing line breaks removed (ansible ignores them).
-    Vault(String),
+    Vault(Text),
     Tagged(String, Box<Val>),
     Alias(String),
     Anchored(String, Box<Val>),
@@ -44,15 +45,22 @@ impl fmt::Debug for Val {
     }
 }
 
-fn trim_breaks(s: &str) -> String {
-    s.trim_end_matches(['\n', '\r']).to_string()
+/// Values may be secrets: every copy is wiped when dropped.
+pub(crate) type Text = Zeroizing<String>;
+
+fn text(s: &str) -> Text {
+    Zeroizing::new(s.to_string())
+}
+
+fn trim_breaks(s: &str) -> Text {
+    text(s.trim_end_matches(['\n', '\r']))
 }
 
 fn plain_val(s: &str) -> Val {
     match resolve_plain(s) {
-        Resolved::Str => Val::Str(s.to_string()),
+        Resolved::Str => Val::Str(text(s)),
         Resolved::Null => Val::Null,
-        _ => Val::Typed(s.to_string()),
+        _ => Val::Typed(text(s)),
     }
 }
 
@@ -75,7 +83,7 @@ pub(crate) fn own_val(node: &Node) -> Val {
                     let k = if p.key.style == Style::Plain {
                         plain_val(&p.key.text)
                     } else {
-                        Val::Str(p.key.text.clone())
+                        Val::Str(text(&p.key.text))
                     };
                     (k, own_val(&p.value))
                 })
@@ -120,21 +128,22 @@ impl<'de> Visitor<'de> for SapVisitor {
         Ok(SapVal(Val::Int(v)))
     }
     fn visit_u128<E>(self, v: u128) -> Result<SapVal, E> {
-        Ok(SapVal(
-            i128::try_from(v).map_or(Val::Typed(v.to_string()), Val::Int),
-        ))
+        Ok(SapVal(i128::try_from(v).map_or_else(
+            |_| Val::Typed(text(&v.to_string())),
+            Val::Int,
+        )))
     }
     fn visit_f64<E>(self, v: f64) -> Result<SapVal, E> {
         Ok(SapVal(Val::Float(v.to_bits())))
     }
     fn visit_str<E>(self, v: &str) -> Result<SapVal, E> {
-        Ok(SapVal(Val::Str(v.to_string())))
+        Ok(SapVal(Val::Str(text(v))))
     }
     fn visit_string<E>(self, v: String) -> Result<SapVal, E> {
-        Ok(SapVal(Val::Str(v)))
+        Ok(SapVal(Val::Str(Zeroizing::new(v))))
     }
     fn visit_bytes<E>(self, v: &[u8]) -> Result<SapVal, E> {
-        Ok(SapVal(Val::Typed(String::from_utf8_lossy(v).into_owned())))
+        Ok(SapVal(Val::Typed(text(&String::from_utf8_lossy(v)))))
     }
     fn visit_unit<E>(self) -> Result<SapVal, E> {
         Ok(SapVal(Val::Null))
@@ -254,7 +263,7 @@ fn agree<'n>(n: &'n Node, v: &mut Val, cx: &mut AgreeCx<'n>) -> Result<(), usize
             Val::Map(vm) if vm.len() == m.pairs.len() => {
                 for (p, (vk, vv)) in m.pairs.iter().zip(vm.iter_mut()) {
                     let key_ok = match vk {
-                        Val::Str(x) => *x == p.key.text,
+                        Val::Str(x) => **x == p.key.text,
                         _ => p.key.style == Style::Plain,
                     };
                     if !key_ok {
@@ -287,7 +296,7 @@ fn agree<'n>(n: &'n Node, v: &mut Val, cx: &mut AgreeCx<'n>) -> Result<(), usize
 /// Does map key `k` stand for path segment `seg`?
 fn key_matches(k: &Val, seg: &str) -> bool {
     match k {
-        Val::Str(s) | Val::Typed(s) => s == seg,
+        Val::Str(s) | Val::Typed(s) => s.as_str() == seg,
         Val::Int(i) => i.to_string() == seg,
         Val::Bool(true) => matches!(
             seg.to_ascii_lowercase().as_str(),
@@ -340,7 +349,7 @@ fn new_val(v: &NewValue, reader: Reader) -> Val {
         NewValue::Map(entries) => Val::Map(
             entries
                 .iter()
-                .map(|(k, v)| (Val::Str(k.clone()), new_val(v, reader)))
+                .map(|(k, v)| (Val::Str(text(k)), new_val(v, reader)))
                 .collect(),
         ),
         NewValue::List(items) => Val::Seq(items.iter().map(|i| new_val(i, reader)).collect()),
@@ -360,6 +369,14 @@ fn raw_val(text: &str, reader: Reader) -> Val {
     match root {
         Val::Map(mut m) if m.len() == 1 => m.remove(0).1,
         _ => Val::Alias(String::new()),
+    }
+}
+
+/// A replaced value keeps its anchor (our reader sees anchors; serde-saphyr does not).
+fn keep_anchor(old: &Val, new: Val) -> Val {
+    match old {
+        Val::Anchored(a, _) => Val::Anchored(a.clone(), Box::new(new)),
+        _ => new,
     }
 }
 
@@ -389,6 +406,16 @@ pub(crate) fn apply_expected(root: &mut Val, edits: &[Edit], reader: Reader) -> 
         let shown = parent_path.join(".");
         let parent = walk_mut(root, &parent_path).ok_or_else(|| shown.clone())?;
         let parent = content_mut(parent);
+        // A list item (an inline vault re-encrypted in place).
+        if let (Val::Seq(items), Edit::Replace { value, .. }) = (&mut *parent, e) {
+            let slot = last
+                .as_deref()
+                .and_then(seq_index)
+                .and_then(|i| items.get_mut(i))
+                .ok_or_else(|| shown.clone())?;
+            *slot = keep_anchor(slot, new_val(value, reader));
+            continue;
+        }
         if matches!(parent, Val::Null) && matches!(e, Edit::Append { .. }) {
             *parent = Val::Map(Vec::new());
         }
@@ -400,7 +427,7 @@ pub(crate) fn apply_expected(root: &mut Val, edits: &[Edit], reader: Reader) -> 
             Edit::Replace { value, .. } => {
                 let i =
                     find(m, last.as_deref().unwrap_or_default()).ok_or_else(|| shown.clone())?;
-                m[i].1 = new_val(value, reader);
+                m[i].1 = keep_anchor(&m[i].1, new_val(value, reader));
             }
             Edit::Remove { .. } => {
                 let i =
@@ -413,10 +440,10 @@ pub(crate) fn apply_expected(root: &mut Val, edits: &[Edit], reader: Reader) -> 
             Edit::InsertAfter { key, value, .. } => {
                 let i =
                     find(m, last.as_deref().unwrap_or_default()).ok_or_else(|| shown.clone())?;
-                m.insert(i + 1, (Val::Str(key.clone()), new_val(value, reader)));
+                m.insert(i + 1, (Val::Str(text(key)), new_val(value, reader)));
             }
             Edit::Append { key, value, .. } => {
-                m.push((Val::Str(key.clone()), new_val(value, reader)))
+                m.push((Val::Str(text(key)), new_val(value, reader)))
             }
             Edit::Push { .. } => {}
         }
@@ -437,7 +464,7 @@ pub(crate) fn first_difference(expected: &Val, actual: &Val) -> Option<String> {
                 }
                 for ((ek, ev), (ak, av)) in x.iter().zip(y) {
                     let name = match ak {
-                        Val::Str(s) | Val::Typed(s) => s.clone(),
+                        Val::Str(s) | Val::Typed(s) => s.to_string(),
                         _ => "?".into(),
                     };
                     if !(ek == ak || matches!((ek, ak), (Val::Str(s), _) if key_matches(ak, s))) {
@@ -526,7 +553,7 @@ mod tests {
     fn disagreement_is_found() {
         let t = "a: 'x'\n";
         let (root, _) = both(t);
-        let mut other = Val::Map(vec![(Val::Str("a".into()), Val::Str("y".into()))]);
+        let mut other = Val::Map(vec![(Val::Str(text("a")), Val::Str(text("y")))]);
         assert!(agrees(&root, &mut other, t.len()).is_err());
     }
 
@@ -548,12 +575,12 @@ mod tests {
                 Edit::Append {
                     parent: vec!["b".into()],
                     key: "d".into(),
-                    value: NewValue::Plain("y".into()),
+                    value: NewValue::plain("y"),
                 },
                 Edit::InsertAfter {
                     after: vec!["a".into()],
                     key: "z".into(),
-                    value: NewValue::Plain("1".into()),
+                    value: NewValue::plain("1"),
                 },
             ],
             Reader::Own,
