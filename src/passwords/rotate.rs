@@ -586,14 +586,14 @@ fn open_intent(request: &Request, id: &str) -> Result<(), RotateError> {
     let vault_id = request.vault_id;
     edit_manifest(&request.manifest.path, |doc| {
         let value = NewValue::Map(vec![
-            ("id".into(), NewValue::Plain(id.to_string())),
+            ("id".into(), NewValue::plain(id)),
             ("kind".into(), NewValue::Raw("swap".into())),
             (
                 "phase".into(),
                 NewValue::Raw(RotationPhase::Starting.as_str().into()),
             ),
             ("started".into(), NewValue::Raw(timestamp(request.now))),
-            ("by".into(), NewValue::Plain(request.by.to_string())),
+            ("by".into(), NewValue::plain(request.by)),
         ]);
         vec![if doc.get(&refs(&child(vault_id, "rotation"))).is_some() {
             Edit::Replace {
