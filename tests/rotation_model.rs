@@ -190,6 +190,16 @@ impl World for Model {
         Ok(Zeroizing::new(value))
     }
 
+    fn notify(
+        &mut self,
+        _step: &StepAction,
+        _phase: Option<Phase>,
+        _notice: &vaultrot::rotation::notify::Notice,
+        _owner: Option<&str>,
+    ) -> Result<(), RotationError> {
+        Ok(())
+    }
+
     fn fingerprint(&self, _name: &str, value: &[u8]) -> String {
         Model::fp(std::str::from_utf8(value).unwrap())
     }

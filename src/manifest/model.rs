@@ -36,11 +36,26 @@ pub struct Manifest {
     pub policies: Vec<Policy>,
     /// In file order.
     pub secrets: Vec<Secret>,
+    /// `owners:`: who is told about the secrets they own, in file order.
+    pub owners: Vec<Owner>,
+}
+
+/// `secrets_manifest.owners.<name>`: a team and the steps that tell it of
+/// its secrets' events (rotation started, failed, drift, overdue, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Owner {
+    pub name: String,
+    pub pos: Pos,
+    pub notify: Vec<Step>,
 }
 
 impl Manifest {
     pub fn secret(&self, name: &str) -> Option<&Secret> {
         self.secrets.iter().find(|s| s.name == name)
+    }
+
+    pub fn owner(&self, name: &str) -> Option<&Owner> {
+        self.owners.iter().find(|o| o.name == name)
     }
 
     pub fn policy(&self, name: &str) -> Option<&Policy> {

@@ -113,6 +113,17 @@ impl Checker {
         }
         self.check_new_suffix_collisions(&secrets);
         self.check_derived(&mut secrets);
+        let owners: Vec<Owner> = raw
+            .owners
+            .map(|m| m.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, owner)| Owner {
+                pos: pos(&name).unwrap_or_default(),
+                name: name.value,
+                notify: self.steps(owner.value.notify, &defaults),
+            })
+            .collect();
         Manifest {
             path: path.to_path_buf(),
             root: root.to_path_buf(),
@@ -120,6 +131,7 @@ impl Checker {
             defaults,
             policies,
             secrets,
+            owners,
         }
     }
 

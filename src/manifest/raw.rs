@@ -42,6 +42,13 @@ pub(super) struct RawManifest {
     pub(super) defaults: Option<RawDefaults>,
     pub(super) policies: Option<OrderedMap<Sp<RawPolicy>>>,
     pub(super) secrets: Option<OrderedMap<Option<Sp<RawSecret>>>>,
+    pub(super) owners: Option<OrderedMap<Sp<RawOwner>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOwner {
+    pub(super) notify: Option<Vec<Sp<RawStep>>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::RotationError;
 use super::execute::{Change, Record, World};
+use super::notify::{Event, Notice};
 use super::plan::{self, ChangelogEvent, Command, Ending, Plan, StepList, merge_steps};
 use crate::manifest::{Secret, StepAction};
 
@@ -280,6 +281,56 @@ pub fn plan_repair(secrets: &[&Secret], manifest: &[Secret], outcomes: &[Outcome
             .map(|s| s.name.clone())
             .collect(),
     }
+}
+
+/// What the owners hear of a verify run: `drift` for the secrets still
+/// drifted (repair failed or refused included), `repaired` for the healed.
+pub fn notices(outcomes: &[Outcome], repair_id: Option<String>) -> Vec<Notice> {
+    let of = |verdicts: &[Verdict]| -> Vec<&Outcome> {
+        outcomes
+            .iter()
+            .filter(|o| verdicts.contains(&o.verdict))
+            .collect()
+    };
+    let mut out = Vec::new();
+    let drifted = of(&[
+        Verdict::Drift,
+        Verdict::RepairFailed,
+        Verdict::RepairRefused,
+    ]);
+    if !drifted.is_empty() {
+        let names: Vec<String> = drifted.iter().map(|o| o.name.clone()).collect();
+        out.push(Notice {
+            event: Event::Drift,
+            summary: format!(
+                "drift: {} no longer match(es) the vault ({}); `vaultrot verify --repair {}` redeploys from the vault",
+                names.join(" "),
+                drifted
+                    .iter()
+                    .map(|o| format!("{}: {} {}", o.name, o.verdict.as_str(), o.detail))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                names.join(" ")
+            ),
+            secrets: names,
+            rotation_id: None,
+        });
+    }
+    let repaired = of(&[Verdict::Repaired]);
+    if !repaired.is_empty() {
+        let names: Vec<String> = repaired.iter().map(|o| o.name.clone()).collect();
+        out.push(Notice {
+            event: Event::Repaired,
+            summary: format!(
+                "repaired: {} drifted and {} redeployed from the vault and verified",
+                names.join(" "),
+                if names.len() == 1 { "was" } else { "were" }
+            ),
+            secrets: names,
+            rotation_id: repair_id,
+        });
+    }
+    out
 }
 
 /// Who repairs and when, for the history and the CHANGELOG.

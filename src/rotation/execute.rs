@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use zeroize::Zeroizing;
 
 use super::RotationError;
+use super::notify::{self, Event, Notice};
 use super::plan::{Action, ChangelogEvent, Ending, Facts, KeyChange, Plan, Source, StepList};
 use crate::ansible::playbook::Phase;
 use crate::manifest::{Manifest, RotationKind, RotationPhase, Secret, StepAction};
@@ -70,6 +71,14 @@ pub trait World {
     /// A new value for a derived `secret`, minted from its source's `value`
     /// (given to the mint command on stdin, never in argv or environment).
     fn mint(&mut self, secret: &Secret, source: &str) -> Result<Zeroizing<String>, RotationError>;
+    /// Runs one notify step for `notice` (the owner's share of it).
+    fn notify(
+        &mut self,
+        step: &StepAction,
+        phase: Option<Phase>,
+        notice: &Notice,
+        owner: Option<&str>,
+    ) -> Result<(), RotationError>;
     /// The keyed fingerprint of `value` as the vault facts give them.
     fn fingerprint(&self, name: &str, value: &[u8]) -> String;
     /// The value of `key` in `file`.
@@ -134,7 +143,10 @@ pub fn execute<W: World>(
             .is_some_and(|s| s.rotation.is_some()),
     };
     for action in &plan.actions {
-        run.act(action)?;
+        if let Err(e) = run.act(action) {
+            run.tell_failure(&e);
+            return Err(e);
+        }
     }
     Ok(())
 }
@@ -274,19 +286,9 @@ impl<W: World> Run<'_, W> {
                 self.open = false;
                 self.world.crash_point("close")?;
             }
-            Action::Notify { phase, steps } => {
-                for step in steps {
-                    if let StepAction::Manual(text) = step {
-                        // The rotation is closed: a reminder, nothing to wait for.
-                        self.world.say(&format!("to do (notify): {text}"));
-                        continue;
-                    }
-                    if let Err(e) = self.world.run_step(step, Some(*phase), StepList::Notify) {
-                        self.world.say(&format!(
-                            "warning: a notify step failed (the rotation itself is complete): {e}"
-                        ));
-                    }
-                }
+            Action::Notify { event, phase, .. } => {
+                let notice = self.notice(*event, self.summary(*event));
+                notify::send(self.world, self.manifest, &notice, Some(*phase));
             }
             Action::Say(message) => self.world.say(message),
         }
@@ -381,6 +383,80 @@ impl<W: World> Run<'_, W> {
                 )))
             }
         }
+    }
+
+    fn notice(&self, event: Event, summary: String) -> Notice {
+        Notice {
+            event,
+            secrets: self.plan.names.clone(),
+            rotation_id: Some(self.plan.id.clone()),
+            summary,
+        }
+    }
+
+    /// The one line a notify step gets: names, ids, commands; never a value.
+    fn summary(&self, event: Event) -> String {
+        let names = self.plan.names.join(" ");
+        let id = &self.plan.id;
+        let by = &self.opts.user;
+        match event {
+            Event::Started => format!(
+                "rotation {id} of {names} started by {by}: old and new values are both valid until `vaultrot finish {names}`"
+            ),
+            Event::Finished => {
+                let how = match self.plan.kind {
+                    Some(RotationKind::Swap) => "rotated (swap)",
+                    Some(RotationKind::Compromised) => "rotated as compromised",
+                    _ => "finished",
+                };
+                format!("rotation {id} of {names} {how} by {by}")
+            }
+            Event::Aborted => format!("rotation {id} of {names} aborted by {by}"),
+            Event::RolledBack => format!(
+                "rotation {id} of {names} rolled back by {by}: the previous values are in use again"
+            ),
+            other => format!("rotation {id} of {names}: {}", other.as_str()),
+        }
+    }
+
+    /// A rotation command that stopped tells the owners: waiting for a
+    /// person (`awaiting`) or failed. Nothing to tell when nothing was
+    /// under way (the plan only said something).
+    fn tell_failure(&mut self, error: &RotationError) {
+        if self.plan.command == super::plan::Command::Verify {
+            return;
+        }
+        let first = error.to_string();
+        let first = first.lines().next().unwrap_or_default().to_string();
+        let (event, summary) = match error {
+            RotationError::Awaiting(_) => (
+                Event::Awaiting,
+                format!(
+                    "rotation {} of {} is {first}; when done: `{} --confirm`",
+                    self.plan.id,
+                    self.plan.names.join(" "),
+                    self.resume_line()
+                ),
+            ),
+            _ => (
+                Event::Failed,
+                format!(
+                    "`{}` failed (rotation {}): {first}",
+                    self.resume_line(),
+                    self.plan.id
+                ),
+            ),
+        };
+        let phase = match self.plan.command {
+            super::plan::Command::Start => Some(Phase::Start),
+            super::plan::Command::Finish => Some(Phase::Finish),
+            super::plan::Command::Abort => Some(Phase::Abort),
+            super::plan::Command::Rollback => Some(Phase::Rollback),
+            super::plan::Command::Rotate { .. } => Some(Phase::Rotate),
+            super::plan::Command::Verify => None,
+        };
+        let notice = self.notice(event, summary);
+        notify::send(self.world, self.manifest, &notice, phase);
     }
 
     fn resume_line(&self) -> String {

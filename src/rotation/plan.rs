@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use super::notify::{self, Event};
 use crate::ansible::playbook::Phase;
 use crate::manifest::{
     HistoryEvent, Manifest, Period, Rotation, RotationKind, RotationPhase, Secret, Step,
@@ -204,8 +205,11 @@ pub enum Action {
     Changelog(ChangelogEvent),
     /// Close the record: history, `last_rotation` (when it rotates), no `rotation:`.
     Close(Ending),
-    /// Steps whose failure does not undo a completed rotation.
+    /// Tell the owners (and the secrets' own `notify` steps) of `event`;
+    /// `steps` are all of them, for the dry run and preflight. A failing
+    /// one undoes nothing.
     Notify {
+        event: Event,
         phase: Phase,
         steps: Vec<StepAction>,
     },
@@ -725,6 +729,28 @@ impl<'a> Planner<'a> {
         merge_steps(self.secrets.iter().flat_map(|s| list.of(s)))
     }
 
+    /// Notify steps of every route (owners' and the secrets' own).
+    fn notify(&mut self, event: Event, phase: Phase) {
+        let routes = notify::routes(self.manifest, &self.names());
+        let steps: Vec<StepAction> =
+            routes
+                .into_iter()
+                .flat_map(|r| r.steps)
+                .fold(Vec::new(), |mut all, step| {
+                    if !all.contains(&step) {
+                        all.push(step);
+                    }
+                    all
+                });
+        if !steps.is_empty() {
+            self.push(Action::Notify {
+                event,
+                phase,
+                steps,
+            });
+        }
+    }
+
     fn run(&mut self, list: StepList, phase: Option<Phase>) {
         let steps = self.steps(list);
         if !steps.is_empty() {
@@ -826,6 +852,7 @@ impl<'a> Planner<'a> {
         // start is refused and could no longer add it.
         self.push(Action::Changelog(ChangelogEvent::Started));
         self.push(Action::RecordPhase(RotationPhase::Dual));
+        self.notify(Event::Started, Phase::Start);
         let names = self.names().join(" ");
         self.push(Action::Say(format!(
             "rotation {} is open: services accept old and new values. When connections have moved, run `vaultrot finish {names}`",
@@ -1121,13 +1148,7 @@ impl<'a> Planner<'a> {
         });
         self.push(Action::Changelog(ChangelogEvent::Ended(ending)));
         self.push(Action::Close(ending));
-        let notify = self.steps(StepList::Notify);
-        if !notify.is_empty() {
-            self.push(Action::Notify {
-                phase,
-                steps: notify,
-            });
-        }
+        self.notify(Event::Finished, phase);
         self.push(Action::Say(format!(
             "rotation {} {}: {}",
             self.plan.id,
@@ -1189,6 +1210,7 @@ impl<'a> Planner<'a> {
         self.run(StepList::Verify, Some(Phase::Abort));
         self.push(Action::Changelog(ChangelogEvent::Ended(Ending::Aborted)));
         self.push(Action::Close(Ending::Aborted));
+        self.notify(Event::Aborted, Phase::Abort);
         self.push(Action::Say(format!(
             "rotation {} aborted: {}",
             self.plan.id,
@@ -1427,6 +1449,7 @@ impl<'a> Planner<'a> {
         self.run(StepList::Verify, Some(Phase::Rollback));
         self.push(Action::Changelog(ChangelogEvent::Ended(Ending::RolledBack)));
         self.push(Action::Close(Ending::RolledBack));
+        self.notify(Event::RolledBack, Phase::Rollback);
         self.push(Action::Say(format!(
             "rotation {} rolled back: {} hold their previous values again",
             self.plan.id,
