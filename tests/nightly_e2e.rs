@@ -81,6 +81,17 @@ const MANIFEST_TEXT: &str = r#"secrets_manifest:
         - manual: paste the new key into the dashboard
       verify:
         - run: "true"
+    # Its check passes from the third attempt on (a service still starting).
+    vault_flaky_key:
+      policy: bot
+      last_rotation: 2025-06-01
+      owner: platform
+      deploy:
+        - run: echo deployed >> deployed/flaky.log
+      verify:
+        - run: scripts/flaky.sh
+          retries: 2
+          delay: 1s
 "#;
 
 const DEPLOY: &str = r#"- hosts: localhost
@@ -120,6 +131,13 @@ printf '%s|%s|%s|%s|%s|%s\n' "$1" "$VAULTROT_EVENT" "$VAULTROT_SECRETS" "$VAULTR
 printf '%s\n' "$*" >> server/notify.argv
 env >> server/notify.env
 cat >> server/notify.stdin
+"#;
+
+/// Fails until it has been run three times since `server/flaky.count` was reset.
+const FLAKY: &str = r#"#!/bin/sh
+n=$(( $(cat server/flaky.count 2>/dev/null || echo 0) + 1 ))
+echo "$n" > server/flaky.count
+test "$n" -ge 3
 "#;
 
 const OLD_API_KEY: &str = "old-api-Key-d81c6e02f3";
@@ -200,6 +218,7 @@ impl Infra {
         for (script, body) in [
             ("scripts/mint_token.sh", MINT),
             ("scripts/capture.sh", CAPTURE),
+            ("scripts/flaky.sh", FLAKY),
         ] {
             let path = root.join(script);
             fs::write(&path, body).unwrap();
@@ -215,7 +234,7 @@ impl Infra {
         fs::write(
             root.join(VAULT),
             format!(
-                "vault_bot_password: {OLD_PASSWORD}\nvault_bot_token: {OLD_TOKEN}\nvault_api_key: {OLD_API_KEY}\nvault_dashboard_key: {OLD_DASHBOARD_KEY}\n"
+                "vault_bot_password: {OLD_PASSWORD}\nvault_bot_token: {OLD_TOKEN}\nvault_api_key: {OLD_API_KEY}\nvault_dashboard_key: {OLD_DASHBOARD_KEY}\nvault_flaky_key: flaky-Key-0c9d2e71b4\n"
             ),
         )
         .unwrap();
@@ -506,4 +525,26 @@ fn owners_hear_of_failed_awaiting_and_aborted_rotations_and_never_a_value() {
         staged,
         dashboard_new,
     ]);
+}
+
+#[test]
+fn a_verify_step_with_retries_is_checked_again_after_its_delay() {
+    let infra = Infra::new();
+    let out = infra.ok(&["verify", "vault_flaky_key"]);
+    assert_eq!(
+        status(&text(&out.stdout), "vault_flaky_key"),
+        "ok",
+        "{}",
+        show(&out)
+    );
+    assert_eq!(infra.read("server/flaky.count").trim(), "3");
+    let err = text(&out.stderr);
+    assert!(err.contains("checking again in 1s (retry 1 of 2)"), "{err}");
+    assert!(err.contains("checking again in 1s (retry 2 of 2)"), "{err}");
+    // Two retries are not enough for a check that needs four attempts.
+    fs::write(infra.root.join("server/flaky.count"), "-1\n").unwrap();
+    let out = infra.run(&["verify", "vault_flaky_key", "--no-notify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(status(&text(&out.stdout), "vault_flaky_key"), "drift");
+    assert_eq!(infra.read("server/flaky.count").trim(), "2");
 }

@@ -200,6 +200,8 @@ impl World for Model {
         Ok(())
     }
 
+    fn wait(&mut self, _secs: u64) {}
+
     fn fingerprint(&self, _name: &str, value: &[u8]) -> String {
         Model::fp(std::str::from_utf8(value).unwrap())
     }

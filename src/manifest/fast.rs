@@ -940,6 +940,8 @@ fn raw_step(node: Node<'_>) -> Option<RawStep> {
             "extra_vars" => raw.extra_vars = opt(value, extra_vars)?,
             "run" => raw.run = opt(value, sp_string)?,
             "manual" => raw.manual = opt(value, sp_string)?,
+            "retries" => raw.retries = opt(value, sp_u32)?,
+            "delay" => raw.delay = opt(value, sp_string)?,
             _ => return None,
         }
         Some(())

@@ -253,6 +253,18 @@ impl Generate {
 pub struct Step {
     pub pos: Pos,
     pub action: StepAction,
+    /// `retries: N, delay: 5m` (verify steps): a failed check runs again up
+    /// to N times, `delay` apart, before it counts as failed (a service
+    /// still restarting, a token still propagating).
+    pub retry: Option<Retry>,
+}
+
+/// How a failed verify step is re-checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Retry {
+    pub retries: u32,
+    /// Seconds between two attempts.
+    pub delay_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -112,6 +112,8 @@ pub(super) struct RawStep {
     pub(super) extra_vars: Option<BTreeMap<String, serde_json::Value>>,
     pub(super) run: Option<Sp<String>>,
     pub(super) manual: Option<Sp<String>>,
+    pub(super) retries: Option<Sp<u32>>,
+    pub(super) delay: Option<Sp<String>>,
 }
 
 /// `verify:` is a list of steps, or `{skip: true, reason: "..."}` for a

@@ -61,6 +61,8 @@ impl Verdict {
 pub struct Check {
     pub step: StepAction,
     pub secrets: Vec<String>,
+    /// `retries`/`delay` of the step (the most patient of its secrets').
+    pub retry: Option<crate::manifest::Retry>,
 }
 
 /// The verdict of one secret, with a one-line reason (steps, never a value).
@@ -86,10 +88,12 @@ pub fn checks(secrets: &[&Secret]) -> Vec<Check> {
                     if !check.secrets.contains(&secret.name) {
                         check.secrets.push(secret.name.clone());
                     }
+                    check.retry = check.retry.max(step.retry);
                 }
                 None => out.push(Check {
                     step: step.action.clone(),
                     secrets: vec![secret.name.clone()],
+                    retry: step.retry,
                 }),
             }
         }
@@ -168,21 +172,25 @@ pub fn judge(secrets: &[&Secret], checks: &[Check], failures: &[Option<String>])
 /// Runs every check, each once, going on after a failure; the failures'
 /// messages (the runner's, redacted) in the order of `checks`.
 pub fn run_checks<W: World>(world: &mut W, checks: &[Check]) -> Vec<Option<String>> {
-    checks
-        .iter()
-        .map(
-            |check| match world.run_step(&check.step, None, StepList::Verify) {
-                Ok(()) => None,
-                Err(e) => {
-                    world.say(&format!(
-                        "verify step failed (checks {}): {e}",
-                        check.secrets.join(", ")
-                    ));
-                    Some(e.to_string())
-                }
-            },
-        )
-        .collect()
+    let mut out = Vec::with_capacity(checks.len());
+    for check in checks {
+        let mut result = world.run_step(&check.step, None, StepList::Verify);
+        if let Some(retry) = check.retry {
+            result =
+                super::execute::again(world, &check.step, None, StepList::Verify, retry, result);
+        }
+        out.push(match result {
+            Ok(()) => None,
+            Err(e) => {
+                world.say(&format!(
+                    "verify step failed (checks {}): {e}",
+                    check.secrets.join(", ")
+                ));
+                Some(e.to_string())
+            }
+        });
+    }
+    out
 }
 
 /// `--after`: runs the failed checks again once the caller has waited; a
@@ -510,6 +518,7 @@ mod tests {
                 .map(|a| Step {
                     pos: Pos::default(),
                     action: a.clone(),
+                    retry: None,
                 })
                 .collect(),
             verify_skip: None,
@@ -571,6 +580,7 @@ mod tests {
                 .map(|c| Step {
                     pos: Pos::default(),
                     action: run(c),
+                    retry: None,
                 })
                 .collect()
         };

@@ -94,6 +94,8 @@ pub trait World {
         list: StepList,
     ) -> Result<(), RotationError>;
     fn confirm(&mut self, instruction: &str) -> Result<Confirmation, RotationError>;
+    /// Waits before a verify step is checked again (`delay`).
+    fn wait(&mut self, secs: u64);
     fn changelog(
         &mut self,
         event: ChangelogEvent,
@@ -336,7 +338,20 @@ impl<W: World> Run<'_, W> {
         list: StepList,
     ) -> Result<(), RotationError> {
         let StepAction::Manual(text) = step else {
-            return self.world.run_step(step, phase, list).map_err(|e| match e {
+            let mut result = self.world.run_step(step, phase, list);
+            if list == StepList::Verify
+                && result.is_err()
+                && let Some(retry) = super::plan::retry_of(
+                    self.plan
+                        .names
+                        .iter()
+                        .filter_map(|n| self.manifest.secret(n)),
+                    step,
+                )
+            {
+                result = again(self.world, step, phase, list, retry, result);
+            }
+            return result.map_err(|e| match e {
                 RotationError::Step(msg) => {
                     RotationError::Step(self.step_failure(list, phase, msg))
                 }
@@ -504,6 +519,33 @@ impl<W: World> Run<'_, W> {
             list.as_str()
         )
     }
+}
+
+/// `retries: N, delay: D`: a failed verify step runs again, up to N times,
+/// D apart; its last result counts.
+pub fn again<W: World + ?Sized>(
+    world: &mut W,
+    step: &StepAction,
+    phase: Option<Phase>,
+    list: StepList,
+    retry: crate::manifest::Retry,
+    mut result: Result<(), RotationError>,
+) -> Result<(), RotationError> {
+    for attempt in 1..=retry.retries {
+        if result.is_ok() {
+            break;
+        }
+        world.say(&format!(
+            "{} step {} failed; checking again in {}s (retry {attempt} of {})",
+            list.as_str(),
+            step.describe(),
+            retry.delay_secs,
+            retry.retries
+        ));
+        world.wait(retry.delay_secs);
+        result = world.run_step(step, phase, list);
+    }
+    result
 }
 
 pub fn shell_quote(text: &str) -> String {

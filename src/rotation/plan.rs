@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use super::notify::{self, Event};
 use crate::ansible::playbook::Phase;
 use crate::manifest::{
-    HistoryEvent, Manifest, Period, Rotation, RotationKind, RotationPhase, Secret, Step,
+    HistoryEvent, Manifest, Period, Retry, Rotation, RotationKind, RotationPhase, Secret, Step,
     StepAction, Strategy,
 };
 
@@ -1515,6 +1515,27 @@ pub fn next_command(r: &Rotation, names: &[String]) -> String {
         Some(_) => format!("{line} --confirm"),
         None => line,
     }
+}
+
+/// The re-checks of a verify step as the named secrets' manifest entries
+/// set them; a step merged from several (a playbook with the union of their
+/// tags) takes the most patient.
+pub fn retry_of<'s>(
+    secrets: impl IntoIterator<Item = &'s Secret>,
+    step: &StepAction,
+) -> Option<Retry> {
+    let same = |a: &StepAction| match (a, step) {
+        (StepAction::Playbook(p), StepAction::Playbook(q)) => {
+            p.playbook == q.playbook && p.inventory == q.inventory && p.limit == q.limit
+        }
+        (a, b) => a == b,
+    };
+    secrets
+        .into_iter()
+        .flat_map(|s| &s.verify)
+        .filter(|s| same(&s.action))
+        .filter_map(|s| s.retry)
+        .max_by_key(|r| (r.retries, r.delay_secs))
 }
 
 /// Steps in first-seen order; playbook steps differing only in tags merge

@@ -624,6 +624,10 @@ impl World for Live<'_> {
         })
     }
 
+    fn wait(&mut self, secs: u64) {
+        std::thread::sleep(std::time::Duration::from_secs(secs));
+    }
+
     fn changelog(
         &mut self,
         event: ChangelogEvent,
