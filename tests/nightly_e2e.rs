@@ -471,6 +471,40 @@ fn a_derived_token_rotates_with_its_password_and_repair_mints_it_again() {
 #[test]
 fn owners_hear_of_failed_awaiting_and_aborted_rotations_and_never_a_value() {
     let infra = Infra::new();
+    // check-age --notify: every secret is past its 6 months today...
+    let out = infra.run(&["check-age", "--notify", "--now", TODAY]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let overdue: Vec<String> = infra
+        .events()
+        .into_iter()
+        .filter(|e| e.contains("|overdue|"))
+        .collect();
+    assert_eq!(overdue.len(), 3, "{overdue:?}");
+    let chat = overdue
+        .iter()
+        .find(|e| e.starts_with("chat-team|overdue|vault_bot_password vault_bot_token|chat||"))
+        .expect("the chat team hears of its secrets");
+    assert!(chat.contains("vault_bot_password is overdue"), "{chat}");
+    assert!(
+        !chat.contains("vault_api_key"),
+        "a team hears of its own secrets only: {chat}"
+    );
+    assert!(
+        overdue.iter().any(|e| e.starts_with(
+            "platform-team|overdue|vault_api_key vault_dashboard_key vault_flaky_key|platform||"
+        )),
+        "{overdue:?}"
+    );
+    // ... and due soon two weeks before the due date.
+    let out = infra.run(&["check-age", "--notify", "--now", "2025-11-15"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(
+        infra.has_event("platform-team|due_soon|vault_api_key vault_dashboard_key vault_flaky_key|platform||vault_api_key is due soon"),
+        "{:?}",
+        infra.events()
+    );
+    fs::write(infra.root.join("server/events"), "").unwrap();
+
     fs::write(infra.root.join("server/api-down"), "").unwrap();
     let out = infra.run(&["start", "vault_api_key"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
