@@ -425,6 +425,30 @@ impl<'a> Planner<'a> {
         if !matches!(self.command, Command::Start | Command::Rotate { .. }) {
             return Ok(());
         }
+        // A new source value would leave a derived secret's own open
+        // rotation minted from a value about to go.
+        for s in &self.secrets {
+            if s.rotation.is_some() {
+                continue;
+            }
+            let stuck = self.manifest.secrets.iter().find(|d| {
+                d.derived_from.as_deref() == Some(s.name.as_str())
+                    && d.rotation.is_some()
+                    && !self.secrets.iter().any(|n| n.name == d.name)
+            });
+            if let Some(d) = stuck
+                && let Some(r) = &d.rotation
+            {
+                return Err(PlanError::Refused(format!(
+                    "`{}` is minted from `{}` and has a rotation of its own open ({}, phase {}): complete it first (`{}`)",
+                    d.name,
+                    s.name,
+                    r.id,
+                    r.phase,
+                    next_command(r, &r.group_or(&d.name))
+                )));
+            }
+        }
         for s in &self.secrets {
             let Some(source) = s.derived_from.as_ref() else {
                 continue;
