@@ -167,5 +167,14 @@ mod tests {
         );
         assert_eq!(routes[1].owner.as_deref(), Some("chat"));
         assert_eq!(routes[1].steps, [run("notify-chat")]);
+        // An owner missing from `owners:` is a typo lint names.
+        let lint = crate::manifest::lint::lint(&m, None);
+        let unknown: Vec<_> = lint
+            .findings
+            .iter()
+            .filter(|f| f.message.contains("not under `owners:`"))
+            .collect();
+        assert_eq!(unknown.len(), 1, "{unknown:?}");
+        assert_eq!(unknown[0].secret.as_deref(), Some("vault_d"));
     }
 }
