@@ -30,13 +30,13 @@ fn a_valid_manifest_parses() {
 fn unknown_fields_are_typos_and_name_what_is_expected() {
     assert_eq!(
         error_of(&secret("      polcy: api_token\n")),
-        "m.yml:7:7: unknown field `polcy`, expected one of policy, max_age, warn_before, strategy, min_window, last_rotation, owner, description, vault, generate, deploy, verify, revoke, notify, rotation, history"
+        "m.yml:7:7: unknown field `polcy`, expected one of policy, max_age, warn_before, strategy, min_window, last_rotation, owner, description, vault, generate, derived_from, deploy, verify, revoke, notify, rotation, history"
     );
     assert_eq!(
         error_of(&secret(
             "      policy: api_token\n      deploy:\n        - playbok: x.yml\n"
         )),
-        "m.yml:9:11: unknown field `playbok`, expected one of playbook, inventory, tags, limit, extra_vars, run, manual"
+        "m.yml:9:11: unknown field `playbok`, expected one of playbook, inventory, tags, limit, extra_vars, run, manual, retries, delay"
     );
     assert_eq!(
         error_of("secrets_manifest:\n  version: 1\n  defaults:\n    warn_befor: 3d\n"),
@@ -66,7 +66,7 @@ fn unknown_fields_are_typos_and_name_what_is_expected() {
     );
     assert_eq!(
         error_of("secrets_manifest:\n  version: 1\n  secret:\n    vault_a: {}\n"),
-        "m.yml:3:3: unknown field `secret`, expected one of version, defaults, policies, secrets, vault_passwords"
+        "m.yml:3:3: unknown field `secret`, expected one of version, defaults, policies, secrets, vault_passwords, owners"
     );
 }
 

@@ -292,6 +292,22 @@ fn a_derived_secret_alone_is_minted_from_the_vault_value_unless_its_source_is_ro
         mints(&p.actions),
         [("vault_token".into(), "vault_pw".into(), Source::Current)]
     );
+    // The token's own window open: the password does not start under it.
+    let mut own = manifest();
+    open(&mut own, &["vault_token"], RotationPhase::Dual);
+    let err = plan(
+        &own,
+        &names(&["vault_pw"]),
+        &all,
+        Command::Start,
+        &opts(),
+        "x",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, PlanError::Refused(msg) if msg.contains("has a rotation of its own open")),
+        "{err:?}"
+    );
     open(&mut m, &["vault_pw"], RotationPhase::Dual);
     let err = plan(
         &m,

@@ -190,6 +190,18 @@ impl World for Model {
         Ok(Zeroizing::new(value))
     }
 
+    fn notify(
+        &mut self,
+        _step: &StepAction,
+        _phase: Option<Phase>,
+        _notice: &vaultrot::rotation::notify::Notice,
+        _owner: Option<&str>,
+    ) -> Result<(), RotationError> {
+        Ok(())
+    }
+
+    fn wait(&mut self, _secs: u64) {}
+
     fn fingerprint(&self, _name: &str, value: &[u8]) -> String {
         Model::fp(std::str::from_utf8(value).unwrap())
     }

@@ -1,18 +1,26 @@
 //! `vaultrot check-age`: every secret's age against its policy, as a CI gate,
 //! over every manifest of the repository (one per environment is common).
-//! Needs no vault password. Exit 0: nothing at the fail level; 1: something is; 2: usage/manifest error.
+//! Needs no vault password, except with `--notify` (owners are told of
+//! overdue and due-soon secrets by their notify steps, whose output is
+//! scrubbed of the vault's values). Exit 0: nothing at the fail level; 1: something is; 2: usage/manifest error.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, Utc};
 
+use super::common::{VaultArgs, read_context};
 use super::output::{Section, combine};
+use crate::ansible::config::VaultSettings;
 use crate::exit_codes;
+use crate::manifest::Level;
 use crate::manifest::lint::future_last_rotations;
 use crate::manifest::{
     self, AgeOptions, AgeReport, FailOn, Manifest, ManifestError, Period, parse_date,
 };
 use crate::report::{self, Format, PathDisplay, Style};
+use crate::rotation::lock::current_user;
+use crate::rotation::notify::{self, Event, Notice};
+use crate::rotation::world::{Live, ValueSource};
 
 /// `--fail-on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -56,6 +64,14 @@ pub struct CheckAgeArgs {
     /// Only the secrets of this owner.
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
+
+    /// Tell the owners (`owners:` notify steps, the secrets' own) of overdue
+    /// (`overdue`) and due-soon (`due_soon`) secrets. Needs the vault password.
+    #[arg(long)]
+    pub notify: bool,
+
+    #[command(flatten)]
+    pub vault: VaultArgs,
 }
 
 fn parse_date_arg(text: &str) -> Result<NaiveDate, String> {
@@ -223,6 +239,9 @@ fn check_age(
         FailOnArg::DueSoon => FailOn::DueSoon,
     };
     let report = AgeReport::new(selected, &options, fail_on);
+    if args.notify {
+        tell_owners(args, manifest, &report, today);
+    }
     let text = report::render_age(
         &report,
         &paths.show(&manifest.path),
@@ -230,4 +249,74 @@ fn check_age(
         Style::detect(),
     );
     (text, report.failing())
+}
+
+/// `--notify`: one `overdue` and one `due_soon` notice over the secrets at
+/// that level, each owner getting its share. A notify problem is reported
+/// and changes neither the report nor the exit code.
+fn tell_owners(args: &CheckAgeArgs, manifest: &Manifest, report: &AgeReport<'_>, today: NaiveDate) {
+    let mut notices = Vec::new();
+    for (event, level) in [
+        (Event::Overdue, Level::Overdue),
+        (Event::DueSoon, Level::DueSoon),
+    ] {
+        let entries: Vec<_> = report.entries.iter().filter(|e| e.level == level).collect();
+        // One notice per owner: a team's summary names its own secrets only.
+        let mut owners: Vec<Option<&str>> = Vec::new();
+        for e in &entries {
+            if !owners.contains(&e.secret.owner.as_deref()) {
+                owners.push(e.secret.owner.as_deref());
+            }
+        }
+        for owner in owners {
+            let mine: Vec<_> = entries
+                .iter()
+                .filter(|e| e.secret.owner.as_deref() == owner)
+                .collect();
+            notices.push(Notice {
+                event,
+                secrets: mine.iter().map(|e| e.secret.name.clone()).collect(),
+                rotation_id: None,
+                summary: mine
+                    .iter()
+                    .map(|e| report::age_sentence(e))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            });
+        }
+    }
+    if notices.is_empty() {
+        return;
+    }
+    let settings = VaultSettings::load_in(Some(&manifest.root));
+    let ctx = match read_context(&args.vault, &settings) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            eprintln!(
+                "vaultrot: warning: --notify: nobody was told: {}",
+                e.message
+            );
+            return;
+        }
+    };
+    // Every value of the manifest's vaults is scrubbed from the steps' output.
+    let names: Vec<String> = manifest.secrets.iter().map(|s| s.name.clone()).collect();
+    let now = today.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc();
+    let mut live = match Live::open(
+        manifest,
+        &ctx,
+        &names,
+        ValueSource::Prompt,
+        current_user(),
+        now,
+    ) {
+        Ok((live, _)) => live,
+        Err(e) => {
+            eprintln!("vaultrot: warning: --notify: nobody was told: {e}");
+            return;
+        }
+    };
+    for notice in &notices {
+        notify::send(&mut live, manifest, notice, None);
+    }
 }

@@ -19,6 +19,7 @@ use crate::report::verify::{VerifyReport, VerifyRow, render_verify};
 use crate::report::{self, Format, PathDisplay, Style};
 use crate::rotation::drift::{self, Verdict};
 use crate::rotation::lock::{ManifestLock, current_user};
+use crate::rotation::notify;
 use crate::rotation::world::{Live, ValueSource, new_rotation_id};
 
 #[derive(Args, Debug)]
@@ -42,6 +43,10 @@ pub struct VerifyArgs {
     /// `repaired` or `repair_failed` (history, CHANGELOG). Never during an open rotation.
     #[arg(long)]
     pub repair: bool,
+
+    /// Do not tell the owners (`owners:` notify steps, the secrets' own) of drift and repairs.
+    #[arg(long)]
+    pub no_notify: bool,
 
     /// Check failed steps once more after this long (e.g. 30s, 5m, 1h) before calling it drift.
     #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
@@ -124,6 +129,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
             drift::recheck(&mut live, &checks, &mut failures);
         }
         outcomes = drift::judge(&secrets, &checks, &failures);
+        let mut repair_id = None;
         if args.repair {
             let plan = drift::plan_repair(&secrets, &manifest.secrets, &outcomes);
             let targets: Vec<&Secret> = secrets
@@ -134,6 +140,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
             let mut changed = Vec::new();
             if !targets.is_empty() {
                 let id = new_rotation_id(now);
+                repair_id = Some(id.clone());
                 live.set_rotation_id(&id);
                 let run = drift::RepairRun {
                     id: &id,
@@ -151,6 +158,11 @@ pub fn run(args: &VerifyArgs) -> CliResult {
                     outcome.verdict = Verdict::RepairRefused;
                     outcome.detail = format!("{}; {why}", outcome.detail);
                 }
+            }
+        }
+        if !args.no_notify {
+            for notice in drift::notices(&outcomes, repair_id) {
+                notify::send(&mut live, &manifest, &notice, None);
             }
         }
     }

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use super::model::Pos;
 use super::raw::{
-    OrderedMap, RawDefaults, RawFile, RawGenerate, RawHistory, RawManifest, RawPolicy, RawRotation,
-    RawSecret, RawStep, RawVerify, RawVerifySkip, Sp, Tags,
+    OrderedMap, RawDefaults, RawFile, RawGenerate, RawHistory, RawManifest, RawOwner, RawPolicy,
+    RawRotation, RawSecret, RawStep, RawVerify, RawVerifySkip, Sp, Tags,
 };
 
 /// Flow collections (`[..]`, `{..}`) nested deeper than this go to serde-saphyr,
@@ -729,12 +729,14 @@ fn fields<'a>(node: Node<'a>, mut field: impl FnMut(&str, Node<'a>) -> Option<()
 fn raw_manifest<'a>(reader: &mut Reader<'a>, at: ValueAt<'a>) -> Option<Sp<RawManifest>> {
     let indent = reader.map_below(&at)?;
     let (mut version, mut defaults, mut policies, mut secrets) = (None, None, None, None);
+    let mut owners = None;
     let pos = reader.map_each(indent, |reader, key, at| {
         match key.text.as_ref() {
             "version" => version = Some(sp_u32(reader.value(at)?)?),
             "defaults" => defaults = Some(opt(reader.value(at)?, raw_defaults)?),
             "policies" => policies = Some(opt(reader.value(at)?, |v| ordered(v, sp(raw_policy)))?),
             "secrets" => secrets = Some(raw_secrets(reader, at)?),
+            "owners" => owners = Some(opt(reader.value(at)?, |v| ordered(v, sp(raw_owner)))?),
             _ => return None,
         }
         Some(())
@@ -748,9 +750,22 @@ fn raw_manifest<'a>(reader: &mut Reader<'a>, at: ValueAt<'a>) -> Option<Sp<RawMa
             // A manifest with `vault_passwords:` is read by serde-saphyr (the
             // key is unknown here, so this reader gives up on it).
             vault_passwords: None,
+            owners: owners.flatten(),
         },
         pos: Some(pos),
     })
+}
+
+fn raw_owner(node: Node<'_>) -> Option<RawOwner> {
+    let mut raw = RawOwner::default();
+    fields(node, |name, value| {
+        match name {
+            "notify" => raw.notify = opt(value, |v| list(v, sp(raw_step)))?,
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some(raw)
 }
 
 type RawSecrets = OrderedMap<Option<Sp<RawSecret>>>;
@@ -928,6 +943,8 @@ fn raw_step(node: Node<'_>) -> Option<RawStep> {
             "extra_vars" => raw.extra_vars = opt(value, extra_vars)?,
             "run" => raw.run = opt(value, sp_string)?,
             "manual" => raw.manual = opt(value, sp_string)?,
+            "retries" => raw.retries = opt(value, sp_u32)?,
+            "delay" => raw.delay = opt(value, sp_string)?,
             _ => return None,
         }
         Some(())

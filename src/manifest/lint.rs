@@ -769,6 +769,22 @@ impl Linter<'_> {
                     ),
                 );
             }
+            if let Some(owner) = &secret.owner
+                && !manifest.owners.is_empty()
+                && manifest.owner(owner).is_none()
+            {
+                self.push(
+                    Severity::Warning,
+                    Check::Steps,
+                    manifest.path.clone(),
+                    Some(secret.pos),
+                    Some(&secret.name),
+                    format!(
+                        "`{}` has owner `{owner}`, which is not under `owners:`: nobody hears of its events but its own notify steps",
+                        secret.name
+                    ),
+                );
+            }
             if secret.strategy == Strategy::Dual
                 && secret.revoke.is_empty()
                 && secret.deploy.is_empty()

@@ -41,6 +41,17 @@ pub struct Manifest {
     pub secrets: Vec<Secret>,
     /// `secrets_manifest.vault_passwords`, in file order.
     pub vault_passwords: Vec<VaultPassword>,
+    /// `owners:`: who is told about the secrets they own, in file order.
+    pub owners: Vec<Owner>,
+}
+
+/// `secrets_manifest.owners.<name>`: a team and the steps that tell it of
+/// its secrets' events (rotation started, failed, drift, overdue, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Owner {
+    pub name: String,
+    pub pos: Pos,
+    pub notify: Vec<Step>,
 }
 
 impl Manifest {
@@ -50,6 +61,10 @@ impl Manifest {
 
     pub fn vault_password(&self, vault_id: &str) -> Option<&VaultPassword> {
         self.vault_passwords.iter().find(|v| v.vault_id == vault_id)
+    }
+
+    pub fn owner(&self, name: &str) -> Option<&Owner> {
+        self.owners.iter().find(|o| o.name == name)
     }
 
     pub fn policy(&self, name: &str) -> Option<&Policy> {
@@ -247,6 +262,18 @@ impl Generate {
 pub struct Step {
     pub pos: Pos,
     pub action: StepAction,
+    /// `retries: N, delay: 5m` (verify steps): a failed check runs again up
+    /// to N times, `delay` apart, before it counts as failed (a service
+    /// still restarting, a token still propagating).
+    pub retry: Option<Retry>,
+}
+
+/// How a failed verify step is re-checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Retry {
+    pub retries: u32,
+    /// Seconds between two attempts.
+    pub delay_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

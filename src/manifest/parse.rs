@@ -120,6 +120,17 @@ impl Checker {
             .into_iter()
             .filter_map(|(id, raw)| self.vault_password(id, raw, &defaults, &policies))
             .collect();
+        let owners: Vec<Owner> = raw
+            .owners
+            .map(|m| m.0)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, owner)| Owner {
+                pos: pos(&name).unwrap_or_default(),
+                name: name.value,
+                notify: self.steps(owner.value.notify, &defaults),
+            })
+            .collect();
         Manifest {
             path: path.to_path_buf(),
             root: root.to_path_buf(),
@@ -128,6 +139,7 @@ impl Checker {
             policies,
             secrets,
             vault_passwords,
+            owners,
         }
     }
 
@@ -610,9 +622,17 @@ impl Checker {
                 );
                 return None;
             }
+            if raw.retries.is_some() || raw.delay.is_some() {
+                self.error(
+                    at,
+                    "retries and delay re-check a `playbook` or `run` step; a `manual` step is confirmed once",
+                );
+                return None;
+            }
             return Some(Step {
                 pos: at.unwrap_or_default(),
                 action: StepAction::Manual(manual.value),
+                retry: None,
             });
         }
         let action = match (raw.playbook, raw.run) {
@@ -684,9 +704,40 @@ impl Checker {
                 return None;
             }
         };
+        let retry = match (raw.retries, raw.delay) {
+            (None, None) => None,
+            (retries, delay) => {
+                let delay_secs = match &delay {
+                    None => 0,
+                    Some(d) => match parse_delay(&d.value) {
+                        Some(secs) => secs,
+                        None => {
+                            self.error(
+                                pos(d),
+                                format!(
+                                    "bad delay `{}`; expected seconds, minutes or hours such as 30s, 5m, 1h (at most 24h)",
+                                    d.value
+                                ),
+                            );
+                            return None;
+                        }
+                    },
+                };
+                let retries = retries.map_or(1, |r| r.value);
+                if retries > 100 {
+                    self.error(at, format!("retries {retries} is too many; at most 100"));
+                    return None;
+                }
+                Some(Retry {
+                    retries,
+                    delay_secs,
+                })
+            }
+        };
         Some(Step {
             pos: at.unwrap_or_default(),
             action,
+            retry,
         })
     }
 
@@ -876,6 +927,23 @@ impl Checker {
             }
         }
     }
+}
+
+/// `30s`, `5m`, `1h` (a bare number is seconds), at most a day.
+fn parse_delay(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let per = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return None,
+    };
+    n.checked_mul(per).filter(|secs| *secs <= 86_400)
 }
 
 fn is_ansible_variable(name: &str) -> bool {

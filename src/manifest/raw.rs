@@ -43,6 +43,7 @@ pub(super) struct RawManifest {
     pub(super) policies: Option<OrderedMap<Sp<RawPolicy>>>,
     pub(super) secrets: Option<OrderedMap<Option<Sp<RawSecret>>>>,
     pub(super) vault_passwords: Option<OrderedMap<Sp<RawVaultPassword>>>,
+    pub(super) owners: Option<OrderedMap<Sp<RawOwner>>>,
 }
 
 /// `vault_passwords.<vault-id>`: a store and the settings a secret has.
@@ -66,6 +67,12 @@ pub(super) struct RawStore {
     pub(super) age_file: Option<Sp<String>>,
     pub(super) file: Option<Sp<String>>,
     pub(super) command: Option<Sp<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOwner {
+    pub(super) notify: Option<Vec<Sp<RawStep>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -129,6 +136,8 @@ pub(super) struct RawStep {
     pub(super) extra_vars: Option<BTreeMap<String, serde_json::Value>>,
     pub(super) run: Option<Sp<String>>,
     pub(super) manual: Option<Sp<String>>,
+    pub(super) retries: Option<Sp<u32>>,
+    pub(super) delay: Option<Sp<String>>,
 }
 
 /// `verify:` is a list of steps, or `{skip: true, reason: "..."}` for a

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::RotationError;
 use super::execute::{Change, Record, World};
+use super::notify::{Event, Notice};
 use super::plan::{self, ChangelogEvent, Command, Ending, Plan, StepList, merge_steps};
 use crate::manifest::{Secret, StepAction};
 
@@ -60,6 +61,8 @@ impl Verdict {
 pub struct Check {
     pub step: StepAction,
     pub secrets: Vec<String>,
+    /// `retries`/`delay` of the step (the most patient of its secrets').
+    pub retry: Option<crate::manifest::Retry>,
 }
 
 /// The verdict of one secret, with a one-line reason (steps, never a value).
@@ -85,10 +88,12 @@ pub fn checks(secrets: &[&Secret]) -> Vec<Check> {
                     if !check.secrets.contains(&secret.name) {
                         check.secrets.push(secret.name.clone());
                     }
+                    check.retry = check.retry.max(step.retry);
                 }
                 None => out.push(Check {
                     step: step.action.clone(),
                     secrets: vec![secret.name.clone()],
+                    retry: step.retry,
                 }),
             }
         }
@@ -167,21 +172,25 @@ pub fn judge(secrets: &[&Secret], checks: &[Check], failures: &[Option<String>])
 /// Runs every check, each once, going on after a failure; the failures'
 /// messages (the runner's, redacted) in the order of `checks`.
 pub fn run_checks<W: World>(world: &mut W, checks: &[Check]) -> Vec<Option<String>> {
-    checks
-        .iter()
-        .map(
-            |check| match world.run_step(&check.step, None, StepList::Verify) {
-                Ok(()) => None,
-                Err(e) => {
-                    world.say(&format!(
-                        "verify step failed (checks {}): {e}",
-                        check.secrets.join(", ")
-                    ));
-                    Some(e.to_string())
-                }
-            },
-        )
-        .collect()
+    let mut out = Vec::with_capacity(checks.len());
+    for check in checks {
+        let mut result = world.run_step(&check.step, None, StepList::Verify);
+        if let Some(retry) = check.retry {
+            result =
+                super::execute::again(world, &check.step, None, StepList::Verify, retry, result);
+        }
+        out.push(match result {
+            Ok(()) => None,
+            Err(e) => {
+                world.say(&format!(
+                    "verify step failed (checks {}): {e}",
+                    check.secrets.join(", ")
+                ));
+                Some(e.to_string())
+            }
+        });
+    }
+    out
 }
 
 /// `--after`: runs the failed checks again once the caller has waited; a
@@ -280,6 +289,56 @@ pub fn plan_repair(secrets: &[&Secret], manifest: &[Secret], outcomes: &[Outcome
             .map(|s| s.name.clone())
             .collect(),
     }
+}
+
+/// What the owners hear of a verify run: `drift` for the secrets still
+/// drifted (repair failed or refused included), `repaired` for the healed.
+pub fn notices(outcomes: &[Outcome], repair_id: Option<String>) -> Vec<Notice> {
+    let of = |verdicts: &[Verdict]| -> Vec<&Outcome> {
+        outcomes
+            .iter()
+            .filter(|o| verdicts.contains(&o.verdict))
+            .collect()
+    };
+    let mut out = Vec::new();
+    let drifted = of(&[
+        Verdict::Drift,
+        Verdict::RepairFailed,
+        Verdict::RepairRefused,
+    ]);
+    if !drifted.is_empty() {
+        let names: Vec<String> = drifted.iter().map(|o| o.name.clone()).collect();
+        out.push(Notice {
+            event: Event::Drift,
+            summary: format!(
+                "drift: {} no longer match(es) the vault ({}); `vaultrot verify --repair {}` redeploys from the vault",
+                names.join(" "),
+                drifted
+                    .iter()
+                    .map(|o| format!("{}: {} {}", o.name, o.verdict.as_str(), o.detail))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                names.join(" ")
+            ),
+            secrets: names,
+            rotation_id: None,
+        });
+    }
+    let repaired = of(&[Verdict::Repaired]);
+    if !repaired.is_empty() {
+        let names: Vec<String> = repaired.iter().map(|o| o.name.clone()).collect();
+        out.push(Notice {
+            event: Event::Repaired,
+            summary: format!(
+                "repaired: {} drifted and {} redeployed from the vault and verified",
+                names.join(" "),
+                if names.len() == 1 { "was" } else { "were" }
+            ),
+            secrets: names,
+            rotation_id: repair_id,
+        });
+    }
+    out
 }
 
 /// Who repairs and when, for the history and the CHANGELOG.
@@ -459,6 +518,7 @@ mod tests {
                 .map(|a| Step {
                     pos: Pos::default(),
                     action: a.clone(),
+                    retry: None,
                 })
                 .collect(),
             verify_skip: None,
@@ -520,6 +580,7 @@ mod tests {
                 .map(|c| Step {
                     pos: Pos::default(),
                     action: run(c),
+                    retry: None,
                 })
                 .collect()
         };

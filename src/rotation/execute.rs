@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use zeroize::Zeroizing;
 
 use super::RotationError;
+use super::notify::{self, Event, Notice};
 use super::plan::{Action, ChangelogEvent, Ending, Facts, KeyChange, Plan, Source, StepList};
 use crate::ansible::playbook::Phase;
 use crate::manifest::{Manifest, RotationKind, RotationPhase, Secret, StepAction};
@@ -70,6 +71,14 @@ pub trait World {
     /// A new value for a derived `secret`, minted from its source's `value`
     /// (given to the mint command on stdin, never in argv or environment).
     fn mint(&mut self, secret: &Secret, source: &str) -> Result<Zeroizing<String>, RotationError>;
+    /// Runs one notify step for `notice` (the owner's share of it).
+    fn notify(
+        &mut self,
+        step: &StepAction,
+        phase: Option<Phase>,
+        notice: &Notice,
+        owner: Option<&str>,
+    ) -> Result<(), RotationError>;
     /// The keyed fingerprint of `value` as the vault facts give them.
     fn fingerprint(&self, name: &str, value: &[u8]) -> String;
     /// The value of `key` in `file`.
@@ -85,6 +94,8 @@ pub trait World {
         list: StepList,
     ) -> Result<(), RotationError>;
     fn confirm(&mut self, instruction: &str) -> Result<Confirmation, RotationError>;
+    /// Waits before a verify step is checked again (`delay`).
+    fn wait(&mut self, secs: u64);
     fn changelog(
         &mut self,
         event: ChangelogEvent,
@@ -134,7 +145,10 @@ pub fn execute<W: World>(
             .is_some_and(|s| s.rotation.is_some()),
     };
     for action in &plan.actions {
-        run.act(action)?;
+        if let Err(e) = run.act(action) {
+            run.tell_failure(&e);
+            return Err(e);
+        }
     }
     Ok(())
 }
@@ -274,19 +288,9 @@ impl<W: World> Run<'_, W> {
                 self.open = false;
                 self.world.crash_point("close")?;
             }
-            Action::Notify { phase, steps } => {
-                for step in steps {
-                    if let StepAction::Manual(text) = step {
-                        // The rotation is closed: a reminder, nothing to wait for.
-                        self.world.say(&format!("to do (notify): {text}"));
-                        continue;
-                    }
-                    if let Err(e) = self.world.run_step(step, Some(*phase), StepList::Notify) {
-                        self.world.say(&format!(
-                            "warning: a notify step failed (the rotation itself is complete): {e}"
-                        ));
-                    }
-                }
+            Action::Notify { event, phase, .. } => {
+                let notice = self.notice(*event, self.summary(*event));
+                notify::send(self.world, self.manifest, &notice, Some(*phase));
             }
             Action::Say(message) => self.world.say(message),
         }
@@ -334,7 +338,20 @@ impl<W: World> Run<'_, W> {
         list: StepList,
     ) -> Result<(), RotationError> {
         let StepAction::Manual(text) = step else {
-            return self.world.run_step(step, phase, list).map_err(|e| match e {
+            let mut result = self.world.run_step(step, phase, list);
+            if list == StepList::Verify
+                && result.is_err()
+                && let Some(retry) = super::plan::retry_of(
+                    self.plan
+                        .names
+                        .iter()
+                        .filter_map(|n| self.manifest.secret(n)),
+                    step,
+                )
+            {
+                result = again(self.world, step, phase, list, retry, result);
+            }
+            return result.map_err(|e| match e {
                 RotationError::Step(msg) => {
                     RotationError::Step(self.step_failure(list, phase, msg))
                 }
@@ -383,6 +400,80 @@ impl<W: World> Run<'_, W> {
         }
     }
 
+    fn notice(&self, event: Event, summary: String) -> Notice {
+        Notice {
+            event,
+            secrets: self.plan.names.clone(),
+            rotation_id: Some(self.plan.id.clone()),
+            summary,
+        }
+    }
+
+    /// The one line a notify step gets: names, ids, commands; never a value.
+    fn summary(&self, event: Event) -> String {
+        let names = self.plan.names.join(" ");
+        let id = &self.plan.id;
+        let by = &self.opts.user;
+        match event {
+            Event::Started => format!(
+                "rotation {id} of {names} started by {by}: old and new values are both valid until `vaultrot finish {names}`"
+            ),
+            Event::Finished => {
+                let how = match self.plan.kind {
+                    Some(RotationKind::Swap) => "rotated (swap)",
+                    Some(RotationKind::Compromised) => "rotated as compromised",
+                    _ => "finished",
+                };
+                format!("rotation {id} of {names} {how} by {by}")
+            }
+            Event::Aborted => format!("rotation {id} of {names} aborted by {by}"),
+            Event::RolledBack => format!(
+                "rotation {id} of {names} rolled back by {by}: the previous values are in use again"
+            ),
+            other => format!("rotation {id} of {names}: {}", other.as_str()),
+        }
+    }
+
+    /// A rotation command that stopped tells the owners: waiting for a
+    /// person (`awaiting`) or failed. Nothing to tell when nothing was
+    /// under way (the plan only said something).
+    fn tell_failure(&mut self, error: &RotationError) {
+        if self.plan.command == super::plan::Command::Verify {
+            return;
+        }
+        let first = error.to_string();
+        let first = first.lines().next().unwrap_or_default().to_string();
+        let (event, summary) = match error {
+            RotationError::Awaiting(_) => (
+                Event::Awaiting,
+                format!(
+                    "rotation {} of {} is {first}; when done: `{} --confirm`",
+                    self.plan.id,
+                    self.plan.names.join(" "),
+                    self.resume_line()
+                ),
+            ),
+            _ => (
+                Event::Failed,
+                format!(
+                    "`{}` failed (rotation {}): {first}",
+                    self.resume_line(),
+                    self.plan.id
+                ),
+            ),
+        };
+        let phase = match self.plan.command {
+            super::plan::Command::Start => Some(Phase::Start),
+            super::plan::Command::Finish => Some(Phase::Finish),
+            super::plan::Command::Abort => Some(Phase::Abort),
+            super::plan::Command::Rollback => Some(Phase::Rollback),
+            super::plan::Command::Rotate { .. } => Some(Phase::Rotate),
+            super::plan::Command::Verify => None,
+        };
+        let notice = self.notice(event, summary);
+        notify::send(self.world, self.manifest, &notice, phase);
+    }
+
     fn resume_line(&self) -> String {
         let mut line = self.plan.command.line(&self.plan.names);
         if let Some(reason) = &self.plan.reason
@@ -428,6 +519,33 @@ impl<W: World> Run<'_, W> {
             list.as_str()
         )
     }
+}
+
+/// `retries: N, delay: D`: a failed verify step runs again, up to N times,
+/// D apart; its last result counts.
+pub fn again<W: World + ?Sized>(
+    world: &mut W,
+    step: &StepAction,
+    phase: Option<Phase>,
+    list: StepList,
+    retry: crate::manifest::Retry,
+    mut result: Result<(), RotationError>,
+) -> Result<(), RotationError> {
+    for attempt in 1..=retry.retries {
+        if result.is_ok() {
+            break;
+        }
+        world.say(&format!(
+            "{} step {} failed; checking again in {}s (retry {attempt} of {})",
+            list.as_str(),
+            step.describe(),
+            retry.delay_secs,
+            retry.retries
+        ));
+        world.wait(retry.delay_secs);
+        result = world.run_step(step, phase, list);
+    }
+    result
 }
 
 pub fn shell_quote(text: &str) -> String {

@@ -9,6 +9,7 @@ pub mod drift;
 pub mod execute;
 pub mod generate;
 pub mod lock;
+pub mod notify;
 pub mod plan;
 pub mod restore;
 pub mod state;

@@ -10,9 +10,10 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use super::notify::{self, Event};
 use crate::ansible::playbook::Phase;
 use crate::manifest::{
-    HistoryEvent, Manifest, Period, Rotation, RotationKind, RotationPhase, Secret, Step,
+    HistoryEvent, Manifest, Period, Retry, Rotation, RotationKind, RotationPhase, Secret, Step,
     StepAction, Strategy,
 };
 
@@ -204,8 +205,11 @@ pub enum Action {
     Changelog(ChangelogEvent),
     /// Close the record: history, `last_rotation` (when it rotates), no `rotation:`.
     Close(Ending),
-    /// Steps whose failure does not undo a completed rotation.
+    /// Tell the owners (and the secrets' own `notify` steps) of `event`;
+    /// `steps` are all of them, for the dry run and preflight. A failing
+    /// one undoes nothing.
     Notify {
+        event: Event,
         phase: Phase,
         steps: Vec<StepAction>,
     },
@@ -420,6 +424,30 @@ impl<'a> Planner<'a> {
     fn check_sources(&self) -> Result<(), PlanError> {
         if !matches!(self.command, Command::Start | Command::Rotate { .. }) {
             return Ok(());
+        }
+        // A new source value would leave a derived secret's own open
+        // rotation minted from a value about to go.
+        for s in &self.secrets {
+            if s.rotation.is_some() {
+                continue;
+            }
+            let stuck = self.manifest.secrets.iter().find(|d| {
+                d.derived_from.as_deref() == Some(s.name.as_str())
+                    && d.rotation.is_some()
+                    && !self.secrets.iter().any(|n| n.name == d.name)
+            });
+            if let Some(d) = stuck
+                && let Some(r) = &d.rotation
+            {
+                return Err(PlanError::Refused(format!(
+                    "`{}` is minted from `{}` and has a rotation of its own open ({}, phase {}): complete it first (`{}`)",
+                    d.name,
+                    s.name,
+                    r.id,
+                    r.phase,
+                    next_command(r, &r.group_or(&d.name))
+                )));
+            }
         }
         for s in &self.secrets {
             let Some(source) = s.derived_from.as_ref() else {
@@ -725,6 +753,28 @@ impl<'a> Planner<'a> {
         merge_steps(self.secrets.iter().flat_map(|s| list.of(s)))
     }
 
+    /// Notify steps of every route (owners' and the secrets' own).
+    fn notify(&mut self, event: Event, phase: Phase) {
+        let routes = notify::routes(self.manifest, &self.names());
+        let steps: Vec<StepAction> =
+            routes
+                .into_iter()
+                .flat_map(|r| r.steps)
+                .fold(Vec::new(), |mut all, step| {
+                    if !all.contains(&step) {
+                        all.push(step);
+                    }
+                    all
+                });
+        if !steps.is_empty() {
+            self.push(Action::Notify {
+                event,
+                phase,
+                steps,
+            });
+        }
+    }
+
     fn run(&mut self, list: StepList, phase: Option<Phase>) {
         let steps = self.steps(list);
         if !steps.is_empty() {
@@ -826,6 +876,7 @@ impl<'a> Planner<'a> {
         // start is refused and could no longer add it.
         self.push(Action::Changelog(ChangelogEvent::Started));
         self.push(Action::RecordPhase(RotationPhase::Dual));
+        self.notify(Event::Started, Phase::Start);
         let names = self.names().join(" ");
         self.push(Action::Say(format!(
             "rotation {} is open: services accept old and new values. When connections have moved, run `vaultrot finish {names}`",
@@ -1121,13 +1172,7 @@ impl<'a> Planner<'a> {
         });
         self.push(Action::Changelog(ChangelogEvent::Ended(ending)));
         self.push(Action::Close(ending));
-        let notify = self.steps(StepList::Notify);
-        if !notify.is_empty() {
-            self.push(Action::Notify {
-                phase,
-                steps: notify,
-            });
-        }
+        self.notify(Event::Finished, phase);
         self.push(Action::Say(format!(
             "rotation {} {}: {}",
             self.plan.id,
@@ -1189,6 +1234,7 @@ impl<'a> Planner<'a> {
         self.run(StepList::Verify, Some(Phase::Abort));
         self.push(Action::Changelog(ChangelogEvent::Ended(Ending::Aborted)));
         self.push(Action::Close(Ending::Aborted));
+        self.notify(Event::Aborted, Phase::Abort);
         self.push(Action::Say(format!(
             "rotation {} aborted: {}",
             self.plan.id,
@@ -1427,6 +1473,7 @@ impl<'a> Planner<'a> {
         self.run(StepList::Verify, Some(Phase::Rollback));
         self.push(Action::Changelog(ChangelogEvent::Ended(Ending::RolledBack)));
         self.push(Action::Close(Ending::RolledBack));
+        self.notify(Event::RolledBack, Phase::Rollback);
         self.push(Action::Say(format!(
             "rotation {} rolled back: {} hold their previous values again",
             self.plan.id,
@@ -1492,6 +1539,27 @@ pub fn next_command(r: &Rotation, names: &[String]) -> String {
         Some(_) => format!("{line} --confirm"),
         None => line,
     }
+}
+
+/// The re-checks of a verify step as the named secrets' manifest entries
+/// set them; a step merged from several (a playbook with the union of their
+/// tags) takes the most patient.
+pub fn retry_of<'s>(
+    secrets: impl IntoIterator<Item = &'s Secret>,
+    step: &StepAction,
+) -> Option<Retry> {
+    let same = |a: &StepAction| match (a, step) {
+        (StepAction::Playbook(p), StepAction::Playbook(q)) => {
+            p.playbook == q.playbook && p.inventory == q.inventory && p.limit == q.limit
+        }
+        (a, b) => a == b,
+    };
+    secrets
+        .into_iter()
+        .flat_map(|s| &s.verify)
+        .filter(|s| same(&s.action))
+        .filter_map(|s| s.retry)
+        .max_by_key(|r| (r.retries, r.delay_secs))
 }
 
 /// Steps in first-seen order; playbook steps differing only in tags merge

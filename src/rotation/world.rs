@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use super::RotationError;
 use super::execute::{Change, Confirmation, Record, World};
 use super::generate;
+use super::notify::Notice;
 use super::plan::{Action, ChangelogEvent, Ending, Facts, KeyChange, KeyFacts, Plan};
 use super::state::{self, CloseRecord, OpenRecord};
 use crate::ansible::playbook::{self, Phase, PhaseVars, RunContext};
@@ -342,9 +343,16 @@ impl<'a> Live<'a> {
                 Action::RunSteps { list, phase, steps } => {
                     self.describe_steps(&mut lines, list.as_str(), *phase, steps)?
                 }
-                Action::Notify { phase, steps } => {
-                    self.describe_steps(&mut lines, "notify", Some(*phase), steps)?
-                }
+                Action::Notify {
+                    event,
+                    phase,
+                    steps,
+                } => self.describe_steps(
+                    &mut lines,
+                    &format!("notify {}", event.as_str()),
+                    Some(*phase),
+                    steps,
+                )?,
                 Action::Changelog(event) => lines.push(format!(
                     "CHANGELOG.md: {}",
                     match event {
@@ -442,6 +450,35 @@ impl World for Live<'_> {
         )?;
         self.remember(value.as_bytes());
         Ok(value)
+    }
+
+    fn notify(
+        &mut self,
+        step: &StepAction,
+        phase: Option<Phase>,
+        notice: &Notice,
+        owner: Option<&str>,
+    ) -> Result<(), RotationError> {
+        self.say(&format!(
+            "notify {}: running {}",
+            notice.event.as_str(),
+            step.describe()
+        ));
+        // The same scrubbed output and environment as a deploy step; what
+        // the step learns is names, the id and a summary, never a value.
+        let mut ctx = self.run_context(phase);
+        ctx.vars.secrets = notice.secrets.clone();
+        ctx.vars.rotation_id = notice.rotation_id.clone();
+        for (key, value) in [
+            ("VAULTROT_EVENT", notice.event.as_str()),
+            ("VAULTROT_OWNER", owner.unwrap_or_default()),
+            ("VAULTROT_SUMMARY", notice.summary.as_str()),
+        ] {
+            ctx.env.push((key.into(), value.into()));
+        }
+        playbook::run_step(step, &ctx)
+            .map(|_| ())
+            .map_err(|e| RotationError::Step(e.to_string()))
     }
 
     fn fingerprint(&self, name: &str, value: &[u8]) -> String {
@@ -588,6 +625,10 @@ impl World for Live<'_> {
         } else {
             Confirmation::Declined
         })
+    }
+
+    fn wait(&mut self, secs: u64) {
+        std::thread::sleep(std::time::Duration::from_secs(secs));
     }
 
     fn changelog(
