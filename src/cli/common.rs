@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::ansible::config::VaultSettings;
-use crate::exit_codes;
 use crate::vault::secrets::{self, Purpose, SecretLoader, SecretRequest, SecretsError};
 use crate::vault::{DecryptOptions, SaltSource, VaultError, VaultSecret};
 use crate::vaultfile::{FileError, VaultContext};
@@ -279,6 +278,7 @@ fn parse_now(text: &str) -> CliResult<chrono::DateTime<chrono::Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit_codes;
 
     #[test]
     fn vaultrot_now_takes_a_date_or_an_rfc3339_time() {
