@@ -36,10 +36,8 @@ pub enum FailOnArg {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckAgeArgs {
-    /// A manifest, or a glob of manifests (repeatable; default: $VAULTROT_MANIFEST,
-    /// else every group_vars/all/_secrets_manifest.yml below the infra root).
-    #[arg(long, value_name = "PATH")]
-    pub manifest: Vec<PathBuf>,
+    #[command(flatten)]
+    pub manifest: super::common::ManifestsArg,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -152,11 +150,9 @@ fn today(args: &CheckAgeArgs) -> Result<NaiveDate, Failure> {
     if let Some(now) = args.now {
         return Ok(now);
     }
-    match std::env::var("VAULTROT_NOW") {
-        Ok(text) if !text.is_empty() => {
-            parse_date(&text).map_err(|e| Failure::Usage(format!("VAULTROT_NOW: {e}")))
-        }
-        _ => Ok(Utc::now().date_naive()),
+    match super::common::pinned_now() {
+        Ok(now) => Ok(now.unwrap_or_else(Utc::now).date_naive()),
+        Err(e) => Err(Failure::Usage(e.message)),
     }
 }
 

@@ -1,17 +1,18 @@
 //! What every vault command shares: the vault-id / password flags (defined
 //! once, as ansible-vault spells them), loading secrets, choosing the
-//! encryption secret, and the error type that carries an exit code.
+//! encryption secret, and how vault, file and password errors become a
+//! [`CliError`].
 
-use std::fmt;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::ansible::config::VaultSettings;
-use crate::exit_codes;
 use crate::passwords::sources::{self, Purpose, SecretLoader, SecretRequest, SecretsError};
 use crate::vault::{DecryptOptions, SaltSource, VaultError, VaultSecret};
 use crate::vaultfile::{FileError, VaultContext};
+
+pub use super::error::{CliError, CliResult};
 
 /// ansible-vault's common vault options (`opt_help.add_vault_options`).
 #[derive(Args, Debug, Clone, Default)]
@@ -43,43 +44,6 @@ pub struct VaultArgs {
     pub verbose: u8,
 }
 
-/// A failure with the exit code it maps to. Displayed as one line.
-#[derive(Debug)]
-pub struct CliError {
-    pub code: i32,
-    pub message: String,
-}
-
-impl CliError {
-    pub fn error(message: impl Into<String>) -> Self {
-        CliError {
-            code: exit_codes::ERROR,
-            message: message.into(),
-        }
-    }
-
-    pub fn options(message: impl Into<String>) -> Self {
-        CliError {
-            code: exit_codes::OPTIONS,
-            message: message.into(),
-        }
-    }
-
-    /// A closed stdout (`vaultrot view | head`): exit quietly.
-    pub fn broken_pipe() -> Self {
-        CliError {
-            code: exit_codes::OK,
-            message: String::new(),
-        }
-    }
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
 impl From<FileError> for CliError {
     fn from(e: FileError) -> Self {
         CliError::error(e.to_string())
@@ -100,8 +64,6 @@ impl From<SecretsError> for CliError {
         }
     }
 }
-
-pub type CliResult<T = ()> = Result<T, CliError>;
 
 /// Prints a warning the way ansible does.
 pub fn warn(message: &str) {
@@ -236,5 +198,107 @@ pub fn deliver(
             crate::fsutil::FileMode::Exactly(OUTPUT_MODE),
         )?),
         (None, Input::File(path)) => Ok(in_place(path, data)?),
+    }
+}
+
+/// `--encrypt-vault-id`, for every command that writes a vault. Reads as
+/// the `Option<String>` it holds (`args.encrypt_vault_id.as_deref()`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct EncryptVaultIdArg {
+    /// The vault-id to encrypt with (needed when several vault-ids are given).
+    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
+    pub encrypt_vault_id: Option<String>,
+}
+
+impl std::ops::Deref for EncryptVaultIdArg {
+    type Target = Option<String>;
+    fn deref(&self) -> &Option<String> {
+        &self.encrypt_vault_id
+    }
+}
+
+/// `--manifest PATH`: the one manifest a command works on. Reads as the
+/// `Option<PathBuf>` it holds (`args.manifest.as_deref()`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ManifestArg {
+    /// The manifest (default: $VAULTROT_MANIFEST, else the one
+    /// `**/group_vars/all/_secrets_manifest.yml` below the current directory).
+    #[arg(long = "manifest", value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+}
+
+impl std::ops::Deref for ManifestArg {
+    type Target = Option<PathBuf>;
+    fn deref(&self) -> &Option<PathBuf> {
+        &self.manifest
+    }
+}
+
+/// `--manifest PATH...`: the manifests a report covers. Reads as the
+/// `Vec<PathBuf>` it holds.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ManifestsArg {
+    /// A manifest, or a glob of manifests (repeatable; default: $VAULTROT_MANIFEST,
+    /// else every group_vars/all/_secrets_manifest.yml below the infra root).
+    #[arg(long = "manifest", value_name = "PATH")]
+    pub manifest: Vec<PathBuf>,
+}
+
+impl std::ops::Deref for ManifestsArg {
+    type Target = Vec<PathBuf>;
+    fn deref(&self) -> &Vec<PathBuf> {
+        &self.manifest
+    }
+}
+
+/// "Now" as `VAULTROT_NOW` pins it (tests, reproducible reports): a date
+/// `YYYY-MM-DD` (noon UTC) or an RFC 3339 time. `None` when unset or empty.
+/// Every command reads it through here, so they agree on what it accepts.
+pub fn pinned_now() -> CliResult<Option<chrono::DateTime<chrono::Utc>>> {
+    match std::env::var("VAULTROT_NOW") {
+        Ok(text) if !text.is_empty() => parse_now(&text).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn parse_now(text: &str) -> CliResult<chrono::DateTime<chrono::Utc>> {
+    if let Ok(date) = crate::manifest::duration::parse_date(text) {
+        return Ok(date.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| {
+            CliError::options(format!(
+                "VAULTROT_NOW: `{text}` is not a date or a time; expected YYYY-MM-DD or RFC 3339, \
+                 e.g. 2026-01-15 or 2026-01-15T09:30:00Z"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit_codes;
+
+    #[test]
+    fn vaultrot_now_takes_a_date_or_an_rfc3339_time() {
+        assert_eq!(
+            parse_now("2026-01-15").unwrap().to_rfc3339(),
+            "2026-01-15T12:00:00+00:00"
+        );
+        assert_eq!(
+            parse_now("2026-01-15T23:30:00-05:00").unwrap().to_rfc3339(),
+            "2026-01-16T04:30:00+00:00"
+        );
+        for bad in ["soon", "2026-02-30", "15/01/2026", "2026-1-5"] {
+            let err = parse_now(bad).unwrap_err();
+            assert_eq!(err.code, exit_codes::OPTIONS);
+            assert!(
+                err.message
+                    .starts_with(&format!("VAULTROT_NOW: `{bad}` is not a date")),
+                "{}",
+                err.message
+            );
+        }
     }
 }

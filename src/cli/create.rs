@@ -16,9 +16,8 @@ use crate::vaultfile::{Input, OUTPUT_MODE, replace};
 pub struct CreateArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
-    /// The vault id used to encrypt (required if more than one vault-id is provided).
-    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
-    pub encrypt_vault_id: Option<String>,
+    #[command(flatten)]
+    pub encrypt_vault_id: super::common::EncryptVaultIdArg,
     /// Allow the editor to be opened when stdout is not a terminal.
     #[arg(long = "skip-tty-check")]
     pub skip_tty_check: bool,

@@ -22,9 +22,9 @@ use crate::vaultfile::{Input, VaultContext, tree};
 pub struct EditArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
-    /// Accepted for compatibility; ansible-vault ignores it for edit too.
-    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
-    pub encrypt_vault_id: Option<String>,
+    // Accepted for compatibility; ansible-vault ignores it for edit too.
+    #[command(flatten)]
+    pub encrypt_vault_id: super::common::EncryptVaultIdArg,
     /// Whole-file vaults, or vars files with inline `!vault` values.
     #[arg(value_name = "file_name")]
     pub files: Vec<String>,

@@ -16,9 +16,8 @@ pub struct EncryptArgs {
     /// Output file name for the encrypted data (`-` for stdout).
     #[arg(long = "output", value_name = "OUTPUT_FILE")]
     pub output: Option<String>,
-    /// The vault id used to encrypt (required if more than one vault-id is provided).
-    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
-    pub encrypt_vault_id: Option<String>,
+    #[command(flatten)]
+    pub encrypt_vault_id: super::common::EncryptVaultIdArg,
     /// Files to encrypt in place (none or `-`: stdin to stdout).
     #[arg(value_name = "file_name")]
     pub files: Vec<String>,

@@ -20,9 +20,8 @@ pub struct EncryptStringArgs {
     /// Output file name for the encrypted data (`-` for stdout).
     #[arg(long = "output", value_name = "OUTPUT_FILE")]
     pub output: Option<String>,
-    /// The vault id used to encrypt (required if more than one vault-id is provided).
-    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
-    pub encrypt_vault_id: Option<String>,
+    #[command(flatten)]
+    pub encrypt_vault_id: super::common::EncryptVaultIdArg,
     /// Prompt for the string to encrypt.
     #[arg(short = 'p', long = "prompt")]
     pub prompt: bool,

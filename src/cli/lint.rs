@@ -2,7 +2,7 @@
 //! every manifest of the repository. Exit 0: no errors; 1: errors found;
 //! 2: usage/manifest error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::exit_codes;
 use crate::manifest::Manifest;
@@ -15,10 +15,8 @@ use super::output::{Section, combine};
 
 #[derive(clap::Args, Debug)]
 pub struct LintArgs {
-    /// A manifest, or a glob of manifests (repeatable; default: $VAULTROT_MANIFEST,
-    /// else every group_vars/all/_secrets_manifest.yml below the infra root).
-    #[arg(long, value_name = "PATH")]
-    pub manifest: Vec<PathBuf>,
+    #[command(flatten)]
+    pub manifest: super::common::ManifestsArg,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]

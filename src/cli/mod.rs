@@ -14,6 +14,7 @@ pub mod decrypt;
 pub mod edit;
 pub mod encrypt;
 pub mod encrypt_string;
+pub mod error;
 pub mod finish;
 pub mod get;
 pub mod init;
@@ -152,7 +153,12 @@ pub fn main() -> i32 {
     if password_client::invoked_as_client() {
         return run_as_client();
     }
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = match parse_one_command(&args) {
+        Some(cli) => Ok(cli),
+        None => Cli::try_parse_from(args),
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = e.exit_code();
@@ -166,6 +172,29 @@ pub fn main() -> i32 {
         "vaultrot: error:"
     };
     finish(dispatch(&cli.command), prefix)
+}
+
+/// The commands that scripts and git run many times a minute (`view`,
+/// `get`, `textconv`), parsed with only their own arguments built: building
+/// all thirty commands' arguments cost a small `view` 75 page faults and
+/// about 0.1 ms (docs/benchmarks.md). `None`
+/// for any other command line, and for anything but a clean parse (help,
+/// version, a usage error): the whole command line parses those, so what
+/// they print does not change.
+fn parse_one_command(args: &[std::ffi::OsString]) -> Option<Cli> {
+    use clap::{Args, FromArgMatches};
+    let name = args.get(1)?.to_str()?;
+    let command = match name {
+        "view" => view::ViewArgs::augment_args(clap::Command::new("view")),
+        "get" => get::GetArgs::augment_args(clap::Command::new("get")),
+        "textconv" => textconv::TextconvArgs::augment_args(clap::Command::new("textconv")),
+        _ => return None,
+    };
+    let matches = clap::Command::new("vaultrot")
+        .subcommand(command)
+        .try_get_matches_from(args)
+        .ok()?;
+    Cli::from_arg_matches(&matches).ok()
 }
 
 /// Run through a link named `vaultrot-client`: the arguments are Ansible's
@@ -261,4 +290,50 @@ fn run_lint(command: &LintCommand) -> CliResult {
         (!secrets.is_empty()).then_some(secrets)
     };
     exit_with(lint::run(&command.lint, &secrets_for))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_both(line: &str) -> (Option<String>, Result<String, String>) {
+        let args: Vec<std::ffi::OsString> = line.split(' ').map(Into::into).collect();
+        let fast = parse_one_command(&args).map(|cli| format!("{cli:?}"));
+        let full = Cli::try_parse_from(&args)
+            .map(|cli| format!("{cli:?}"))
+            .map_err(|e| e.to_string());
+        (fast, full)
+    }
+
+    #[test]
+    fn one_command_parses_as_the_whole_command_line() {
+        for line in [
+            "vaultrot view f.yml",
+            "vaultrot view --vault-password-file pw -v -v a.yml b/ -",
+            "vaultrot view --vault-id dev@pw --vault-id prod@prompt --age-identity id.txt -- --odd",
+            "vaultrot view",
+            "vaultrot get group_vars/all/vault.yml db.password --vault-pass-file pw",
+            "vaultrot textconv --redact secrets.yml",
+            "vaultrot textconv -J secrets.yml",
+        ] {
+            let (fast, full) = parse_both(line);
+            assert_eq!(fast.as_ref(), full.as_ref().ok(), "{line}");
+        }
+    }
+
+    #[test]
+    fn help_version_and_mistakes_go_to_the_whole_command_line() {
+        for line in [
+            "vaultrot view --help",
+            "vaultrot view --version",
+            "vaultrot view --no-such-flag f",
+            "vaultrot view --vault-password-file pw -J f",
+            "vaultrot get",
+            "vaultrot status",
+            "vaultrot --version",
+        ] {
+            let (fast, _) = parse_both(line);
+            assert_eq!(fast, None, "{line}");
+        }
+    }
 }

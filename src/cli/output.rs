@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Map, Value};
 
-use super::common::{CliError, CliResult};
+use super::error::{CliError, CliResult};
 use crate::report::Format;
 
 /// Writes bytes to stdout; a closed pipe ends the command quietly.

@@ -24,9 +24,8 @@ use crate::vaultfile::{FileError, RekeyScope, Rekeyed, rekeyed, replace, tree};
 pub struct RekeyArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
-    /// The vault id used to encrypt (required if more than one vault-id is provided).
-    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
-    pub encrypt_vault_id: Option<String>,
+    #[command(flatten)]
+    pub encrypt_vault_id: super::common::EncryptVaultIdArg,
     /// New vault password file for rekey.
     #[arg(
         long = "new-vault-password-file",

@@ -20,9 +20,8 @@ use crate::rotation::world::backup_dir;
 pub struct RestoreArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
-    /// The manifest (default: discovered); its infra root holds `.vaultrot/backups`.
-    #[arg(long, value_name = "PATH")]
-    pub manifest: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub manifest: super::common::ManifestArg,
     /// Only list the backups.
     #[arg(long)]
     pub list: bool,

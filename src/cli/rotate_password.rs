@@ -3,12 +3,11 @@
 //! rotation recorded; resumable (see `passwords::rotate`).
 
 use std::io::Read;
-use std::path::PathBuf;
 
 use clap::Args;
 use zeroize::Zeroizing;
 
-use super::common::{CliError, CliResult, VaultArgs, load_secrets, warn};
+use super::common::{CliError, CliResult, ManifestArg, VaultArgs, load_secrets, warn};
 use super::rotation_common::{load_manifest, manifest_path, now, rotation_error};
 use crate::ansible::config::VaultSettings;
 use crate::exit_codes;
@@ -22,9 +21,8 @@ use crate::vault::DEFAULT_LABEL;
 pub struct RotatePasswordArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
-    /// The manifest (default: $VAULTROT_MANIFEST, else the one `**/group_vars/all/_secrets_manifest.yml` below the cwd).
-    #[arg(long, value_name = "PATH")]
-    pub manifest: Option<PathBuf>,
+    #[command(flatten)]
+    pub manifest: ManifestArg,
     /// Read the new password from stdin (first line) instead of generating one.
     #[arg(long, conflicts_with = "prompt")]
     pub stdin: bool,

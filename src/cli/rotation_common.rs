@@ -25,9 +25,8 @@ use crate::scan;
 pub struct RotationArgs {
     #[command(flatten)]
     pub vault: VaultArgs,
-    /// The manifest (default: $VAULTROT_MANIFEST, else the one `**/group_vars/all/_secrets_manifest.yml` below the cwd).
-    #[arg(long, value_name = "PATH")]
-    pub manifest: Option<PathBuf>,
+    #[command(flatten)]
+    pub manifest: super::common::ManifestArg,
     /// Print the plan (files and keys that would change, each command line); write and run nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -69,20 +68,7 @@ pub fn rotation_error(e: RotationError) -> CliError {
 
 /// "Now" for rotation records: `VAULTROT_NOW` (RFC 3339 or a date) in tests, else the clock.
 pub fn now() -> CliResult<chrono::DateTime<chrono::Utc>> {
-    match std::env::var("VAULTROT_NOW") {
-        Ok(text) if !text.is_empty() => chrono::DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .or_else(|_| {
-                chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-                    .map(|d| d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc())
-            })
-            .map_err(|_| {
-                CliError::options(format!(
-                    "VAULTROT_NOW={text} is not a date or an RFC 3339 time"
-                ))
-            }),
-        _ => Ok(chrono::Utc::now()),
-    }
+    Ok(super::common::pinned_now()?.unwrap_or_else(chrono::Utc::now))
 }
 
 /// Reads one value per line from stdin for `external: true` secrets.

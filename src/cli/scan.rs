@@ -35,9 +35,8 @@ pub struct ScanArgs {
     /// Output: a table for people, json, sarif (GitHub code scanning) or github annotations.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
-    /// The manifest (default: discovered); its vault files give the values.
-    #[arg(long, value_name = "PATH")]
-    pub manifest: Option<PathBuf>,
+    #[command(flatten)]
+    pub manifest: super::common::ManifestArg,
 }
 
 /// Any failure means "not scanned": exit 2, never the 1 of a finding.

@@ -43,9 +43,9 @@ pub struct SetArgs {
     /// Alphabet of a generated value: alnum, ascii, hex, base64url.
     #[arg(long, default_value = "alnum", requires = "generate")]
     pub charset: String,
-    /// The vault-id label for a new inline value.
-    #[arg(long = "encrypt-vault-id", value_name = "ENCRYPT_VAULT_ID")]
-    pub encrypt_vault_id: Option<String>,
+    // The vault-id label for a new inline value.
+    #[command(flatten)]
+    pub encrypt_vault_id: super::common::EncryptVaultIdArg,
     /// In a vars file, write the value in plaintext (a setting, not a secret).
     #[arg(long, conflicts_with = "vault_value")]
     pub plain: bool,

@@ -11,9 +11,8 @@ use crate::rotation::plan::next_command;
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
-    /// The manifest (default: discovered).
-    #[arg(long, value_name = "PATH")]
-    pub manifest: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub manifest: super::common::ManifestArg,
     /// table or json.
     #[arg(long, default_value = "table")]
     pub format: String,

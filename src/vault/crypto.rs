@@ -78,7 +78,13 @@ impl DerivedKeys {
 
     /// Decrypts and unpads a ciphertext whose HMAC was verified.
     pub fn open(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        let mut buf = Zeroizing::new(ciphertext.to_vec());
+        self.open_in_place(ciphertext.to_vec())
+    }
+
+    /// [`open`](Self::open) in the ciphertext's own buffer, which holds the
+    /// plaintext from here on (and is wiped when dropped).
+    pub fn open_in_place(&self, ciphertext: Vec<u8>) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        let mut buf = Zeroizing::new(ciphertext);
         self.apply_keystream(&mut buf);
         let len = pkcs7_unpadded_len(&buf).ok_or(VaultError::BadPadding)?;
         buf.truncate(len);

@@ -88,13 +88,27 @@ pub fn strip_ascii_whitespace(data: &[u8]) -> &[u8] {
     &data[start..end]
 }
 
-/// Parses the header and gathers the payload (`_parse_vaulttext_envelope`).
-pub fn parse_envelope(data: &[u8]) -> Result<Envelope, VaultError> {
+/// A vault's header fields, as `_parse_vaulttext_envelope` reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub version: String,
+    pub cipher: String,
+    pub label: Option<String>,
+}
+
+/// Parses the header line; returns it with the text after its line break
+/// (the payload lines, still wrapped).
+pub fn parse_header(data: &[u8]) -> Result<(Header, &[u8]), VaultError> {
     if !is_encrypted(data) {
         return Err(VaultError::NotVault);
     }
-    let lines = split_lines(data);
-    let header = strip_ascii_whitespace(lines[0]);
+    let end = memchr::memchr2(b'\n', b'\r', data).unwrap_or(data.len());
+    let rest = match data[end..] {
+        [b'\r', b'\n', ..] => &data[end + 2..],
+        [] => &[],
+        _ => &data[end + 1..],
+    };
+    let header = strip_ascii_whitespace(&data[..end]);
     let fields: Vec<&[u8]> = header
         .split(|b| *b == b';')
         .map(strip_ascii_whitespace)
@@ -104,11 +118,22 @@ pub fn parse_envelope(data: &[u8]) -> Result<Envelope, VaultError> {
     }
     // is_encrypted guaranteed ASCII, so these conversions cannot lose bytes.
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    Ok(Envelope {
+    let header = Header {
         version: text(fields[1]),
         cipher: text(fields[2]),
         label: fields.get(3).map(|f| text(f)),
-        payload: lines[1..].concat(),
+    };
+    Ok((header, rest))
+}
+
+/// Parses the header and gathers the payload (`_parse_vaulttext_envelope`).
+pub fn parse_envelope(data: &[u8]) -> Result<Envelope, VaultError> {
+    let (header, rest) = parse_header(data)?;
+    Ok(Envelope {
+        version: header.version,
+        cipher: header.cipher,
+        label: header.label,
+        payload: split_lines(rest).concat(),
     })
 }
 
@@ -117,7 +142,7 @@ pub fn unhexlify(hex: &[u8]) -> Result<Vec<u8>, VaultError> {
     if !hex.len().is_multiple_of(2) {
         return Err(VaultError::Unhexlify("Odd-length string"));
     }
-    const_hex::decode(hex).map_err(|_| VaultError::Unhexlify("Non-hexadecimal digit found"))
+    super::hex::decode(hex).ok_or(VaultError::Unhexlify("Non-hexadecimal digit found"))
 }
 
 /// Decodes the AES256 payload into its three fields (`_parse_vaulttext`).
@@ -133,6 +158,30 @@ pub fn parse_vaulttext(payload: &[u8]) -> Result<Vaulttext, VaultError> {
         salt: unhexlify(salt_hex)?,
         hmac_hex: hmac_hex.to_vec(),
         ciphertext: unhexlify(ct_hex)?,
+    })
+}
+
+/// [`parse_vaulttext`] of the still-wrapped payload lines (what
+/// [`parse_header`] leaves): the same result, without joining the lines
+/// or copying the ciphertext. The inner hex is decoded where it lies, so
+/// the returned ciphertext is the one buffer the whole payload became.
+/// Malformed input takes the plain path, which names the error as ansible does.
+pub fn decode_vaulttext(lines: &[u8]) -> Result<Vaulttext, VaultError> {
+    decode_vaulttext_fast(lines).map_or_else(|| parse_vaulttext(&split_lines(lines).concat()), Ok)
+}
+
+fn decode_vaulttext_fast(lines: &[u8]) -> Option<Vaulttext> {
+    let mut inner = super::hex::decode_lines(lines)?;
+    let salt_end = memchr::memchr(b'\n', &inner)?;
+    let hmac_end = salt_end + 1 + memchr::memchr(b'\n', &inner[salt_end + 1..])?;
+    let salt = super::hex::decode(&inner[..salt_end])?;
+    let hmac_hex = inner[salt_end + 1..hmac_end].to_vec();
+    let len = super::hex::decode_in_place(&mut inner, hmac_end + 1)?;
+    inner.truncate(len);
+    Some(Vaulttext {
+        salt,
+        hmac_hex,
+        ciphertext: inner,
     })
 }
 
@@ -230,6 +279,11 @@ mod tests {
             unhexlify(b"a ").unwrap_err().to_string(),
             "Vault format unhexlify error: Non-hexadecimal digit found"
         );
+        // const_hex alone would strip the prefix; Python refuses it.
+        assert_eq!(
+            unhexlify(b"0x12").unwrap_err().to_string(),
+            "Vault format unhexlify error: Non-hexadecimal digit found"
+        );
         assert_eq!(unhexlify(b"ABcd").unwrap(), vec![0xab, 0xcd]);
     }
 
@@ -264,5 +318,108 @@ mod tests {
         assert!(
             format_vault("prod", &[1], &[2], &[3]).starts_with("$ANSIBLE_VAULT;1.2;AES256;prod\n")
         );
+    }
+
+    /// The payload lines of a vault holding `ct`, wrapped at `width` with `eol`.
+    fn wrapped(inner: &[u8], width: usize, eol: &[u8]) -> Vec<u8> {
+        let outer = const_hex::encode(inner).into_bytes();
+        let mut text = Vec::new();
+        for line in outer.chunks(width) {
+            text.extend_from_slice(line);
+            text.extend_from_slice(eol);
+        }
+        text
+    }
+
+    fn inner(salt: &[u8], hmac: &[u8], ct: &[u8]) -> Vec<u8> {
+        let mut inner = const_hex::encode(salt).into_bytes();
+        inner.push(b'\n');
+        inner.extend_from_slice(const_hex::encode(hmac).as_bytes());
+        inner.push(b'\n');
+        inner.extend_from_slice(const_hex::encode(ct).as_bytes());
+        inner
+    }
+
+    /// What decrypt did before the fast path: join the lines, then unhexlify.
+    fn joined_then_parsed(lines: &[u8]) -> Result<Vaulttext, String> {
+        parse_vaulttext(&split_lines(lines).concat()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn fast_decode_matches_join_then_unhexlify_for_any_wrapping() {
+        let ct: Vec<u8> = (0..3000u32).map(|i| (i * 31 % 256) as u8).collect();
+        let body = inner(&[7; 32], &[9; 32], &ct);
+        for width in [80, 64, 79, 81, 1, 2, 3, 4096] {
+            for eol in [&b"\n"[..], b"\r\n", b"\r", b"\n\r\n"] {
+                let lines = wrapped(&body, width, eol);
+                let expected = joined_then_parsed(&lines).unwrap();
+                assert_eq!(expected.ciphertext, ct);
+                assert_eq!(decode_vaulttext(&lines).unwrap(), expected, "width {width}");
+                // Without the last line break too.
+                let cut = &lines[..lines.len() - eol.len()];
+                assert_eq!(decode_vaulttext(cut).unwrap(), expected);
+            }
+        }
+        // Upper-case hex, and a field split across lines mid-byte.
+        let upper = wrapped(&body, 80, b"\n").to_ascii_uppercase();
+        assert_eq!(decode_vaulttext(&upper).unwrap().ciphertext, ct);
+    }
+
+    #[test]
+    fn fast_decode_fails_as_join_then_unhexlify_does() {
+        let good = inner(&[1; 32], &[2; 32], &[3; 48]);
+        let mut cases: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"\n\r\n".to_vec(),
+            b"abc".to_vec(),
+            b"ab\nc".to_vec(),
+            b"zz".to_vec(),
+            b"ab cd".to_vec(),
+            b"0x6162".to_vec(),
+            wrapped(b"only one field", 80, b"\n"),
+            wrapped(b"salt\nhmac", 80, b"\n"),
+            wrapped(b"0a\n00\nabc", 80, b"\n"),
+            wrapped(b"0a\n00\nzz", 80, b"\n"),
+            wrapped(b"0x0a\n00\n0b0c", 80, b"\n"),
+            wrapped(b"0a\n00\n0x0b0c", 80, b"\n"),
+            wrapped(b"0a\n00\n0b\n0c", 80, b"\n"),
+            wrapped(b"0a\n00\n", 80, b"\n"),
+            wrapped(b"\n\n", 80, b"\n"),
+        ];
+        // The good payload with one digit dropped, one changed, or a space added.
+        let mut odd = wrapped(&good, 80, b"\n");
+        odd.remove(5);
+        cases.push(odd);
+        let mut bad = wrapped(&good, 80, b"\r\n");
+        bad[100] = b'g';
+        cases.push(bad);
+        let mut spaced = wrapped(&good, 80, b"\n");
+        spaced.insert(81, b' ');
+        cases.push(spaced);
+        for lines in cases {
+            let expected = joined_then_parsed(&lines);
+            let fast = decode_vaulttext(&lines).map_err(|e| e.to_string());
+            assert_eq!(fast, expected, "{:?}", String::from_utf8_lossy(&lines));
+        }
+    }
+
+    #[test]
+    fn header_line_ends_at_any_line_break() {
+        for (data, rest) in [
+            (&b"$ANSIBLE_VAULT;1.1;AES256\nab\ncd"[..], &b"ab\ncd"[..]),
+            (b"$ANSIBLE_VAULT;1.1;AES256\r\nab", b"ab"),
+            (b"$ANSIBLE_VAULT;1.1;AES256\rab", b"ab"),
+            (b"$ANSIBLE_VAULT;1.1;AES256\n\nab", b"\nab"),
+            (b"$ANSIBLE_VAULT;1.1;AES256", b""),
+            (b"$ANSIBLE_VAULT;1.1;AES256\r", b""),
+        ] {
+            let (header, lines) = parse_header(data).unwrap();
+            assert_eq!(header.cipher, "AES256");
+            assert_eq!(lines, rest);
+            assert_eq!(
+                parse_envelope(data).unwrap().payload,
+                split_lines(data)[1..].concat()
+            );
+        }
     }
 }
