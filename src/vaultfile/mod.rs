@@ -6,7 +6,7 @@ pub mod document;
 pub mod edit;
 pub mod tree;
 
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -75,10 +75,7 @@ impl Input {
     /// Reads all bytes into zeroizing memory (it may be plaintext).
     pub fn read(&self) -> Result<Zeroizing<Vec<u8>>, FileError> {
         let result = match self {
-            Input::Stdin => {
-                let mut buf = Zeroizing::new(Vec::new());
-                io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
-            }
+            Input::Stdin => fsutil::read_stdin(),
             Input::File(path) => fsutil::read(path).map(Zeroizing::new),
         };
         result.map_err(|source| FileError::Read {

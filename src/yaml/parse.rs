@@ -5,13 +5,12 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::{LineIndex, YamlError};
+use super::limits::{self, MAX_DEPTH};
 use super::resolve::{KeyId, plain_key_id};
 use super::tree::{
     BlockInfo, Chomp, Key, Kind, Map, Node, Pair, Parsed, Props, Scalar, Seq, Style,
 };
 
-/// Deeper nesting than this is refused (it would only come from generated or hostile input).
-const MAX_DEPTH: usize = 100;
 /// PyYAML's limit for implicit keys.
 const MAX_KEY_LEN: usize = 1024;
 
@@ -27,6 +26,11 @@ enum Ctx {
 
 /// Parses one YAML document (an optional BOM, directives, `---`, `...` included).
 pub(crate) fn parse(text: &str, lines: &LineIndex) -> Result<Parsed, YamlError> {
+    limits::check_size(text).map_err(|breach| YamlError::Syntax {
+        line: breach.line,
+        column: 1,
+        message: breach.cause,
+    })?;
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
