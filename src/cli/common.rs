@@ -82,7 +82,10 @@ impl fmt::Display for CliError {
 
 impl From<FileError> for CliError {
     fn from(e: FileError) -> Self {
-        CliError::error(e.to_string())
+        CliError {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
     }
 }
 

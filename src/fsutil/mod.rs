@@ -27,6 +27,21 @@ pub enum FileMode {
     Keep,
     /// Exactly this mode (ansible writes encrypt/decrypt output as 0600).
     Exactly(u32),
+    /// Keep the existing file's mode and owner; a new file gets what any
+    /// program's new file gets (0666 less the umask): a file that holds no
+    /// secret, such as CHANGELOG.md.
+    KeepOrDefault,
+}
+
+/// 0666 less the process umask.
+fn default_file_mode() -> u32 {
+    // SAFETY: umask only swaps the process mask; it is put back at once.
+    let mask = unsafe {
+        let mask = libc::umask(0o077);
+        libc::umask(mask);
+        mask
+    };
+    0o666 & !(mask as u32)
 }
 
 /// Reads a whole regular file of at most [`MAX_INPUT_BYTES`]. A FIFO, a
@@ -144,8 +159,11 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: FileMode) -> io::Result<()> 
     }
     let final_mode = match (mode, &existing) {
         (FileMode::Exactly(m), _) => m,
-        (FileMode::Keep, Some(meta)) => meta.permissions().mode() & 0o7777,
+        (FileMode::Keep | FileMode::KeepOrDefault, Some(meta)) => {
+            meta.permissions().mode() & 0o7777
+        }
         (FileMode::Keep, None) => 0o600,
+        (FileMode::KeepOrDefault, None) => default_file_mode(),
     };
 
     stale::sweep(&dir);
@@ -154,7 +172,7 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: FileMode) -> io::Result<()> 
     let result = (|| {
         temp.write_all(data)?;
         temp.set_permissions(fs::Permissions::from_mode(final_mode))?;
-        if let (FileMode::Keep, Some(meta)) = (mode, &existing) {
+        if let (FileMode::Keep | FileMode::KeepOrDefault, Some(meta)) = (mode, &existing) {
             // Keeping the owner needs privileges; failing to is not worth losing the write.
             let _ = std::os::unix::fs::fchown(&temp, Some(meta.uid()), Some(meta.gid()));
         }

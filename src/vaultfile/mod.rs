@@ -27,11 +27,22 @@ pub enum FileError {
     Read { path: String, source: io::Error },
     #[error("Unable to write {path}: {source}")]
     Write { path: String, source: io::Error },
+    /// The editor round trip was interrupted; its plaintext is already wiped.
+    #[error("interrupted by {signal}: the decrypted copy was wiped and nothing was written")]
+    Interrupted { signal: &'static str },
     #[error("{0}")]
     Other(String),
 }
 
 impl FileError {
+    /// The exit code this failure maps to (`exit_codes`).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            FileError::Interrupted { .. } => crate::exit_codes::INTERRUPTED,
+            _ => crate::exit_codes::ERROR,
+        }
+    }
+
     pub fn vault(path: &Input, source: VaultError) -> Self {
         FileError::Vault {
             path: path.display_name(),

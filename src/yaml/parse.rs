@@ -531,6 +531,12 @@ impl<'a> Parser<'a> {
             let value = self.block_node(colon + 1, indent as isize, Ctx::MapValue)?;
             end = value.end.max(colon + 1);
             let line_start = self.li.line_start(cur);
+            // A byte-order mark before the first key is not a `- ` in front of it.
+            let line_start = if line_start == 0 && self.s.starts_with('\u{feff}') {
+                3
+            } else {
+                line_start
+            };
             let compact = self.b[line_start..cur].iter().any(|&c| c != b' ');
             pairs.push(Pair {
                 key,
