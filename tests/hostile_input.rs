@@ -223,3 +223,44 @@ fn inputs_that_are_not_regular_files_are_refused_at_once() {
         }
     }
 }
+
+/// Ten aliases of ten aliases, eleven levels deep: 10^11 nodes if expanded.
+fn laughs(indent: &str) -> String {
+    let mut text = format!("{indent}a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("{indent}a{i}: &a{i} [{refs}]\n"));
+    }
+    text
+}
+
+#[test]
+fn alias_expansion_is_bounded() {
+    let dir = setup();
+    fs::write(
+        dir.path().join("manifest.yml"),
+        format!("{MANIFEST_HEAD}{}", laughs("            ")),
+    )
+    .unwrap();
+    // The manifest readers are shared by every command that reads it.
+    assert_refused(
+        dir.path(),
+        &["check-age", "--manifest", "manifest.yml"],
+        "manifest.yml",
+        2,
+    );
+    let inline = inline_value(dir.path(), "secret");
+    fs::write(
+        dir.path().join("vars.yml"),
+        format!("{inline}{}", laughs("")),
+    )
+    .unwrap();
+    let pw = ["--vault-password-file", "pw"];
+    for command in [&["view"][..], &["get"]] {
+        let mut args = [command, &pw, &["vars.yml"]].concat();
+        if command != ["view"] {
+            args.push("a11");
+        }
+        assert_refused(dir.path(), &args, "vars.yml", 1);
+    }
+}

@@ -299,6 +299,10 @@ fn humanize(message: &str) -> String {
     if message.contains("limits breached: Depth") {
         return format!("nested deeper than {MAX_DEPTH} levels, the most vaultrot reads");
     }
+    if message.contains("limits breached:") {
+        return "too large or too complex to read (aliases expanding to too much, or too many nodes)"
+            .to_string();
+    }
     if let Some(rest) = message.strip_prefix("duplicate mapping key") {
         let key = rest
             .trim_start_matches([':', ' '])
