@@ -78,19 +78,23 @@ impl Tree {
     fn start_edit(&self) -> (Child, i32, PathBuf) {
         let started = self.root.join("editor-started.tmp");
         let _ = fs::remove_file(&started);
-        let child = self.command(&["edit", "vault.yml"]).spawn().unwrap();
+        let mut child = self.command(&["edit", "vault.yml"]).spawn().unwrap();
         let since = Instant::now();
-        loop {
+        let (pid, file) = loop {
             if let Ok(text) = fs::read_to_string(&started)
                 && let Some((pid, file)) = text.split_once(' ')
             {
-                let file = PathBuf::from(file);
-                assert_eq!(fs::read_to_string(&file).unwrap(), PLAINTEXT);
-                return (child, pid.parse().unwrap(), file);
+                break (pid.parse().unwrap(), PathBuf::from(file));
             }
-            assert!(since.elapsed() < HANG, "the editor never started");
+            if since.elapsed() > HANG {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the editor never started");
+            }
             std::thread::sleep(Duration::from_millis(20));
-        }
+        };
+        assert_eq!(fs::read_to_string(&file).unwrap(), PLAINTEXT);
+        (child, pid, file)
     }
 
     /// Entries of vaultrot's TMPDIR.
