@@ -25,46 +25,75 @@ pub fn run_editor(
 ) -> Result<Zeroizing<Vec<u8>>, FileError> {
     let mut argv = shlex::split(editor)
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| {
-            FileError::Other(format!(
-                "Unable to execute the command \"{editor}\": cannot parse it"
-            ))
+        .ok_or_else(|| EditorError::Unparsable {
+            command: editor.to_string(),
         })?;
     // Caught from before the plaintext exists until it is gone (scratch drops first).
     let mut guard = SignalGuard::new()?;
-    let scratch = PrivateScratch::new()
-        .map_err(|e| FileError::Other(format!("cannot create a private temp dir: {e}")))?;
+    let scratch =
+        PrivateScratch::new().map_err(|e| scratch_error("create a private temp dir", e))?;
     let name = format!("vaultrot-edit{suffix}");
     let path = scratch
         .write(&name, plaintext)
-        .map_err(|e| FileError::Other(format!("cannot write the temp file: {e}")))?;
+        .map_err(|e| scratch_error("write the temp file", e))?;
     argv.push(path.to_string_lossy().into_owned());
     let child = Command::new(&argv[0])
         .args(&argv[1..])
         .spawn()
-        .map_err(|e| {
-            FileError::Other(format!(
-                "Unable to execute the command \"{}\": {e}",
-                argv.join(" ")
-            ))
+        .map_err(|source| EditorError::Spawn {
+            command: argv.join(" "),
+            source,
         })?;
-    let status = guard.wait(child).map_err(|e| {
-        FileError::Other(format!("cannot wait for the editor \"{}\": {e}", argv[0]))
-    })?;
+    let status = guard
+        .wait(child)
+        .map_err(|e| scratch_error("wait for the editor", e))?;
     if let Some(signal) = guard.caught() {
-        return Err(FileError::Interrupted {
+        return Err(EditorError::Interrupted {
             signal: signal_name(signal),
-        });
+        }
+        .into());
     }
     if !status.success() {
-        return Err(FileError::Other(format!(
-            "the editor \"{}\" exited with {status}; nothing was written",
-            argv[..argv.len() - 1].join(" ")
-        )));
+        return Err(EditorError::Failed {
+            command: argv[..argv.len() - 1].join(" "),
+            status,
+        }
+        .into());
     }
     scratch
         .read(&path)
-        .map_err(|e| FileError::Other(format!("cannot read back the edited file: {e}")))
+        .map_err(|e| scratch_error("read back the edited file", e))
+}
+
+/// Why the editor round trip failed; in every case nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum EditorError {
+    #[error("Unable to execute the command \"{command}\": cannot parse it")]
+    Unparsable { command: String },
+    #[error("Unable to execute the command \"{command}\": {source}")]
+    Spawn {
+        command: String,
+        source: std::io::Error,
+    },
+    #[error("the editor \"{command}\" exited with {status}; nothing was written")]
+    Failed {
+        command: String,
+        status: std::process::ExitStatus,
+    },
+    /// Its plaintext is already wiped.
+    #[error("interrupted by {signal}: the decrypted copy was wiped and nothing was written")]
+    Interrupted { signal: &'static str },
+    #[error("cannot {what}: {source}")]
+    Io {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{path}: the edited text is not UTF-8; nothing written")]
+    NotUtf8 { path: String },
+}
+
+fn scratch_error(what: &'static str, source: std::io::Error) -> FileError {
+    EditorError::Io { what, source }.into()
 }
 
 fn signal_name(signal: i32) -> &'static str {
@@ -88,7 +117,7 @@ struct SignalGuard {
 impl SignalGuard {
     fn new() -> Result<Self, FileError> {
         let mut signals = Signals::new([SIGHUP, SIGINT, SIGTERM])
-            .map_err(|e| FileError::Other(format!("cannot set up signal handling: {e}")))?;
+            .map_err(|e| scratch_error("set up signal handling", e))?;
         let handle = signals.handle();
         let editor: Arc<Mutex<Option<i32>>> = Arc::new(Mutex::new(None));
         let target = Arc::clone(&editor);

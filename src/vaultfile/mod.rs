@@ -27,9 +27,8 @@ pub enum FileError {
     Read { path: String, source: io::Error },
     #[error("Unable to write {path}: {source}")]
     Write { path: String, source: io::Error },
-    /// The editor round trip was interrupted; its plaintext is already wiped.
-    #[error("interrupted by {signal}: the decrypted copy was wiped and nothing was written")]
-    Interrupted { signal: &'static str },
+    #[error(transparent)]
+    Editor(#[from] edit::EditorError),
     #[error("{0}")]
     Other(String),
 }
@@ -38,7 +37,9 @@ impl FileError {
     /// The exit code this failure maps to (`exit_codes`).
     pub fn exit_code(&self) -> i32 {
         match self {
-            FileError::Interrupted { .. } => crate::exit_codes::INTERRUPTED,
+            FileError::Editor(edit::EditorError::Interrupted { .. }) => {
+                crate::exit_codes::INTERRUPTED
+            }
             _ => crate::exit_codes::ERROR,
         }
     }
