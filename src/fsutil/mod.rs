@@ -221,9 +221,8 @@ fn create_temp_beside(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> 
         {
             Ok(file) => {
                 // Held until the handle closes: a later run's sweep sees it is in use.
-                file.try_lock().map_err(|e| {
-                    io::Error::other(format!("cannot lock the temporary file: {e}"))
-                })?;
+                // Best effort: on a file system without locks the pid check remains.
+                let _ = file.try_lock();
                 return Ok((candidate, file));
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -261,10 +260,12 @@ impl PrivateScratch {
             let dir = base.join(stale::scratch_name());
             match fs::DirBuilder::new().mode(0o700).create(&dir) {
                 Ok(()) => {
-                    let lock = File::open(&dir)
-                        .and_then(|f| f.try_lock().map(|()| f).map_err(io::Error::other));
-                    return match lock {
-                        Ok(lock) => Ok(PrivateScratch { dir, _lock: lock }),
+                    return match File::open(&dir) {
+                        Ok(lock) => {
+                            // Best effort, as for temp files: the pid check remains.
+                            let _ = lock.try_lock();
+                            Ok(PrivateScratch { dir, _lock: lock })
+                        }
                         Err(e) => {
                             let _ = fs::remove_dir(&dir);
                             Err(e)
