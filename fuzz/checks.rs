@@ -10,9 +10,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 use vaultrot::changelog::{ChangelogEntry, ChangelogEvent, add_entry, has_entry};
 use vaultrot::manifest::Manifest;
+use vaultrot::passwords::sources::password_from_file_bytes;
 use vaultrot::vault::crypto::DerivedKeys;
 use vaultrot::vault::envelope;
-use vaultrot::vault::secrets::password_from_file_bytes;
 use vaultrot::yaml::{Doc, Edit, NewValue, ValueKind};
 
 fn keys() -> &'static DerivedKeys {

@@ -65,6 +65,8 @@ auth() {
 
 say "Copy the example infra to $work/infra and start a throwaway Redis on 127.0.0.1:$port"
 cp -R "$repo/infra" "$work/infra"
+# Beside it as in the repository: ansible.cfg finds the redis_acl role in ../playbooks/roles.
+cp -R "$repo/playbooks" "$work/playbooks"
 cd "$work/infra"
 # The playbooks read redis_port; this host's value points them at our Redis.
 mkdir -p inventory/host_vars

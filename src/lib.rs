@@ -2,7 +2,8 @@
 //!
 //! The library holds every concern; `main.rs` only calls [`cli::main`].
 //! Module map (docs/architecture.md):
-//! - [`vault`]: the ansible-vault envelope, its crypto, and password sources.
+//! - [`vault`]: the ansible-vault envelope and its crypto (pure, over bytes).
+//! - [`passwords`]: where vault passwords come from, age files, recipients.
 //! - [`yaml`]: lossless, span-based editing of hand-written YAML.
 //! - [`manifest`]: `_secrets_manifest.yml`, policies, durations and ages.
 //! - [`rotation`]: the rotation state machine, lock and intent log.

@@ -155,8 +155,8 @@ fn write_age_sentence(out: &mut String, entry: &SecretAge<'_>) {
     let name = &s.name;
     let due = OptDate(entry.due);
     let detail = entry.detail_display();
-    let last = OptDate(s.last_rotation);
-    let last: &dyn std::fmt::Display = if s.last_rotation.is_some() {
+    let last = OptDate(s.rotated_on());
+    let last: &dyn std::fmt::Display = if s.rotated_on().is_some() {
         &last
     } else {
         &"never"
@@ -348,7 +348,7 @@ fn age_table(report: &AgeReport<'_>, style: Style) -> String {
             },
             Cell::plain(opt(s.policy.as_deref())),
             Cell::plain(opt(s.owner.as_deref())),
-            Cell::plain(opt(s.last_rotation)),
+            Cell::plain(opt(s.rotated_on())),
             Cell::plain(
                 entry
                     .age_days
@@ -440,7 +440,7 @@ fn age_json(report: &AgeReport<'_>, manifest: &str) -> String {
                 name: &s.name,
                 policy: s.policy.as_deref(),
                 owner: s.owner.as_deref(),
-                last_rotation: s.last_rotation.map(|d| d.to_string()),
+                last_rotation: s.rotated_on().map(|d| d.to_string()),
                 age_days: e.age_days,
                 max_age_days: e.max_age_days,
                 due: e.due.map(|d| d.to_string()),

@@ -66,7 +66,7 @@ fn unknown_fields_are_typos_and_name_what_is_expected() {
     );
     assert_eq!(
         error_of("secrets_manifest:\n  version: 1\n  secret:\n    vault_a: {}\n"),
-        "m.yml:3:3: unknown field `secret`, expected one of version, defaults, policies, secrets"
+        "m.yml:3:3: unknown field `secret`, expected one of version, defaults, policies, secrets, vault_passwords"
     );
 }
 
@@ -326,5 +326,39 @@ fn steps_the_runner_could_not_run_safely_are_refused_by_the_reader() {
     assert_eq!(
         manifest.secrets[0].verify_skip.as_deref(),
         Some("nothing to check")
+    );
+}
+
+#[test]
+fn vault_passwords_need_one_store_and_read_like_secrets() {
+    let head = "secrets_manifest:\n  version: 1\n  policies:\n    vp: { max_age: 1y }\n  vault_passwords:\n";
+    let text = format!(
+        "{head}    default:\n      store: {{ age_file: .vault-pass.age }}\n      policy: vp\n      last_rotation: 2026-01-10\n      owner: platform-team\n"
+    );
+    let manifest = Manifest::parse(&text, Path::new("m.yml"), Path::new("/infra")).unwrap();
+    let password = manifest.vault_password("default").unwrap();
+    assert_eq!(
+        password.store,
+        vaultrot::manifest::PasswordStore::AgeFile(".vault-pass.age".into())
+    );
+    assert_eq!(password.secret.name, "vault_password.default");
+    assert_eq!(password.secret.owner.as_deref(), Some("platform-team"));
+    assert!(manifest.secrets.is_empty());
+
+    let two =
+        format!("{head}    default:\n      store: {{ file: a, command: b }}\n      policy: vp\n");
+    assert!(
+        error_of(&two).contains(
+            "`store` needs exactly one of `age_file: PATH`, `file: PATH` or `command: COMMAND`"
+        ),
+        "{}",
+        error_of(&two)
+    );
+    let no_policy = format!("{head}    default:\n      store: {{ file: a }}\n");
+    assert!(
+        error_of(&no_policy)
+            .contains("`vault_password.default` has neither a policy nor a max_age"),
+        "{}",
+        error_of(&no_policy)
     );
 }

@@ -454,6 +454,11 @@ fn redis_dual_window_start_finish_abort_with_real_playbooks() {
     let secrets = [secret("prod", PROD_PASSWORD)];
     let sink = Mutex::new(Vec::new());
     let mut ctx = context(root.path(), &secrets, &sink);
+    // deploy/verify_redis.yml use the library role redis_acl.
+    ctx.env.push((
+        "ANSIBLE_ROLES_PATH".into(),
+        repo_root().join("playbooks/roles").into(),
+    ));
     ctx.vars.secrets = vec!["vault_redis_password".into()];
     let conf = root.path().join(".deploy/redis_client.conf");
     let deploy = playbook(

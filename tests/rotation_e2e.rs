@@ -234,8 +234,10 @@ impl Infra {
         fs::write(
             root.join("ansible.cfg"),
             format!(
-                "[defaults]\ninventory = inventory/staging.yml\nvault_password_file = {}\nretry_files_enabled = False\n",
-                password_file.display()
+                "[defaults]\ninventory = inventory/staging.yml\nvault_password_file = {}\nretry_files_enabled = False\nroles_path = {}\n",
+                password_file.display(),
+                // deploy/verify_redis.yml use the library role redis_acl.
+                repo_root().join("playbooks/roles").display()
             ),
         )
         .unwrap();

@@ -183,6 +183,13 @@ impl World for Model {
         Ok(Zeroizing::new(value))
     }
 
+    fn mint(&mut self, secret: &Secret, source: &str) -> Result<Zeroizing<String>, RotationError> {
+        self.counter += 1;
+        let value = format!("{}-from-{source}-v{}", secret.name, self.counter);
+        self.ever.insert(value.clone());
+        Ok(Zeroizing::new(value))
+    }
+
     fn fingerprint(&self, _name: &str, value: &[u8]) -> String {
         Model::fp(std::str::from_utf8(value).unwrap())
     }

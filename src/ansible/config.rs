@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::env;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+pub use crate::fsutil::unfrack;
 
 /// The vault settings ansible would use for this process.
 #[derive(Debug, Clone, Default)]
@@ -119,6 +121,129 @@ impl VaultSettings {
     }
 }
 
+/// Why a command git runs by itself did not use the password sources of the
+/// repository's own `ansible.cfg` (see [`VaultSettings::load_for_git`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRepoConfig {
+    /// The repository's `ansible.cfg`.
+    pub config_file: PathBuf,
+    /// The settings left out (`vault_password_file`, `vault_identity_list`).
+    pub settings: Vec<&'static str>,
+}
+
+impl std::fmt::Display for SkippedRepoConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dir = self.config_file.parent().unwrap_or(Path::new("."));
+        write!(
+            f,
+            "not using {} from {}: a repository's own ansible.cfg may name any script, and git runs this command by itself; trust it with VAULTROT_TRUST_REPO_CONFIG=1 or by adding {} to ~/.config/vaultrot/trusted",
+            self.settings.join(" and "),
+            self.config_file.display(),
+            dir.display()
+        )
+    }
+}
+
+/// The `ansible.cfg` settings that name a file or script to read or run.
+const PASSWORD_SOURCE_KEYS: [&str; 2] = ["vault_password_file", "vault_identity_list"];
+
+impl VaultSettings {
+    /// The settings for a command that git runs by itself (`textconv` inside
+    /// `git diff`): a freshly cloned repository must not get its scripts run
+    /// just by being looked at, as git itself ignores repository-local
+    /// config for commands. When the `ansible.cfg` found in `dir` is the
+    /// repository's own (not named by `ANSIBLE_CONFIG`) and names password
+    /// sources, the settings are read as if it did not exist (environment,
+    /// `~/.ansible.cfg`, `/etc/ansible/ansible.cfg`), unless the user trusts
+    /// the repository.
+    pub fn load_for_git(dir: &Path) -> (Self, Option<SkippedRepoConfig>) {
+        let full = Self::load_in(Some(dir));
+        let Some(config_file) = full.config_file.clone() else {
+            return (full, None);
+        };
+        if !is_repo_local(&config_file, dir) || repo_trusted(dir) {
+            return (full, None);
+        }
+        let ini = fs::read(&config_file)
+            .map(|bytes| parse_ini_defaults(&String::from_utf8_lossy(&bytes)))
+            .unwrap_or_default();
+        let settings: Vec<&'static str> = PASSWORD_SOURCE_KEYS
+            .into_iter()
+            .filter(|k| ini.get(*k).is_some_and(|v| !v.trim().is_empty()))
+            .collect();
+        if settings.is_empty() {
+            return (full, None);
+        }
+        let user_file = find_config_file(None);
+        let user_ini = user_file
+            .as_deref()
+            .and_then(|p| fs::read(p).ok())
+            .map(|bytes| parse_ini_defaults(&String::from_utf8_lossy(&bytes)))
+            .unwrap_or_default();
+        let user_dir = user_file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        let own = Self::from_sources(
+            &|name| env::var(name).ok(),
+            &user_ini,
+            user_dir.as_deref(),
+            user_file,
+        );
+        (
+            own,
+            Some(SkippedRepoConfig {
+                config_file,
+                settings,
+            }),
+        )
+    }
+}
+
+/// True when `config_file` is `dir`'s own `ansible.cfg`, found because the
+/// command runs there rather than named by the user's `ANSIBLE_CONFIG`.
+fn is_repo_local(config_file: &Path, dir: &Path) -> bool {
+    if config_file != dir.join("ansible.cfg") {
+        return false;
+    }
+    match env::var("ANSIBLE_CONFIG") {
+        Ok(named) => {
+            let named = unfrack(&named, None);
+            let named = if named.is_dir() {
+                named.join("ansible.cfg")
+            } else {
+                named
+            };
+            named != config_file
+        }
+        Err(_) => true,
+    }
+}
+
+/// The user's opt-in: `VAULTROT_TRUST_REPO_CONFIG=1`, or `dir` (or a parent)
+/// listed in `~/.config/vaultrot/trusted` (one absolute path a line, `#`
+/// comments). The list lives in the user's home, never in a repository.
+pub fn repo_trusted(dir: &Path) -> bool {
+    if env::var("VAULTROT_TRUST_REPO_CONFIG").is_ok_and(|v| is_true(&v)) {
+        return true;
+    }
+    let Some(home) = env::var_os("HOME") else {
+        return false;
+    };
+    let Ok(text) = fs::read_to_string(PathBuf::from(home).join(".config/vaultrot/trusted")) else {
+        return false;
+    };
+    let here = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let listed = unfrack(l, None);
+            fs::canonicalize(&listed).unwrap_or(listed)
+        })
+        .any(|listed| here.starts_with(&listed))
+}
+
 /// ansible's `boolean()` for config values.
 fn is_true(value: &str) -> bool {
     matches!(
@@ -212,74 +337,6 @@ pub fn resolve_path(value: &str, basedir: Option<&Path>) -> PathBuf {
         value.to_string()
     };
     unfrack(&value, basedir)
-}
-
-/// ansible's `unfrackpath(follow=False)`: expand `$VARS` and `~`, make
-/// absolute against `basedir` (or the cwd), normalise without touching symlinks.
-pub fn unfrack(value: &str, basedir: Option<&Path>) -> PathBuf {
-    let expanded = expand_user(&expand_vars(value));
-    let path = PathBuf::from(expanded);
-    let absolute = if path.is_absolute() {
-        path
-    } else {
-        let base = basedir
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| env::current_dir().unwrap_or_default());
-        base.join(path)
-    };
-    normalize(&absolute)
-}
-
-fn expand_user(value: &str) -> String {
-    if (value == "~" || value.starts_with("~/"))
-        && let Some(home) = env::var_os("HOME")
-    {
-        return format!("{}{}", home.to_string_lossy(), &value[1..]);
-    }
-    value.to_string()
-}
-
-/// Python's `os.path.expandvars`: `$NAME` and `${NAME}`; unknown ones stay.
-fn expand_vars(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
-            match inner.find('}') {
-                Some(end) => (&inner[..end], end + 2),
-                None => ("", 0),
-            }
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], end)
-        };
-        match (name.is_empty(), env::var(name)) {
-            (false, Ok(v)) => out.push_str(&v),
-            _ => out.push_str(&rest[pos..pos + 1 + consumed]),
-        }
-        rest = &after[consumed..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// `os.path.normpath` for absolute paths.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::from("/");
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::Normal(part) => out.push(part),
-            _ => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]

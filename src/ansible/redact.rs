@@ -18,8 +18,7 @@ use zeroize::Zeroizing;
 /// What a scrubbed value is replaced with.
 pub const MASK: &[u8] = b"<redacted>";
 
-/// Values shorter than this (in bytes) are not scrubbed; `lint` warns about them.
-pub const MIN_REDACTED_LEN: usize = 6;
+pub use crate::manifest::MIN_REDACTED_LEN;
 
 /// The patterns of a set of values, compiled once per command or step.
 ///

@@ -165,7 +165,13 @@ fn check_filters(
     manifests: &[Manifest],
     paths: &PathDisplay,
 ) -> Result<(), Failure> {
-    let secrets = || manifests.iter().flat_map(|m| &m.secrets);
+    let secrets = || {
+        manifests.iter().flat_map(|m| {
+            m.secrets
+                .iter()
+                .chain(m.vault_passwords.iter().map(|v| &v.secret))
+        })
+    };
     for wanted in &args.secrets {
         if !secrets().any(|s| &s.name == wanted) {
             let shown: Vec<String> = manifests.iter().map(|m| paths.show(&m.path)).collect();
@@ -200,7 +206,8 @@ fn check_age(
     today: NaiveDate,
     paths: &PathDisplay,
 ) -> (String, bool) {
-    let selected = manifest.secrets.iter().filter(|s| {
+    let vault_passwords = manifest.vault_passwords.iter().map(|v| &v.secret);
+    let selected = manifest.secrets.iter().chain(vault_passwords).filter(|s| {
         (args.secrets.is_empty() || args.secrets.contains(&s.name))
             && args
                 .owner

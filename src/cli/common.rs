@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::ansible::config::VaultSettings;
 use crate::exit_codes;
-use crate::vault::secrets::{self, Purpose, SecretLoader, SecretRequest, SecretsError};
+use crate::passwords::sources::{self, Purpose, SecretLoader, SecretRequest, SecretsError};
 use crate::vault::{DecryptOptions, SaltSource, VaultError, VaultSecret};
 use crate::vaultfile::{FileError, VaultContext};
 
@@ -127,7 +127,7 @@ pub fn load_secrets(
     };
     let loader = SecretLoader {
         settings,
-        age_identity: secrets::default_age_identity(args.age_identity.as_deref()),
+        age_identity: sources::default_age_identity(args.age_identity.as_deref()),
         warn: &warn,
     };
     Ok(loader.load(&request, purpose)?)

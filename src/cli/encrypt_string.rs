@@ -10,7 +10,7 @@ use super::common::{CliError, CliResult, VaultArgs, encrypt_context};
 use super::output::{stdout_is_tty, write_stdout};
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::FileMode;
-use crate::vault::secrets::read_hidden;
+use crate::passwords::sources::read_hidden;
 use crate::vaultfile::{Input, OUTPUT_MODE, replace};
 
 #[derive(Args, Debug)]

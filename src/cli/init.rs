@@ -10,7 +10,7 @@ use super::output::write_stdout;
 use crate::ansible::config::VaultSettings;
 use crate::manifest::discover::search_root;
 use crate::manifest::init::{self, MANIFEST_PATH};
-use crate::vault::secrets::Purpose;
+use crate::passwords::sources::Purpose;
 
 #[derive(Args, Debug)]
 pub struct InitArgs {

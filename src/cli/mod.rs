@@ -28,6 +28,7 @@ pub mod rekey;
 pub mod restore;
 pub mod rollback;
 pub mod rotate;
+pub mod rotate_password;
 pub mod rotation_common;
 pub mod scan;
 pub mod secret_file;
@@ -114,6 +115,8 @@ pub enum Command {
     PasswordClient(password_client::PasswordClientArgs),
     /// Manage who can open the age-encrypted vault password file (ls, add, remove).
     Recipients(recipients::RecipientsArgs),
+    /// A new vault password for one vault-id: every value under it rekeyed, its store updated.
+    RotatePassword(rotate_password::RotatePasswordArgs),
 }
 
 impl Command {
@@ -210,7 +213,7 @@ pub(crate) fn dispatch(command: &Command) -> CliResult {
         Command::Set(a) => set::run_set(a, &settings),
         Command::Unset(a) => set::run_unset(a, &settings),
         Command::Ls(a) => ls::run(a, &settings),
-        Command::Textconv(a) => textconv::run(a, &settings),
+        Command::Textconv(a) => textconv::run(a),
         Command::Start(a) => start::run(a),
         Command::Finish(a) => finish::run(a),
         Command::Abort(a) => abort::run(a),
@@ -228,6 +231,7 @@ pub(crate) fn dispatch(command: &Command) -> CliResult {
         Command::InstallHook(a) => install_hook::run(a),
         Command::PasswordClient(a) => password_client::run(a),
         Command::Recipients(a) => recipients::run(a),
+        Command::RotatePassword(a) => rotate_password::run(a, &settings),
     }
 }
 
@@ -250,7 +254,7 @@ fn run_lint(command: &LintCommand) -> CliResult {
         let secrets = common::load_secrets(
             &command.vault,
             &settings,
-            crate::vault::secrets::Purpose::Read,
+            crate::passwords::sources::Purpose::Read,
             false,
         )
         .unwrap_or_default();

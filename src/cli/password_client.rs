@@ -10,8 +10,8 @@ use clap::Args;
 
 use super::common::{CliError, CliResult};
 use crate::passwords::client::{self, ClientError};
+use crate::passwords::sources::default_age_identity;
 use crate::vault::DEFAULT_LABEL;
-use crate::vault::secrets::default_age_identity;
 
 #[derive(Args, Debug)]
 pub struct PasswordClientArgs {

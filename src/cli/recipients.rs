@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::common::{CliError, CliResult, warn};
 use crate::passwords::recipients::{self, Changed};
-use crate::vault::secrets::default_age_identity;
+use crate::passwords::sources::default_age_identity;
 
 #[derive(Args, Debug)]
 pub struct RecipientsArgs {

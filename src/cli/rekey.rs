@@ -13,8 +13,8 @@ use super::common::{CliError, CliResult, VaultArgs, choose_secret, read_context,
 use super::rotation_common::rotation_error;
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::{FileMode, resolve_target};
+use crate::passwords::sources::{Purpose, SecretLoader, SecretRequest, default_age_identity};
 use crate::rotation::lock::lock_vault_files;
-use crate::vault::secrets::{Purpose, SecretLoader, SecretRequest, default_age_identity};
 use rayon::prelude::*;
 
 use super::output::progress_bar;

@@ -176,8 +176,10 @@ pub fn run_rotation(
     }
     let now = now()?;
     let user = current_user();
+    // Derived secrets move with their source: their vault facts are needed too.
     let names = args.secrets.clone();
-    let (mut live, facts) = Live::open(&manifest, &ctx, &names, extra.values, user.clone(), now)
+    let moving = plan::with_derived(&manifest, &names, command);
+    let (mut live, facts) = Live::open(&manifest, &ctx, &moving, extra.values, user.clone(), now)
         .map_err(rotation_error)?;
     let options = plan::Options {
         now,

@@ -10,10 +10,10 @@ use super::common::{CliError, CliResult, VaultArgs, context, load_secrets};
 use super::output::progress_bar;
 use crate::ansible::config::VaultSettings;
 use crate::exit_codes;
+use crate::passwords::sources::Purpose;
 use crate::report;
 use crate::scan::render::{ScanFormat, render};
 use crate::scan::{self, Place, ScanOptions};
-use crate::vault::secrets::Purpose;
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {

@@ -2,14 +2,18 @@
 //! vault or inline values in place); `--redact` shows each key with a keyed
 //! fingerprint instead, so a reviewer sees which secrets changed, not what
 //! they became. Without a usable password the file is shown as it is.
+//!
+//! git runs it by itself inside `git diff`, so the repository's own
+//! `ansible.cfg` does not get to name the password script or file unless the
+//! user trusts that repository (`VaultSettings::load_for_git`).
 
 use clap::Args;
 
 use super::common::{CliResult, VaultArgs, context, load_secrets};
 use super::output::write_stdout;
 use crate::ansible::config::VaultSettings;
+use crate::passwords::sources::Purpose;
 use crate::vault::crypto::Fingerprinter;
-use crate::vault::secrets::Purpose;
 use crate::vaultfile::document::SecretsFile;
 use crate::vaultfile::{Input, decrypted_view};
 
@@ -24,7 +28,13 @@ pub struct TextconvArgs {
     pub file: String,
 }
 
-pub fn run(args: &TextconvArgs, settings: &VaultSettings) -> CliResult {
+pub fn run(args: &TextconvArgs) -> CliResult {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let (settings, skipped) = VaultSettings::load_for_git(&cwd);
+    if let Some(skipped) = skipped {
+        eprintln!("vaultrot: warning: {skipped}");
+    }
+    let settings = &settings;
     let input = Input::from_arg(&args.file);
     let bytes = input.read()?;
     // git runs this non-interactively: never prompt, fall back to the raw file.

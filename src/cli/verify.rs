@@ -125,7 +125,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         }
         outcomes = drift::judge(&secrets, &checks, &failures);
         if args.repair {
-            let plan = drift::plan_repair(&secrets, &outcomes);
+            let plan = drift::plan_repair(&secrets, &manifest.secrets, &outcomes);
             let targets: Vec<&Secret> = secrets
                 .iter()
                 .copied()
@@ -134,13 +134,14 @@ pub fn run(args: &VerifyArgs) -> CliResult {
             let mut changed = Vec::new();
             if !targets.is_empty() {
                 let id = new_rotation_id(now);
+                live.set_rotation_id(&id);
                 let run = drift::RepairRun {
                     id: &id,
                     at: now,
                     by: &user,
                 };
-                changed =
-                    drift::repair(&mut live, &targets, &plan, &run).map_err(rotation_error)?;
+                changed = drift::repair(&mut live, &targets, &manifest.secrets, &plan, &run)
+                    .map_err(rotation_error)?;
             }
             for outcome in &mut outcomes {
                 if let Some(new) = changed.iter().find(|o| o.name == outcome.name) {

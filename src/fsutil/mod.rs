@@ -14,6 +14,9 @@ use zeroize::Zeroizing;
 
 pub mod backup;
 pub mod stale;
+mod unfrack;
+
+pub use unfrack::unfrack;
 
 /// The largest input read (a file or stdin). Vault and vars files are
 /// kilobytes to a few megabytes; the cap stops an endless stream

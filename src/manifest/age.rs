@@ -201,15 +201,15 @@ impl fmt::Display for Detail<'_, '_> {
 /// Assesses one secret on `options.today`.
 pub fn assess<'m>(secret: &'m Secret, options: &AgeOptions) -> SecretAge<'m> {
     let today = options.today;
+    // A derived secret was rotated when its source was.
+    let last_rotation = secret.rotated_on();
     let warn_before = options.warn_before.unwrap_or(secret.warn_before);
-    let due = secret
-        .last_rotation
-        .and_then(|last| secret.max_age.due(last));
-    let age_days = secret.last_rotation.map(|last| (today - last).num_days());
+    let due = last_rotation.and_then(|last| secret.max_age.due(last));
+    let age_days = last_rotation.map(|last| (today - last).num_days());
     let max_age_days = match secret.max_age {
         MaxAge::Never => None,
         MaxAge::After(period) => {
-            let from = secret.last_rotation.unwrap_or(today);
+            let from = last_rotation.unwrap_or(today);
             period.after(from).map(|due| (due - from).num_days())
         }
     };
@@ -234,7 +234,7 @@ pub fn assess<'m>(secret: &'m Secret, options: &AgeOptions) -> SecretAge<'m> {
         (Status::RotationOpen, level)
     } else if secret.max_age == MaxAge::Never {
         (Status::Exempt, Level::Fine)
-    } else if secret.last_rotation.is_none() {
+    } else if last_rotation.is_none() {
         (Status::NeverRotated, Level::Overdue)
     } else {
         match due {

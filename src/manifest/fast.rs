@@ -768,6 +768,9 @@ fn raw_manifest<'a>(reader: &mut Reader<'a>, at: ValueAt<'a>) -> Option<Sp<RawMa
             defaults: defaults.flatten(),
             policies: policies.flatten(),
             secrets: secrets.flatten(),
+            // A manifest with `vault_passwords:` is read by serde-saphyr (the
+            // key is unknown here, so this reader gives up on it).
+            vault_passwords: None,
         },
         pos: Some(pos),
     })
@@ -908,6 +911,7 @@ fn secret_field(raw: &mut RawSecret, name: &str, value: Node<'_>) -> Option<()> 
         "description" => raw.description = opt(value, string)?,
         "vault" => raw.vault = opt(value, sp_string)?,
         "generate" => raw.generate = opt(value, sp(raw_generate))?,
+        "derived_from" => raw.derived_from = opt(value, sp_string)?,
         "deploy" => raw.deploy = opt(value, |v| list(v, sp(raw_step)))?,
         "verify" => raw.verify = opt(value, raw_verify)?,
         "revoke" => raw.revoke = opt(value, |v| list(v, sp(raw_step)))?,

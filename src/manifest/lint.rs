@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde::de::IgnoredAny;
 
-use super::model::{Manifest, Pos, RotationPhase, Secret, StepAction, Strategy};
+use super::model::{
+    MIN_REDACTED_LEN, Manifest, PasswordStore, Pos, RotationPhase, Secret, StepAction, Strategy,
+    VaultPassword,
+};
 use super::raw::top_level_keys;
-use crate::ansible::redact::MIN_REDACTED_LEN;
 use crate::vault::{self, DecryptOptions, VaultSecret};
 use crate::yaml::{Doc, ValueKind};
 use zeroize::Zeroizing;
@@ -179,6 +181,7 @@ pub fn lint(manifest: &Manifest, secrets: Option<&[VaultSecret]>) -> LintReport 
         );
     }
     lint.unnamed_plaintext_vaults(&by_vault);
+    lint.vault_passwords(secrets);
     lint.short_values(&by_vault, secrets);
     lint.files();
     lint.steps();
@@ -532,6 +535,115 @@ impl<'m> Linter<'m> {
                     "{} is named like a vault file but is not encrypted; encrypt it (vaultrot encrypt {})",
                     shown.display(),
                     shown.display()
+                ),
+            );
+        }
+    }
+
+    /// `vault_passwords:` stores exist, and every vault file and inline
+    /// value under the infra encrypted under a listed vault-id opens with
+    /// the passwords given (an open `rotate-password` gives old and new).
+    fn vault_passwords(&mut self, secrets: Option<&[VaultSecret]>) {
+        let manifest = self.manifest;
+        if manifest.vault_passwords.is_empty() {
+            return;
+        }
+        for password in &manifest.vault_passwords {
+            let file = match &password.store {
+                PasswordStore::AgeFile(p) | PasswordStore::File(p) => p,
+                PasswordStore::Command(_) => continue,
+            };
+            let path = crate::fsutil::unfrack(file, Some(&manifest.root));
+            if !path.is_file() {
+                self.push(
+                    Severity::Error,
+                    Check::Files,
+                    manifest.path.clone(),
+                    Some(password.secret.pos),
+                    Some(&password.secret.name),
+                    format!(
+                        "vault password `{}`: its store {} does not exist",
+                        password.vault_id,
+                        path.display()
+                    ),
+                );
+            }
+        }
+        let Some(secrets) = secrets else {
+            self.push(
+                Severity::Notice,
+                Check::VaultKeys,
+                manifest.path.clone(),
+                None,
+                None,
+                "vault files not checked against vault_passwords: no vault password given"
+                    .to_string(),
+            );
+            return;
+        };
+        let managed: HashSet<&str> = manifest
+            .vault_passwords
+            .iter()
+            .map(|p| p.vault_id.as_str())
+            .collect();
+        let walker = ignore::WalkBuilder::new(&manifest.root)
+            .filter_entry(|entry| {
+                let name = entry.file_name();
+                !(name == "target" || name == "node_modules" || name == ".venv" || name == ".git")
+            })
+            .build();
+        let mut files: Vec<PathBuf> = walker
+            .flatten()
+            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            .map(|e| e.path().to_path_buf())
+            .collect();
+        files.sort();
+        let opens = |data: &[u8]| vault::decrypt(data, secrets, DecryptOptions::default()).is_ok();
+        for path in files {
+            let Ok(bytes) = fs::read(&path) else { continue };
+            // (where, vault-id) of each vault that does not open.
+            let mut closed: Vec<(String, String)> = Vec::new();
+            if vault::is_encrypted(&bytes) {
+                if let Ok(env) = vault::envelope::parse_envelope(&bytes)
+                    && managed.contains(env.label_or_default())
+                    && !opens(&bytes)
+                {
+                    closed.push((
+                        "the whole file".to_string(),
+                        env.label_or_default().to_string(),
+                    ));
+                }
+            } else if bytes.windows(6).any(|w| w == b"!vault") {
+                let Ok(doc) = Doc::parse(&String::from_utf8_lossy(&bytes)) else {
+                    continue;
+                };
+                for inline in doc.inline_vaults() {
+                    let label = inline.label.as_deref().unwrap_or(vault::DEFAULT_LABEL);
+                    if managed.contains(label) && !opens(inline.vault_text.as_bytes()) {
+                        closed.push((format!("`{}`", inline.path.join(".")), label.to_string()));
+                    }
+                }
+            }
+            let Some((first, label)) = closed.first() else {
+                continue;
+            };
+            let shown = path
+                .strip_prefix(&manifest.root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let more = match closed.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            self.push(
+                Severity::Error,
+                Check::VaultKeys,
+                path.clone(),
+                None,
+                Some(&VaultPassword::secret_name(label)),
+                format!(
+                    "{shown}: {first}{more} under vault-id {label} does not open with the configured vault passwords"
                 ),
             );
         }

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::duration::{MaxAge, Period};
-pub use crate::rotation::state::RotationKind;
 
 /// Where an item was written in the manifest (1-based line and column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -19,6 +18,10 @@ pub struct Pos {
 
 /// `warn_before` when neither the policy nor `defaults` sets one.
 pub const DEFAULT_WARN_BEFORE: Period = Period::days(30);
+
+/// Values shorter than this (in bytes) are not scrubbed from playbook output
+/// (they would match everywhere), so `lint` warns about them.
+pub const MIN_REDACTED_LEN: usize = 6;
 
 /// The manifest version this vaultrot reads.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -36,11 +39,17 @@ pub struct Manifest {
     pub policies: Vec<Policy>,
     /// In file order.
     pub secrets: Vec<Secret>,
+    /// `secrets_manifest.vault_passwords`, in file order.
+    pub vault_passwords: Vec<VaultPassword>,
 }
 
 impl Manifest {
     pub fn secret(&self, name: &str) -> Option<&Secret> {
         self.secrets.iter().find(|s| s.name == name)
+    }
+
+    pub fn vault_password(&self, vault_id: &str) -> Option<&VaultPassword> {
+        self.vault_passwords.iter().find(|v| v.vault_id == vault_id)
     }
 
     pub fn policy(&self, name: &str) -> Option<&Policy> {
@@ -123,6 +132,13 @@ pub struct Secret {
     /// The vault file holding it (relative to the infra root).
     pub vault: PathBuf,
     pub generate: Option<Generate>,
+    /// `derived_from: vault_x`: the value is minted from that secret's value
+    /// (its `generate.command` reads it on stdin), so it rotates in the
+    /// source's window and a repair mints it again instead of redeploying it.
+    pub derived_from: Option<String>,
+    /// For a derived secret, the source's `last_rotation`: rotating the
+    /// source rotates it too (filled in when the manifest is loaded).
+    pub source_rotation: Option<NaiveDate>,
     pub deploy: Vec<Step>,
     pub verify: Vec<Step>,
     /// `verify: {skip: true, reason: ...}`: why this secret rotates without a
@@ -146,6 +162,11 @@ impl Secret {
     /// (AWSPREVIOUS): revoke steps read it to find what to kill.
     pub fn previous_key(&self) -> String {
         format!("{}_previous", self.name)
+    }
+
+    /// When it was last rotated, counting a rotation of its source.
+    pub fn rotated_on(&self) -> Option<NaiveDate> {
+        self.last_rotation.max(self.source_rotation)
     }
 }
 
@@ -384,4 +405,76 @@ pub struct HistoryEntry {
     pub id: Option<String>,
     pub by: Option<String>,
     pub reason: Option<String>,
+}
+
+/// What kind of rotation is open: it decides which command resumes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationKind {
+    /// `start` … `finish`: the `_new` window.
+    Dual,
+    /// `rotate`: swap in one step.
+    Swap,
+    /// `rotate --compromised`: swap at once, the entry says why.
+    Compromised,
+}
+
+impl RotationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationKind::Dual => "dual",
+            RotationKind::Swap => "swap",
+            RotationKind::Compromised => "compromised",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "dual" => Some(RotationKind::Dual),
+            "swap" => Some(RotationKind::Swap),
+            "compromised" => Some(RotationKind::Compromised),
+            _ => None,
+        }
+    }
+}
+
+/// A vault password managed as a secret (`secrets_manifest.vault_passwords.<vault-id>`):
+/// where it is kept, and its age, policy, history and open rotation as for any secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VaultPassword {
+    /// The vault-id (`default` for 1.1 files and unlabelled 1.2 ones).
+    pub vault_id: String,
+    pub store: PasswordStore,
+    /// The settings shared with secrets. Its name is
+    /// [`VaultPassword::secret_name`], which no Ansible variable can be, and
+    /// it has no vault, steps or generator.
+    pub secret: Secret,
+}
+
+impl VaultPassword {
+    /// How reports name a vault password: `vault_password.<vault-id>`.
+    pub fn secret_name(vault_id: &str) -> String {
+        format!("vault_password.{vault_id}")
+    }
+}
+
+/// Where a vault password is kept (paths as written, relative to the infra root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordStore {
+    /// An age-encrypted file, re-encrypted to the recipients listed beside it.
+    AgeFile(String),
+    /// A plain password file (its mode is kept).
+    File(String),
+    /// A command (a password manager's CLI) that stores the password it
+    /// receives on stdin; run from the infra root.
+    Command(String),
+}
+
+impl PasswordStore {
+    pub fn describe(&self) -> String {
+        match self {
+            PasswordStore::AgeFile(p) => format!("age file {p}"),
+            PasswordStore::File(p) => format!("file {p}"),
+            PasswordStore::Command(c) => format!("command `{c}`"),
+        }
+    }
 }

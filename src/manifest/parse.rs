@@ -12,7 +12,7 @@ use super::fast;
 use super::model::*;
 use super::raw::{
     self, RawDefaults, RawFile, RawGenerate, RawHistory, RawPolicy, RawRotation, RawSecret,
-    RawStep, RawVerify, Sp, pos,
+    RawStep, RawVaultPassword, RawVerify, Sp, pos,
 };
 
 /// Parses manifest text; `path` names the file in messages, `root` is the infra root.
@@ -112,6 +112,14 @@ impl Checker {
             }
         }
         self.check_new_suffix_collisions(&secrets);
+        self.check_derived(&mut secrets);
+        let vault_passwords = raw
+            .vault_passwords
+            .map(|m| m.0)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(id, raw)| self.vault_password(id, raw, &defaults, &policies))
+            .collect();
         Manifest {
             path: path.to_path_buf(),
             root: root.to_path_buf(),
@@ -119,7 +127,78 @@ impl Checker {
             defaults,
             policies,
             secrets,
+            vault_passwords,
         }
+    }
+
+    /// A vault password: its store, and its other settings read as a
+    /// secret's (named `vault_password.<vault-id>`).
+    fn vault_password(
+        &mut self,
+        vault_id: Sp<String>,
+        raw: Sp<RawVaultPassword>,
+        defaults: &Defaults,
+        policies: &[Policy],
+    ) -> Option<VaultPassword> {
+        let id_pos = pos(&vault_id);
+        let vault_id = vault_id.value;
+        let raw_pos = pos(&raw);
+        let raw = raw.value;
+        if vault_id.is_empty() || vault_id.contains([';', ' ', '@']) {
+            self.error(
+                id_pos,
+                format!("`{vault_id}` is not a vault-id ansible can write: no spaces, `;` or `@`"),
+            );
+            return None;
+        }
+        let store_pos = pos(&raw.store);
+        let store = raw.store.value;
+        let given: Vec<PasswordStore> = [
+            store.age_file.map(|p| PasswordStore::AgeFile(p.value)),
+            store.file.map(|p| PasswordStore::File(p.value)),
+            store.command.map(|c| PasswordStore::Command(c.value)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let store = match <[PasswordStore; 1]>::try_from(given) {
+            Ok([store]) => store,
+            Err(_) => {
+                self.error(
+                    store_pos.or(raw_pos),
+                    format!(
+                        "vault password `{vault_id}`: `store` needs exactly one of `age_file: PATH`, `file: PATH` or `command: COMMAND`"
+                    ),
+                );
+                return None;
+            }
+        };
+        let as_secret = RawSecret {
+            policy: raw.policy,
+            max_age: raw.max_age,
+            warn_before: raw.warn_before,
+            last_rotation: raw.last_rotation,
+            owner: raw.owner,
+            description: raw.description,
+            rotation: raw.rotation,
+            history: raw.history,
+            ..RawSecret::default()
+        };
+        let name = Sp {
+            value: VaultPassword::secret_name(&vault_id),
+            pos: id_pos,
+        };
+        let raw_secret = Sp {
+            value: as_secret,
+            pos: raw_pos,
+        };
+        let mut secret = self.secret_checked(name, raw_secret, defaults, policies, false)?;
+        secret.vault = PathBuf::new();
+        Some(VaultPassword {
+            vault_id,
+            store,
+            secret,
+        })
     }
 
     fn defaults(&mut self, raw: Option<RawDefaults>) -> Defaults {
@@ -219,11 +298,24 @@ impl Checker {
         defaults: &Defaults,
         policies: &[Policy],
     ) -> Option<Secret> {
+        self.secret_checked(name, raw, defaults, policies, true)
+    }
+
+    /// [`Checker::secret`]; `variable` when the name must be an Ansible
+    /// variable (a vault password's name is not one).
+    fn secret_checked(
+        &mut self,
+        name: Sp<String>,
+        raw: Sp<RawSecret>,
+        defaults: &Defaults,
+        policies: &[Policy],
+        variable: bool,
+    ) -> Option<Secret> {
         let key_pos = pos(&name);
         let name = name.value;
         let raw = raw.value;
         let errors_before = self.diagnostics.len();
-        if !is_ansible_variable(&name) {
+        if variable && !is_ansible_variable(&name) {
             self.error(
                 key_pos,
                 format!(
@@ -323,6 +415,8 @@ impl Checker {
             description: raw.description,
             vault,
             generate: generate.flatten(),
+            derived_from: raw.derived_from.map(|d| d.value),
+            source_rotation: None,
             deploy,
             verify,
             verify_skip,
@@ -703,6 +797,82 @@ impl Checker {
                         secret.name
                     ),
                 );
+            }
+        }
+    }
+    /// `derived_from` names another secret of the manifest, without a cycle,
+    /// and the derived secret has a mint command to read the source's value
+    /// with; then each derived secret learns when its source was rotated.
+    fn check_derived(&mut self, secrets: &mut [Secret]) {
+        let mut sound = true;
+        for secret in secrets.iter() {
+            let Some(source) = &secret.derived_from else {
+                continue;
+            };
+            let at = Some(secret.pos);
+            if !secrets.iter().any(|s| &s.name == source) {
+                self.error(
+                    at,
+                    format!(
+                        "`{}` is derived_from `{source}`, which is not a secret of this manifest",
+                        secret.name
+                    ),
+                );
+                sound = false;
+                continue;
+            }
+            if !matches!(secret.generate, Some(Generate::Command { .. })) {
+                self.error(
+                    at,
+                    format!(
+                        "`{}` is derived_from `{source}` but has no `generate: {{command: ...}}` to mint it from that value (the command reads it on stdin)",
+                        secret.name
+                    ),
+                );
+            }
+            // Walk the chain of sources: it must end before it comes back.
+            let mut seen = vec![secret.name.as_str()];
+            let mut next = Some(source.as_str());
+            while let Some(name) = next {
+                if seen.contains(&name) {
+                    self.error(
+                        at,
+                        format!(
+                            "`derived_from` makes a cycle: {} -> {name}",
+                            seen.join(" -> ")
+                        ),
+                    );
+                    sound = false;
+                    break;
+                }
+                seen.push(name);
+                next = secrets
+                    .iter()
+                    .find(|s| s.name == name)
+                    .and_then(|s| s.derived_from.as_deref());
+            }
+        }
+        if !sound {
+            return;
+        }
+        // A chain is at most as long as the manifest: that many passes settle it.
+        for _ in 0..secrets.len() {
+            let mut changed = false;
+            for i in 0..secrets.len() {
+                let Some(source) = &secrets[i].derived_from else {
+                    continue;
+                };
+                let date = secrets
+                    .iter()
+                    .find(|s| &s.name == source)
+                    .and_then(Secret::rotated_on);
+                if secrets[i].source_rotation != date {
+                    secrets[i].source_rotation = date;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
             }
         }
     }

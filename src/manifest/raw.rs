@@ -42,6 +42,30 @@ pub(super) struct RawManifest {
     pub(super) defaults: Option<RawDefaults>,
     pub(super) policies: Option<OrderedMap<Sp<RawPolicy>>>,
     pub(super) secrets: Option<OrderedMap<Option<Sp<RawSecret>>>>,
+    pub(super) vault_passwords: Option<OrderedMap<Sp<RawVaultPassword>>>,
+}
+
+/// `vault_passwords.<vault-id>`: a store and the settings a secret has.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawVaultPassword {
+    pub(super) store: Sp<RawStore>,
+    pub(super) policy: Option<Sp<String>>,
+    pub(super) max_age: Option<Sp<String>>,
+    pub(super) warn_before: Option<Sp<String>>,
+    pub(super) last_rotation: Option<Sp<String>>,
+    pub(super) owner: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) rotation: Option<Sp<RawRotation>>,
+    pub(super) history: Option<Vec<Sp<RawHistory>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStore {
+    pub(super) age_file: Option<Sp<String>>,
+    pub(super) file: Option<Sp<String>>,
+    pub(super) command: Option<Sp<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -75,6 +99,7 @@ pub(super) struct RawSecret {
     pub(super) description: Option<String>,
     pub(super) vault: Option<Sp<String>>,
     pub(super) generate: Option<Sp<RawGenerate>>,
+    pub(super) derived_from: Option<Sp<String>>,
     pub(super) deploy: Option<Vec<Sp<RawStep>>>,
     pub(super) verify: Option<RawVerify>,
     pub(super) revoke: Option<Vec<Sp<RawStep>>>,

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use crate::passwords::sources::{SecretsError, read_age_password_file};
 use crate::vault::DEFAULT_LABEL;
-use crate::vault::secrets::{SecretsError, read_age_password_file};
 
 /// The exit code Ansible reads as "this script has no secret for the vault-id".
 pub const VAULT_ID_UNKNOWN: i32 = 2;

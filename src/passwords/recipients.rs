@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::fsutil::{self, FileMode};
-use crate::vault::secrets::{SecretsError, age_encrypt, read_age_password_file};
+use crate::passwords::sources::{SecretsError, age_encrypt, read_age_password_file};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecipientsError {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::RotationError;
-use super::execute::{Record, World};
+use super::execute::{Change, Record, World};
 use super::plan::{self, ChangelogEvent, Command, Ending, Plan, StepList, merge_steps};
 use crate::manifest::{Secret, StepAction};
 
@@ -206,20 +206,42 @@ pub struct RepairPlan {
     pub refused: Vec<(String, String)>,
     /// The deploy steps of every target, shared ones once.
     pub deploy: Vec<StepAction>,
+    /// The derived targets, minted again from their source's value before
+    /// the deploy: the value the vault holds may be the one that died (a
+    /// token logged out), and redeploying it would not heal anything.
+    pub remint: Vec<String>,
 }
 
 /// Decides which drifted secrets `--repair` redeploys. The vault is the
 /// source of truth, so a redeploy is safe, except while a rotation is open
 /// (the vault holds two values; only the rotation commands know which one
 /// clients must have) or when a person must act.
-pub fn plan_repair(secrets: &[&Secret], outcomes: &[Outcome]) -> RepairPlan {
+/// `manifest` holds the sources of derived secrets.
+pub fn plan_repair(secrets: &[&Secret], manifest: &[Secret], outcomes: &[Outcome]) -> RepairPlan {
     let mut targets: Vec<&Secret> = Vec::new();
     let mut refused = Vec::new();
     for (secret, outcome) in secrets.iter().zip(outcomes) {
         if outcome.verdict != Verdict::Drift {
             continue;
         }
-        if let Some(r) = &secret.rotation {
+        let source = secret
+            .derived_from
+            .as_ref()
+            .and_then(|name| manifest.iter().find(|s| &s.name == name));
+        if let Some(source) = source
+            && let Some(r) = &source.rotation
+        {
+            refused.push((
+                secret.name.clone(),
+                format!(
+                    "its source `{}` is in rotation {} (phase {}): not minted again; run `{}`",
+                    source.name,
+                    r.id,
+                    r.phase,
+                    plan::next_command(r, &r.group_or(&source.name))
+                ),
+            ));
+        } else if let Some(r) = &secret.rotation {
             refused.push((
                 secret.name.clone(),
                 format!(
@@ -252,6 +274,11 @@ pub fn plan_repair(secrets: &[&Secret], outcomes: &[Outcome]) -> RepairPlan {
         targets: targets.iter().map(|s| s.name.clone()).collect(),
         refused,
         deploy: merge_steps(targets.iter().flat_map(|s| &s.deploy)),
+        remint: targets
+            .iter()
+            .filter(|s| s.derived_from.is_some())
+            .map(|s| s.name.clone())
+            .collect(),
     }
 }
 
@@ -269,9 +296,20 @@ pub struct RepairRun<'a> {
 pub fn repair<W: World>(
     world: &mut W,
     targets: &[&Secret],
+    manifest: &[Secret],
     repair: &RepairPlan,
     run: &RepairRun,
 ) -> Result<Vec<Outcome>, RotationError> {
+    let mut mint_failed: Vec<(String, String)> = Vec::new();
+    for target in targets.iter().filter(|t| repair.remint.contains(&t.name)) {
+        if let Err(e) = remint(world, target, manifest) {
+            world.say(&format!(
+                "repair: `{}` could not be minted again: {e}",
+                target.name
+            ));
+            mint_failed.push((target.name.clone(), e.to_string()));
+        }
+    }
     let mut deploy_failed = None;
     for step in &repair.deploy {
         if let Err(e) = world.run_step(step, None, StepList::Deploy) {
@@ -309,6 +347,25 @@ pub fn repair<W: World>(
                 .collect()
         }
     };
+    let outcomes: Vec<Outcome> = outcomes
+        .into_iter()
+        .map(|o| match mint_failed.iter().find(|(n, _)| *n == o.name) {
+            Some((_, why)) => Outcome {
+                verdict: Verdict::RepairFailed,
+                detail: format!("minting it again from its source failed: {why}"),
+                ..o
+            },
+            None if repair.remint.contains(&o.name) => Outcome {
+                detail: o.detail.replacen(
+                    "redeployed from the vault",
+                    "minted again from its source and redeployed",
+                    1,
+                ),
+                ..o
+            },
+            None => o,
+        })
+        .collect();
     for (ending, verdict) in [
         (Ending::Repaired, Verdict::Repaired),
         (Ending::RepairFailed, Verdict::RepairFailed),
@@ -345,6 +402,36 @@ pub fn repair<W: World>(
     Ok(outcomes)
 }
 
+/// Mints `target` again from its source's current value and stores it in
+/// the vault (one atomic write, keeping the previous ciphertext).
+fn remint<W: World>(
+    world: &mut W,
+    target: &Secret,
+    manifest: &[Secret],
+) -> Result<(), RotationError> {
+    let name = target.derived_from.as_deref().unwrap_or_default();
+    let source = manifest
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| RotationError::Manifest(format!("`{name}` is not in the manifest")))?;
+    let value = world.read(&source.vault, &source.name)?.ok_or_else(|| {
+        RotationError::Vault(format!(
+            "{}: `{}` is missing",
+            source.vault.display(),
+            source.name
+        ))
+    })?;
+    let minted = world.mint(target, &value)?;
+    world.write_vault(
+        &target.vault,
+        vec![Change::Set {
+            after: target.name.clone(),
+            key: target.name.clone(),
+            value: minted,
+        }],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,6 +451,8 @@ mod tests {
             description: None,
             vault: "vault.yml".into(),
             generate: None,
+            derived_from: None,
+            source_rotation: None,
             deploy: Vec::new(),
             verify: verify
                 .iter()
@@ -459,7 +548,7 @@ mod tests {
         let checks = checks(&all);
         let x = || Some("failed".to_string());
         let outcomes = judge(&all, &checks, &[x(), x(), x(), x(), None]);
-        let plan = plan_repair(&all, &outcomes);
+        let plan = plan_repair(&all, &[], &outcomes);
         assert_eq!(plan.targets, ["a", "b"]);
         assert_eq!(
             plan.deploy,

@@ -67,6 +67,9 @@ pub enum Confirmation {
 pub trait World {
     /// A new value for `secret` (random, minted or from the operator).
     fn generate(&mut self, secret: &Secret) -> Result<Zeroizing<String>, RotationError>;
+    /// A new value for a derived `secret`, minted from its source's `value`
+    /// (given to the mint command on stdin, never in argv or environment).
+    fn mint(&mut self, secret: &Secret, source: &str) -> Result<Zeroizing<String>, RotationError>;
     /// The keyed fingerprint of `value` as the vault facts give them.
     fn fingerprint(&self, name: &str, value: &[u8]) -> String;
     /// The value of `key` in `file`.
@@ -178,6 +181,29 @@ impl<W: World> Run<'_, W> {
                     }
                     self.generated.insert(name.clone(), value);
                 }
+            }
+            Action::Mint {
+                secret,
+                from,
+                source,
+            } => {
+                let derived = self.secret(secret)?.clone();
+                let file = self.secret(from)?.vault.clone();
+                let value = match source {
+                    Source::Generated => self.generated.get(from).cloned().ok_or_else(|| {
+                        RotationError::Vault(format!("no new value was made for `{from}`"))
+                    })?,
+                    Source::Current => self.read(&file, from)?,
+                    Source::New => self.read(&file, &format!("{from}_new"))?,
+                    Source::Previous => self.read(&file, &format!("{from}_previous"))?,
+                };
+                let minted = self.world.mint(&derived, &value)?;
+                if minted.is_empty() {
+                    return Err(RotationError::Usage(format!(
+                        "the new value of `{secret}` is empty"
+                    )));
+                }
+                self.generated.insert(secret.clone(), minted);
             }
             Action::Open { kind, reason } => {
                 let mut fingerprints = BTreeMap::new();

@@ -140,28 +140,59 @@ pub fn minted_value(
     cwd: &std::path::Path,
     known: &[Zeroizing<Vec<u8>>],
 ) -> Result<Zeroizing<String>, GenerateError> {
-    mint(command, cwd, known, &mut std::io::stderr())
+    mint(command, cwd, known, None, &mut std::io::stderr())
+}
+
+/// [`minted_value`] for a derived secret: the command reads its source's
+/// value on stdin (a pipe, never argv or the environment, which other
+/// processes of the machine can read).
+pub fn minted_from(
+    command: &str,
+    cwd: &std::path::Path,
+    known: &[Zeroizing<Vec<u8>>],
+    source: &[u8],
+) -> Result<Zeroizing<String>, GenerateError> {
+    mint(command, cwd, known, Some(source), &mut std::io::stderr())
 }
 
 fn mint(
     command: &str,
     cwd: &std::path::Path,
     known: &[Zeroizing<Vec<u8>>],
+    input: Option<&[u8]>,
     shown: &mut dyn Write,
 ) -> Result<Zeroizing<String>, GenerateError> {
     let fail = |reason: String| GenerateError::Command {
         command: command.to_string(),
         reason,
     };
-    let output = Command::new("sh")
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
         .current_dir(cwd)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .map_err(|e| fail(e.to_string()))?;
+    let output = std::thread::scope(|scope| {
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            // A writer thread: a command that prints before it has read all
+            // of its stdin must not deadlock against us. A command that
+            // exits without reading it is no error (EPIPE is ignored).
+            scope.spawn(move || {
+                let mut line = Zeroizing::new(input.to_vec());
+                line.push(b'\n');
+                let _ = stdin.write_all(&line);
+            });
+        }
+        child.wait_with_output()
+    })
+    .map_err(|e| fail(e.to_string()))?;
     let stdout = Zeroizing::new(output.stdout);
     let stderr = Zeroizing::new(output.stderr);
     if !stderr.is_empty() {
@@ -237,6 +268,24 @@ mod tests {
     }
 
     #[test]
+    fn a_derived_value_is_minted_from_the_source_on_stdin() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = minted_from(
+            "read -r pw; test -z \"$*\" && printf 'tok-%s' \"$(printf %s \"$pw\" | tr a-z A-Z)\"",
+            dir.path(),
+            &[],
+            b"abc123",
+        )
+        .unwrap();
+        assert_eq!(&*v, "tok-ABC123");
+        // A command that never reads its stdin still mints.
+        assert_eq!(
+            &*minted_from("echo tok-x", dir.path(), &[], b"abc").unwrap(),
+            "tok-x"
+        );
+    }
+
+    #[test]
     fn template_markers_are_recognised() {
         for unsafe_value in ["a{{b", "{%x", "x{#", "{{"] {
             assert!(!is_template_safe(unsafe_value), "{unsafe_value}");
@@ -301,6 +350,7 @@ mod tests {
             "echo 'minting, old was old-value-123' >&2; echo tok-987654; echo \"issued $(echo tok-987654 | base64)\" >&2",
             dir.path(),
             &known,
+            None,
             &mut shown,
         )
         .unwrap();

@@ -170,6 +170,13 @@ pub enum Action {
     Generate {
         secrets: Vec<String>,
     },
+    /// Mint a derived secret's new value from its source's value (`from`,
+    /// read from `source`): the mint command gets it on stdin.
+    Mint {
+        secret: String,
+        from: String,
+        source: Source,
+    },
     /// Record the rotation as open (phase `starting`) with the fingerprints of
     /// the current and the generated values, replacing any open record.
     Open {
@@ -255,8 +262,11 @@ pub fn plan(
     opts: &Options,
     new_id: &str,
 ) -> Result<Plan, PlanError> {
+    let given = names;
+    let names = &with_derived(manifest, names, command);
     let secrets = named(manifest, names, command)?;
     let mut p = Planner {
+        manifest,
         secrets,
         facts,
         command,
@@ -270,9 +280,22 @@ pub fn plan(
             actions: Vec::new(),
         },
     };
+    if matches!(command, Command::Start | Command::Rotate { .. }) {
+        for s in &p.secrets {
+            if !given.contains(&s.name)
+                && let Some(source) = &s.derived_from
+            {
+                p.plan.actions.push(Action::Say(format!(
+                    "`{}` is minted from `{source}`: it is rotated in the same window",
+                    s.name
+                )));
+            }
+        }
+    }
     match command {
         Command::Verify => p.verify()?,
         _ => {
+            p.check_sources()?;
             p.check_group()?;
             if command != Command::Abort && command != Command::Rollback {
                 p.check_verified()?;
@@ -288,6 +311,47 @@ pub fn plan(
         }
     }
     Ok(p.plan)
+}
+
+/// `names` and the secrets derived from them that move with them: a start
+/// or rotate of a source re-mints every secret derived from it (and from
+/// those) in the same window; the other commands take along the derived
+/// secrets that share the source's open rotation. Unknown names are left
+/// for [`plan`] to report.
+pub fn with_derived(manifest: &Manifest, names: &[String], command: Command) -> Vec<String> {
+    let mut out = names.to_vec();
+    if command == Command::Verify {
+        return out;
+    }
+    let mut i = 0;
+    while i < out.len() {
+        let Some(source) = manifest.secret(&out[i]) else {
+            i += 1;
+            continue;
+        };
+        for derived in &manifest.secrets {
+            if derived.derived_from.as_deref() != Some(source.name.as_str())
+                || out.contains(&derived.name)
+            {
+                continue;
+            }
+            let moves = match command {
+                Command::Start | Command::Rotate { .. } => {
+                    derived.rotation.is_none() || same_rotation(derived, source)
+                }
+                _ => same_rotation(derived, source),
+            };
+            if moves {
+                out.push(derived.name.clone());
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+fn same_rotation(a: &Secret, b: &Secret) -> bool {
+    matches!((&a.rotation, &b.rotation), (Some(x), Some(y)) if x.id == y.id)
 }
 
 /// The named secrets, each named once and in the manifest.
@@ -318,6 +382,7 @@ fn named<'m>(
 }
 
 struct Planner<'a> {
+    manifest: &'a Manifest,
     secrets: Vec<&'a Secret>,
     facts: &'a Facts,
     command: Command,
@@ -339,6 +404,99 @@ impl<'a> Planner<'a> {
 
     fn facts(&self, name: &str) -> KeyFacts {
         self.facts.get(name).cloned().unwrap_or_default()
+    }
+
+    /// Whether `secret` is minted from a secret of this command.
+    fn follows(&self, secret: &Secret) -> bool {
+        secret
+            .derived_from
+            .as_ref()
+            .is_some_and(|src| self.secrets.iter().any(|s| &s.name == src))
+    }
+
+    /// A derived secret rotated without its source is minted from the
+    /// source's value as the vault holds it: not while the source is in a
+    /// rotation of its own (which value would it be?).
+    fn check_sources(&self) -> Result<(), PlanError> {
+        if !matches!(self.command, Command::Start | Command::Rotate { .. }) {
+            return Ok(());
+        }
+        for s in &self.secrets {
+            let Some(source) = s.derived_from.as_ref() else {
+                continue;
+            };
+            if self.follows(s) || s.rotation.is_some() {
+                continue;
+            }
+            if let Some(r) = self
+                .manifest_secret(source)
+                .and_then(|src| src.rotation.as_ref())
+            {
+                return Err(PlanError::Refused(format!(
+                    "`{}` is minted from `{source}`, which is in rotation {} (phase {}): complete that rotation first (`{}`)",
+                    s.name,
+                    r.id,
+                    r.phase,
+                    next_command(r, &r.group_or(source))
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn manifest_secret(&self, name: &str) -> Option<&'a Secret> {
+        self.manifest.secret(name)
+    }
+
+    /// New values for `names`: drawn (or asked for) for the plain ones;
+    /// minted for the derived ones, each after its source, from the source's
+    /// value this command made, else the one staged in `X_new`, else the one
+    /// the vault holds.
+    fn make_values(&mut self, names: &[String]) {
+        let derived = |s: &Secret| s.derived_from.is_some();
+        let plain: Vec<String> = self
+            .secrets
+            .iter()
+            .filter(|s| names.contains(&s.name) && !derived(s))
+            .map(|s| s.name.clone())
+            .collect();
+        if !plain.is_empty() {
+            self.push(Action::Generate {
+                secrets: plain.clone(),
+            });
+        }
+        let mut made = plain;
+        let mut pending: Vec<&Secret> = self
+            .secrets
+            .iter()
+            .copied()
+            .filter(|s| names.contains(&s.name) && derived(s))
+            .collect();
+        while !pending.is_empty() {
+            let ready = pending
+                .iter()
+                .position(|s| {
+                    let src = s.derived_from.as_deref().unwrap_or_default();
+                    !pending.iter().any(|p| p.name == src)
+                })
+                // Cycles are refused when the manifest loads.
+                .unwrap_or(0);
+            let s = pending.remove(ready);
+            let from = s.derived_from.clone().unwrap_or_default();
+            let source = if made.contains(&from) {
+                Source::Generated
+            } else if self.secrets.iter().any(|n| n.name == from) {
+                Source::New
+            } else {
+                Source::Current
+            };
+            self.push(Action::Mint {
+                secret: s.name.clone(),
+                from,
+                source,
+            });
+            made.push(s.name.clone());
+        }
     }
 
     /// A window opened for several secrets moves as one: naming only some is refused.
@@ -619,7 +777,7 @@ impl<'a> Planner<'a> {
 
     fn start(&mut self) -> Result<(), PlanError> {
         for s in &self.secrets {
-            if s.strategy == Strategy::Swap {
+            if s.strategy == Strategy::Swap && !self.follows(s) {
                 return Err(PlanError::Refused(format!(
                     "`{}` uses strategy swap (its old value dies when a new one is issued): run `vaultrot rotate {0}`",
                     s.name
@@ -633,9 +791,7 @@ impl<'a> Planner<'a> {
                 }
                 self.plan.kind = Some(RotationKind::Dual);
                 let names = self.names();
-                self.push(Action::Generate {
-                    secrets: names.clone(),
-                });
+                self.make_values(&names);
                 self.push(Action::Open {
                     kind: RotationKind::Dual,
                     reason: None,
@@ -698,9 +854,7 @@ impl<'a> Planner<'a> {
         if regenerate.is_empty() {
             return;
         }
-        self.push(Action::Generate {
-            secrets: regenerate.to_vec(),
-        });
+        self.make_values(regenerate);
         self.push(Action::RecordFingerprints {
             secrets: regenerate.to_vec(),
         });
@@ -734,6 +888,24 @@ impl<'a> Planner<'a> {
                     ));
                 }
             }
+        }
+        // A value minted from a source that is made again is minted again.
+        loop {
+            let more: Vec<String> = self
+                .secrets
+                .iter()
+                .filter(|s| {
+                    !regenerate.contains(&s.name)
+                        && s.derived_from
+                            .as_ref()
+                            .is_some_and(|src| regenerate.contains(src))
+                })
+                .map(|s| s.name.clone())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            regenerate.extend(more);
         }
         Ok(regenerate)
     }
@@ -1028,7 +1200,7 @@ impl<'a> Planner<'a> {
     fn rotate(&mut self, compromised: bool) -> Result<(), PlanError> {
         if !compromised {
             for s in &self.secrets {
-                if s.strategy != Strategy::Swap {
+                if s.strategy != Strategy::Swap && !self.follows(s) {
                     return Err(PlanError::Refused(format!(
                         "`{}` uses strategy dual: run `vaultrot start {0}` then `vaultrot finish {0}` (or `rotate --compromised --reason WHY` for an incident)",
                         s.name
@@ -1152,9 +1324,7 @@ impl<'a> Planner<'a> {
         self.plan.kind = Some(kind);
         self.plan.reason = reason.clone();
         let names = self.names();
-        self.push(Action::Generate {
-            secrets: names.clone(),
-        });
+        self.make_values(&names);
         self.push(Action::Open { kind, reason });
         self.stage(&names);
     }

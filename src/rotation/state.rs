@@ -11,38 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::RotationError;
 use crate::fsutil::{self, FileMode};
+pub use crate::manifest::RotationKind;
 use crate::manifest::RotationPhase;
 use crate::yaml::{Doc, Edit, NewValue};
-
-/// What kind of rotation is open: it decides which command resumes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RotationKind {
-    /// `start` … `finish`: the `_new` window.
-    Dual,
-    /// `rotate`: swap in one step.
-    Swap,
-    /// `rotate --compromised`: swap at once, the entry says why.
-    Compromised,
-}
-
-impl RotationKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RotationKind::Dual => "dual",
-            RotationKind::Swap => "swap",
-            RotationKind::Compromised => "compromised",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "dual" => Some(RotationKind::Dual),
-            "swap" => Some(RotationKind::Swap),
-            "compromised" => Some(RotationKind::Compromised),
-            _ => None,
-        }
-    }
-}
 
 /// A new `rotation:` block.
 pub struct OpenRecord<'a> {

@@ -195,6 +195,20 @@ impl<'a> Live<'a> {
                     }
                     continue;
                 }
+                Action::Mint { secret, .. } => {
+                    if let Some(Generate::Command { command }) = self
+                        .manifest
+                        .secret(secret)
+                        .and_then(|s| s.generate.as_ref())
+                        && let Some(missing) = missing_script(root, command)
+                    {
+                        problems.push(format!(
+                            "generate.command of `{secret}`: {missing} not found in {}",
+                            root.display()
+                        ));
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             for step in steps {
@@ -274,6 +288,19 @@ impl<'a> Live<'a> {
                 Action::Generate { secrets } => {
                     lines.push(format!("new value: {}", secrets.join(", ")))
                 }
+                Action::Mint {
+                    secret,
+                    from,
+                    source,
+                } => lines.push(format!(
+                    "new value: {secret}, minted from {}",
+                    match source {
+                        super::plan::Source::Generated => format!("the new value of {from}"),
+                        super::plan::Source::New => format!("{from}_new"),
+                        super::plan::Source::Current => from.clone(),
+                        super::plan::Source::Previous => format!("{from}_previous"),
+                    }
+                )),
                 Action::Open { kind, .. } => lines.push(format!(
                     "manifest: open rotation {} ({}) for {}, with value fingerprints",
                     plan.id,
@@ -393,6 +420,24 @@ impl World for Live<'_> {
                 value
             }
         };
+        self.remember(value.as_bytes());
+        Ok(value)
+    }
+
+    fn mint(&mut self, secret: &Secret, source: &str) -> Result<Zeroizing<String>, RotationError> {
+        let Some(Generate::Command { command }) = &secret.generate else {
+            return Err(RotationError::Usage(format!(
+                "`{}` is derived_from another secret but has no generate.command to mint it with",
+                secret.name
+            )));
+        };
+        self.remember(source.as_bytes());
+        let value = generate::minted_from(
+            command,
+            &self.manifest.root,
+            &self.redact,
+            source.as_bytes(),
+        )?;
         self.remember(value.as_bytes());
         Ok(value)
     }
@@ -632,7 +677,7 @@ fn shell_words(argv: &[String]) -> String {
 
 fn prompt_value(name: &str) -> Result<Zeroizing<String>, RotationError> {
     let read = |prompt: &str| {
-        crate::vault::secrets::read_hidden(prompt)
+        crate::passwords::sources::read_hidden(prompt)
             .map_err(|e| RotationError::Usage(format!("cannot read the new value: {e}")))
     };
     let first = read(&format!("New value for {name}: "))?;

@@ -1,13 +1,10 @@
-//! The ansible-vault engine: envelope codec ([`envelope`]), cipher
-//! ([`crypto`], [`legacy`]) and where passwords come from ([`secrets`]).
-//!
-//! [`decrypt`] and [`encrypt`] are pure functions over bytes; only
-//! [`secrets`] touches files, scripts and the terminal.
+//! The ansible-vault engine: envelope codec ([`envelope`]) and cipher
+//! ([`crypto`], [`legacy`]). [`decrypt`] and [`encrypt`] are pure functions
+//! over bytes; where passwords come from lives above, in `passwords::sources`.
 
 pub mod crypto;
 pub mod envelope;
 pub mod legacy;
-pub mod secrets;
 mod sha256x;
 
 use std::fmt;

@@ -3,6 +3,8 @@
 //! and cannot find it fails loudly instead of skipping.
 #![allow(dead_code)]
 
+pub mod nats;
+pub mod postgres;
 pub mod redis;
 
 use std::path::{Path, PathBuf};

@@ -13,9 +13,9 @@ use std::process::{Command, Stdio};
 
 use zeroize::Zeroizing;
 
-use super::envelope::strip_ascii_whitespace;
-use super::{DecryptOptions, VaultSecret, decrypt, is_encrypted};
 use crate::ansible::config::{VaultSettings, unfrack};
+use crate::vault::envelope::strip_ascii_whitespace;
+use crate::vault::{DecryptOptions, VaultSecret, decrypt, is_encrypted};
 
 /// Why no usable secret could be obtained; messages follow ansible's.
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +138,13 @@ impl SecretLoader<'_> {
                 continue;
             }
             match self.load_path_source(source, name, &secrets) {
-                Ok(password) => secrets.push(VaultSecret::new(label, password)),
+                Ok(password) => {
+                    let pending = self.pending_password(source, &secrets);
+                    secrets.push(VaultSecret::new(label.clone(), password));
+                    if let Some(pending) = pending {
+                        secrets.push(VaultSecret::new(label, pending));
+                    }
+                }
                 Err(err) => {
                     // ansible words the warning by the step that failed: finding
                     // the source, or reading it.
@@ -182,6 +188,32 @@ impl SecretLoader<'_> {
         self.read_password_file(&path, earlier)
     }
 
+    /// The new password of an open `rotate-password`, kept in the pending
+    /// slot beside a password file: tried after the file's own, so that
+    /// every vault opens while the rotation is open.
+    fn pending_password(
+        &self,
+        source: &str,
+        earlier: &[VaultSecret],
+    ) -> Option<Zeroizing<Vec<u8>>> {
+        let path = unfrack(source, None);
+        let meta = std::fs::metadata(&path).ok()?;
+        if meta.permissions().mode() & 0o111 != 0 {
+            return None;
+        }
+        let pending = pending_path(&path);
+        if !pending.is_file() {
+            return None;
+        }
+        self.read_password_file(&pending, earlier)
+            .inspect_err(|err| {
+                (self.warn)(&format!(
+                    "Error in vault password file loading (pending rotation): {err}"
+                ))
+            })
+            .ok()
+    }
+
     fn read_password_file(
         &self,
         path: &Path,
@@ -202,6 +234,15 @@ impl SecretLoader<'_> {
     fn decrypt_age(&self, path: &Path, data: &[u8]) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
         age_decrypt(path, data, self.age_identity.as_deref())
     }
+}
+
+/// The pending slot of a password file (`FILE.pending`): where
+/// `rotate-password` keeps the new password, in the file's own format, while
+/// its rotation is open.
+pub fn pending_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".pending");
+    PathBuf::from(name)
 }
 
 /// The password in an age-encrypted (or plain) password file, opened with
