@@ -16,5 +16,6 @@ pub const OPTIONS: i32 = 5;
 pub const AWAITING: i32 = 10;
 /// Another vaultrot command holds the manifest lock.
 pub const LOCKED: i32 = 75;
-/// Interrupted by Ctrl-C (as ansible).
+/// Interrupted by Ctrl-C (as ansible), or by SIGHUP/SIGTERM while `edit`
+/// had the editor open (its plaintext wiped, nothing written).
 pub const INTERRUPTED: i32 = 99;

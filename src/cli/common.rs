@@ -46,7 +46,10 @@ pub struct VaultArgs {
 
 impl From<FileError> for CliError {
     fn from(e: FileError) -> Self {
-        CliError::error(e.to_string())
+        CliError {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use crate::fsutil::{FileMode, resolve_target};
 use crate::rotation::lock::lock_vault_files;
 use crate::vault;
 use crate::vaultfile::document::SecretsFile;
-use crate::vaultfile::edit::{run_editor, suffix_of};
+use crate::vaultfile::edit::{EditorError, run_editor, suffix_of};
 use crate::vaultfile::{FileError, replace};
 use crate::vaultfile::{Input, VaultContext, tree};
 
@@ -64,12 +64,16 @@ fn edit_vars_file(
     let file = SecretsFile::from_bytes(path, bytes, ctx)?;
     let shown = file.render_decrypted(ctx)?;
     let edited = run_editor(shown.as_bytes(), &suffix_of(path), &settings.editor)?;
-    let edited = zeroize::Zeroizing::new(String::from_utf8(edited.to_vec()).map_err(|_| {
-        FileError::Other(format!(
-            "{}: the edited text is not UTF-8; nothing written",
-            path.display()
-        ))
-    })?);
+    // Checked in place: a failed `String::from_utf8` would drop an unwiped copy.
+    let edited = zeroize::Zeroizing::new(
+        std::str::from_utf8(&edited)
+            .map_err(|_| {
+                FileError::from(EditorError::NotUtf8 {
+                    path: path.display().to_string(),
+                })
+            })?
+            .to_string(),
+    );
     if let Some(new_bytes) = file.edited(&edited, ctx)? {
         replace(path, &new_bytes, FileMode::Keep)?;
     }

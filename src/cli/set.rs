@@ -5,8 +5,6 @@
 //! own lines change. A file a manifest names is read and written under the
 //! manifest's lock.
 
-use std::io::Read;
-
 use clap::Args;
 use zeroize::Zeroizing;
 
@@ -96,9 +94,7 @@ fn value_of(args: &SetArgs) -> CliResult<Zeroizing<String>> {
             .map_err(|e| CliError::options(e.to_string()));
     }
     if args.stdin {
-        let mut raw = Zeroizing::new(Vec::new());
-        std::io::stdin()
-            .read_to_end(&mut raw)
+        let raw = crate::fsutil::read_stdin()
             .map_err(|e| CliError::error(format!("cannot read stdin: {e}")))?;
         let text = std::str::from_utf8(&raw)
             .map_err(|_| CliError::error("the value on stdin is not UTF-8 text"))?;

@@ -58,6 +58,17 @@ pub fn keep_previous(
     Ok(Some(path))
 }
 
+/// After a failed write of `file`: removes the backup just made of it when
+/// `file` still holds the same bytes (the backup would only take space, on
+/// a disk that may be full). A backup that became the only copy stays.
+pub fn discard_if_redundant(backup: &Path, file: &Path) {
+    if let (Ok(kept), Ok(current)) = (fs::read(backup), super::read(file))
+        && kept == current
+    {
+        let _ = fs::remove_file(backup);
+    }
+}
+
 /// Backups of `file` in `dir`, oldest first.
 pub fn list(file: &Path, root: &Path, dir: &Path) -> io::Result<Vec<Backup>> {
     let prefix = format!("{}.", flatten(file, root));
@@ -97,6 +108,25 @@ pub fn restore(backup: &Backup, file: &Path, root: &Path, dir: &Path) -> io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redundant_backup_is_discarded_the_only_copy_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("vault.yml");
+        let dir = root.path().join("backups");
+        fs::write(&file, b"v1").unwrap();
+        let kept = keep_previous(&file, root.path(), &dir, "set")
+            .unwrap()
+            .unwrap();
+        discard_if_redundant(&kept, &file);
+        assert!(!kept.exists(), "the file still holds these bytes");
+        let kept = keep_previous(&file, root.path(), &dir, "set")
+            .unwrap()
+            .unwrap();
+        fs::write(&file, b"v2").unwrap();
+        discard_if_redundant(&kept, &file);
+        assert!(kept.exists(), "the only copy of v1");
+    }
 
     #[test]
     fn keep_list_restore() {

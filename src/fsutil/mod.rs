@@ -1,20 +1,27 @@
-//! File-system primitives every writer goes through: atomic replace that
-//! keeps or sets the mode, private scratch space for plaintext, and the lock.
+//! File-system primitives every writer goes through: reading inputs (regular
+//! files only, bounded), atomic replace that keeps or sets the mode, private
+//! scratch space for plaintext, and the removal of what killed runs left.
 //!
 //! No other module writes a user's file directly: a crash at any instant
 //! leaves either the old bytes or the new ones, never a mix or nothing.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
 pub mod backup;
+pub mod stale;
 mod unfrack;
 
 pub use unfrack::unfrack;
+
+/// The largest input read (a file or stdin). Vault and vars files are
+/// kilobytes to a few megabytes; the cap stops an endless stream
+/// (`view - < /dev/zero`) from filling memory.
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Which permissions the replaced file ends up with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,11 +30,108 @@ pub enum FileMode {
     Keep,
     /// Exactly this mode (ansible writes encrypt/decrypt output as 0600).
     Exactly(u32),
+    /// Keep the existing file's mode and owner; a new file gets what any
+    /// program's new file gets (0666 less the umask): a file that holds no
+    /// secret, such as CHANGELOG.md.
+    KeepOrDefault,
 }
 
-/// Reads a whole file, naming it in the error.
+/// 0666 less the process umask.
+fn default_file_mode() -> u32 {
+    // SAFETY: umask only swaps the process mask; it is put back at once.
+    let mask = unsafe {
+        let mask = libc::umask(0o077);
+        libc::umask(mask);
+        mask
+    };
+    0o666 & !(mask as u32)
+}
+
+/// Reads a whole regular file of at most [`MAX_INPUT_BYTES`]. A FIFO, a
+/// device, a socket or a directory is refused before a byte is read: opening
+/// never blocks (`O_NONBLOCK`) and the type is checked on the open handle.
 pub fn read(path: &Path) -> io::Result<Vec<u8>> {
-    fs::read(path)
+    let file = open_regular(path)?;
+    let len = file.metadata()?.len();
+    if len > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    // Sized up front: growing the buffer would leave copies (maybe plaintext) in freed memory.
+    let mut buf = Vec::with_capacity(len as usize + 1);
+    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
+/// Reads a whole regular file as UTF-8 text (see [`read`]).
+pub fn read_text(path: &Path) -> io::Result<String> {
+    String::from_utf8(read(path)?).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
+/// Reads stdin to its end, at most [`MAX_INPUT_BYTES`].
+pub fn read_stdin() -> io::Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(Vec::new());
+    io::stdin()
+        .lock()
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
+fn too_large() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!(
+            "larger than {} MiB, the most vaultrot reads",
+            MAX_INPUT_BYTES >> 20
+        ),
+    )
+}
+
+/// Opens `path` for reading if it is a regular file (symlinks followed).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            // What opening a socket gives.
+            Some(libc::ENXIO) => not_regular("a socket"),
+            _ => e,
+        })?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_file() {
+        return Ok(file);
+    }
+    use std::os::unix::fs::FileTypeExt;
+    Err(not_regular(if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a plain file"
+    }))
+}
+
+fn not_regular(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{what}, not a regular file"),
+    )
 }
 
 /// Resolves symlinks so the file a link points to is replaced, not the link.
@@ -58,19 +162,25 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: FileMode) -> io::Result<()> 
     }
     let final_mode = match (mode, &existing) {
         (FileMode::Exactly(m), _) => m,
-        (FileMode::Keep, Some(meta)) => meta.permissions().mode() & 0o7777,
+        (FileMode::Keep | FileMode::KeepOrDefault, Some(meta)) => {
+            meta.permissions().mode() & 0o7777
+        }
         (FileMode::Keep, None) => 0o600,
+        (FileMode::KeepOrDefault, None) => default_file_mode(),
     };
 
+    stale::sweep(&dir);
+    stale::sweep_scratch(&scratch_base());
     let (temp_path, mut temp) = create_temp_beside(&dir, &target)?;
     let result = (|| {
         temp.write_all(data)?;
         temp.set_permissions(fs::Permissions::from_mode(final_mode))?;
-        if let (FileMode::Keep, Some(meta)) = (mode, &existing) {
+        if let (FileMode::Keep | FileMode::KeepOrDefault, Some(meta)) = (mode, &existing) {
             // Keeping the owner needs privileges; failing to is not worth losing the write.
             let _ = std::os::unix::fs::fchown(&temp, Some(meta.uid()), Some(meta.gid()));
         }
         temp.sync_all()?;
+        stale::test_crash_point("temp-written");
         fs::rename(&temp_path, &target)?;
         File::open(&dir)?.sync_all()
     })();
@@ -105,17 +215,19 @@ fn create_temp_beside(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> 
         .and_then(|n| n.to_str())
         .unwrap_or("file");
     for _ in 0..16 {
-        let candidate = dir.join(format!(
-            ".{name}.vaultrot-{:016x}.tmp",
-            rand::random::<u64>()
-        ));
+        let candidate = dir.join(stale::temp_name(name));
         match OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&candidate)
         {
-            Ok(file) => return Ok((candidate, file)),
+            Ok(file) => {
+                // Held until the handle closes: a later run's sweep sees it is in use.
+                // Best effort: on a file system without locks the pid check remains.
+                let _ = file.try_lock();
+                return Ok((candidate, file));
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
@@ -127,21 +239,42 @@ fn create_temp_beside(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> 
 }
 
 /// A private 0700 directory for plaintext the editor must see. Files in it
-/// are overwritten with zeros before the directory is removed on drop.
+/// are overwritten with zeros before the directory is removed on drop. The
+/// directory is named after this process and locked while it lives, so that
+/// a later run can tell one left by a killed run (see [`stale`]).
 pub struct PrivateScratch {
     dir: PathBuf,
+    _lock: File,
+}
+
+/// Where scratch directories go: `$XDG_RUNTIME_DIR` (a per-user tmpfs), else `$TMPDIR`.
+pub fn scratch_base() -> PathBuf {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(std::env::temp_dir)
 }
 
 impl PrivateScratch {
     pub fn new() -> io::Result<Self> {
-        let base = std::env::var_os("XDG_RUNTIME_DIR")
-            .map(PathBuf::from)
-            .filter(|p| p.is_dir())
-            .unwrap_or_else(std::env::temp_dir);
+        let base = scratch_base();
+        stale::sweep_scratch(&base);
         for _ in 0..16 {
-            let dir = base.join(format!("vaultrot-{:016x}", rand::random::<u64>()));
+            let dir = base.join(stale::scratch_name());
             match fs::DirBuilder::new().mode(0o700).create(&dir) {
-                Ok(()) => return Ok(PrivateScratch { dir }),
+                Ok(()) => {
+                    return match File::open(&dir) {
+                        Ok(lock) => {
+                            // Best effort, as for temp files: the pid check remains.
+                            let _ = lock.try_lock();
+                            Ok(PrivateScratch { dir, _lock: lock })
+                        }
+                        Err(e) => {
+                            let _ = fs::remove_dir(&dir);
+                            Err(e)
+                        }
+                    };
+                }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
             }
@@ -177,20 +310,7 @@ impl PrivateScratch {
 
 impl Drop for PrivateScratch {
     fn drop(&mut self) {
-        if let Ok(entries) = fs::read_dir(&self.dir) {
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if let Ok(meta) = fs::symlink_metadata(&path)
-                    && meta.is_file()
-                    && let Ok(mut f) = OpenOptions::new().write(true).open(&path)
-                {
-                    let zeros = vec![0u8; meta.len() as usize];
-                    let _ = f.write_all(&zeros).and_then(|_| f.sync_all());
-                }
-                let _ = fs::remove_file(&path);
-            }
-        }
-        let _ = fs::remove_dir(&self.dir);
+        stale::wipe_dir(&self.dir);
     }
 }
 

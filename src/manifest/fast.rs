@@ -22,10 +22,16 @@ use super::raw::{
 /// whose depth budget refuses them with a positioned error: this reader
 /// recurses per level, and a hostile manifest nests thousands deep.
 const MAX_FLOW_DEPTH: usize = 32;
+/// Block content starting further right than this column (indentation and
+/// `- ` prefixes: a bound on block nesting) goes to serde-saphyr too.
+const MAX_BLOCK_COLUMN: usize = 96;
+/// Longer lines go to serde-saphyr: positions on a non-ASCII line are counted
+/// from its start, which a line of thousands of flow items makes quadratic.
+const MAX_LINE_BYTES: usize = 4096;
 
 /// Reads manifest text, or `None` when serde-saphyr must decide.
 pub(super) fn read(text: &str) -> Option<RawFile> {
-    if flow_depth_exceeds(text, MAX_FLOW_DEPTH) {
+    if flow_depth_exceeds(text, MAX_FLOW_DEPTH) || beyond_block_limits(text) {
         return None;
     }
     let mut reader = Reader::new(text)?;
@@ -66,6 +72,23 @@ fn flow_depth_exceeds(text: &str, limit: usize) -> bool {
         }
     }
     false
+}
+
+/// Whether a line is longer than [`MAX_LINE_BYTES`] or its content starts
+/// past [`MAX_BLOCK_COLUMN`].
+fn beyond_block_limits(text: &str) -> bool {
+    text.split('\n').any(|line| {
+        let b = line.as_bytes();
+        let mut at = 0;
+        while at < b.len() && at <= MAX_BLOCK_COLUMN {
+            match (b[at], b.get(at + 1)) {
+                (b' ', _) => at += 1,
+                (b'-', Some(b' ')) => at += 2,
+                _ => break,
+            }
+        }
+        line.len() > MAX_LINE_BYTES || at > MAX_BLOCK_COLUMN
+    })
 }
 
 #[derive(Debug)]

@@ -15,7 +15,6 @@ pub mod model;
 mod parse;
 mod raw;
 
-use std::fs;
 use std::path::Path;
 
 pub use age::{AgeOptions, AgeReport, FailOn, Level, SecretAge, Status, assess};
@@ -27,7 +26,7 @@ pub use model::*;
 impl Manifest {
     /// Reads the manifest at `path`; its infra root is found with [`infra_root`].
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let text = fs::read_to_string(path).map_err(|source| ManifestError::Read {
+        let text = crate::fsutil::read_text(path).map_err(|source| ManifestError::Read {
             path: path.to_path_buf(),
             source,
         })?;

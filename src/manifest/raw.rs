@@ -280,14 +280,26 @@ pub(super) fn pos<T>(spanned: &Sp<T>) -> Option<Pos> {
 
 /// Reads manifest text with serde-saphyr.
 pub(super) fn from_yaml(text: &str) -> Result<RawFile, Diagnostic> {
+    crate::yaml::limits::check_size(text).map_err(|breach| Diagnostic {
+        pos: Some(Pos {
+            line: u32::try_from(breach.line).unwrap_or(u32::MAX),
+            column: 1,
+        }),
+        message: breach.cause,
+    })?;
     serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|err| yaml_diagnostic(&err))
 }
+
+/// Nesting deeper than this is refused with a positioned error (serde-saphyr
+/// counts it without recursing), far deeper than any manifest is written.
+const MAX_DEPTH: usize = 64;
 
 fn yaml_options() -> serde_saphyr::Options {
     // Manifests of thousands of secrets exceed the default node budget, which
     // is sized for small configs; the file is the operator's own.
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
             max_nodes: 50_000_000,
             max_events: 100_000_000,
         },
@@ -318,6 +330,13 @@ fn yaml_diagnostic(err: &serde_saphyr::Error) -> Diagnostic {
 
 /// serde's wording, made to say what the manifest expects.
 fn humanize(message: &str) -> String {
+    if message.contains("limits breached: Depth") {
+        return format!("nested deeper than {MAX_DEPTH} levels, the most vaultrot reads");
+    }
+    if message.contains("limits breached:") {
+        return "too large or too complex to read (aliases expanding to too much, or too many nodes)"
+            .to_string();
+    }
     if let Some(rest) = message.strip_prefix("duplicate mapping key") {
         let key = rest
             .trim_start_matches([':', ' '])

@@ -535,10 +535,21 @@ impl World for Live<'_> {
         )
         .map_err(|e| RotationError::Vault(format!("cannot back up {}: {e}", path.display())))?;
         self.crash_point("backup")?;
-        replace(&path, &bytes, FileMode::Keep).map_err(|e| RotationError::Vault(e.to_string()))?;
+        if let Err(e) = replace(&path, &bytes, FileMode::Keep) {
+            if let Some(kept) = &kept {
+                backup::discard_if_redundant(kept, &path);
+            }
+            return Err(RotationError::Vault(e.to_string()));
+        }
         if let Some(kept) = kept {
+            // A vars file with inline values is kept as it was, plaintext around the values.
+            let previous = if file.is_whole_vault() {
+                "previous ciphertext"
+            } else {
+                "previous version"
+            };
             self.say(&format!(
-                "{} updated (previous ciphertext kept in {})",
+                "{} updated ({previous} kept in {})",
                 vault.display(),
                 kept.display()
             ));
@@ -672,7 +683,7 @@ impl World for Live<'_> {
         }
         let updated = changelog::add_entry(&text, &entry)
             .map_err(|e| RotationError::Changelog(e.to_string()))?;
-        fsutil::write_atomic(&path, updated.as_bytes(), FileMode::Keep)
+        fsutil::write_atomic(&path, updated.as_bytes(), FileMode::KeepOrDefault)
             .map_err(|e| RotationError::Changelog(format!("{}: {e}", path.display())))
     }
 

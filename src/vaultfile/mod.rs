@@ -6,7 +6,7 @@ pub mod document;
 pub mod edit;
 pub mod tree;
 
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -27,11 +27,23 @@ pub enum FileError {
     Read { path: String, source: io::Error },
     #[error("Unable to write {path}: {source}")]
     Write { path: String, source: io::Error },
+    #[error(transparent)]
+    Editor(#[from] edit::EditorError),
     #[error("{0}")]
     Other(String),
 }
 
 impl FileError {
+    /// The exit code this failure maps to (`exit_codes`).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            FileError::Editor(edit::EditorError::Interrupted { .. }) => {
+                crate::exit_codes::INTERRUPTED
+            }
+            _ => crate::exit_codes::ERROR,
+        }
+    }
+
     pub fn vault(path: &Input, source: VaultError) -> Self {
         FileError::Vault {
             path: path.display_name(),
@@ -75,10 +87,7 @@ impl Input {
     /// Reads all bytes into zeroizing memory (it may be plaintext).
     pub fn read(&self) -> Result<Zeroizing<Vec<u8>>, FileError> {
         let result = match self {
-            Input::Stdin => {
-                let mut buf = Zeroizing::new(Vec::new());
-                io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
-            }
+            Input::Stdin => fsutil::read_stdin(),
             Input::File(path) => fsutil::read(path).map(Zeroizing::new),
         };
         result.map_err(|source| FileError::Read {

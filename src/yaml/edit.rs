@@ -516,6 +516,12 @@ impl<'d> Planner<'d> {
                 self.parents[pi].slots.remove(slot);
                 let li = &self.doc.lines;
                 let start = li.line_start(pair.key.span.start);
+                // Removing the first key of a file keeps its byte-order mark.
+                let start = if start == 0 && self.doc.text.starts_with('\u{feff}') {
+                    3
+                } else {
+                    start
+                };
                 let end = li.next_line(pair.value.end.max(pair.colon + 1));
                 self.removed.insert(start, end);
                 self.splices.push(Splice {

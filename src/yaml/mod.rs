@@ -24,6 +24,7 @@
 
 mod edit;
 mod error;
+pub mod limits;
 mod model;
 mod parse;
 mod quote;

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::{LineIndex, YamlError};
+use super::limits::{self, MAX_DEPTH};
 use super::resolve::{KeyId, plain_key_id};
 use super::secret::SecretBuf;
 use super::tree::{
@@ -12,8 +13,6 @@ use super::tree::{
 };
 use zeroize::Zeroizing;
 
-/// Deeper nesting than this is refused (it would only come from generated or hostile input).
-const MAX_DEPTH: usize = 100;
 /// PyYAML's limit for implicit keys.
 const MAX_KEY_LEN: usize = 1024;
 
@@ -29,6 +28,11 @@ enum Ctx {
 
 /// Parses one YAML document (an optional BOM, directives, `---`, `...` included).
 pub(crate) fn parse(text: &str, lines: &LineIndex) -> Result<Parsed, YamlError> {
+    limits::check_size(text).map_err(|breach| YamlError::Syntax {
+        line: breach.line,
+        column: 1,
+        message: breach.cause,
+    })?;
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
@@ -529,6 +533,12 @@ impl<'a> Parser<'a> {
             let value = self.block_node(colon + 1, indent as isize, Ctx::MapValue)?;
             end = value.end.max(colon + 1);
             let line_start = self.li.line_start(cur);
+            // A byte-order mark before the first key is not a `- ` in front of it.
+            let line_start = if line_start == 0 && self.s.starts_with('\u{feff}') {
+                3
+            } else {
+                line_start
+            };
             let compact = self.b[line_start..cur].iter().any(|&c| c != b' ');
             pairs.push(Pair {
                 key,
