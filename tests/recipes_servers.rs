@@ -17,7 +17,6 @@
 
 mod common;
 
-use std::ffi::OsString;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -150,32 +149,7 @@ impl Infra {
     }
 
     fn command_of(&self, program: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(program);
-        for var in common::VAULT_ENV {
-            cmd.env_remove(var);
-        }
-        for var in [
-            "VAULTROT_MANIFEST",
-            "VAULTROT_CRASH_AFTER",
-            "VAULTROT_ANSIBLE_PLAYBOOK",
-            "ANSIBLE_ROLES_PATH",
-        ] {
-            cmd.env_remove(var);
-        }
-        let mut path = OsString::from(common::ansible_bin_dir());
-        path.push(":");
-        path.push(std::env::var_os("PATH").unwrap_or_default());
-        cmd.args(args)
-            .current_dir(&self.root)
-            .env("PATH", path)
-            .env("HOME", &self.home)
-            .env("ANSIBLE_LOCAL_TEMP", self.home.join(".ansible/tmp"))
-            .env("NO_COLOR", "1")
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("VAULTROT_USER", "tester")
-            .env("VAULTROT_NOW", NOW)
-            .stdin(Stdio::null());
-        cmd
+        common::infra_command(program, &self.root, &self.home, NOW, args)
     }
 
     /// Runs vaultrot and records what it printed.

@@ -15,7 +15,6 @@
 
 mod common;
 
-use std::ffi::OsString;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -308,32 +307,9 @@ impl Infra {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(common::vaultrot());
-        for var in common::VAULT_ENV {
-            cmd.env_remove(var);
-        }
-        for var in [
-            "VAULTROT_MANIFEST",
-            "VAULTROT_CRASH_AFTER",
-            "VAULTROT_ANSIBLE_PLAYBOOK",
-        ] {
-            cmd.env_remove(var);
-        }
-        let mut path = OsString::from(common::ansible_bin_dir());
-        path.push(":");
-        path.push(std::env::var_os("PATH").unwrap_or_default());
-        cmd.args(args)
-            .current_dir(&self.root)
-            .env("PATH", path)
-            // The mint scripts read credentials with `vaultrot get`.
-            .env("VAULTROT", common::vaultrot())
-            .env("HOME", &self.home)
-            .env("ANSIBLE_LOCAL_TEMP", self.home.join(".ansible/tmp"))
-            .env("NO_COLOR", "1")
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("VAULTROT_USER", "tester")
-            .env("VAULTROT_NOW", NOW)
-            .stdin(Stdio::null());
+        let mut cmd = common::infra_command(&common::vaultrot(), &self.root, &self.home, NOW, args);
+        // The mint scripts read credentials with `vaultrot get`.
+        cmd.env("VAULTROT", common::vaultrot());
         cmd
     }
 

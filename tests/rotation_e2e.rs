@@ -18,7 +18,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::symlink;
@@ -294,31 +293,7 @@ impl Infra {
 
     /// `program args...` from the infra root, in the environment of an operator.
     fn command_of(&self, program: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(program);
-        for var in common::VAULT_ENV {
-            cmd.env_remove(var);
-        }
-        for var in [
-            "VAULTROT_MANIFEST",
-            "VAULTROT_CRASH_AFTER",
-            "VAULTROT_ANSIBLE_PLAYBOOK",
-        ] {
-            cmd.env_remove(var);
-        }
-        let mut path = OsString::from(common::ansible_bin_dir());
-        path.push(":");
-        path.push(std::env::var_os("PATH").unwrap_or_default());
-        cmd.args(args)
-            .current_dir(&self.root)
-            .env("PATH", path)
-            .env("HOME", &self.home)
-            .env("ANSIBLE_LOCAL_TEMP", self.home.join(".ansible/tmp"))
-            .env("NO_COLOR", "1")
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("VAULTROT_USER", "tester")
-            .env("VAULTROT_NOW", NOW)
-            .stdin(Stdio::null());
-        cmd
+        common::infra_command(program, &self.root, &self.home, NOW, args)
     }
 
     fn command(&self, args: &[&str]) -> Command {

@@ -7,7 +7,9 @@ pub mod nats;
 pub mod postgres;
 pub mod redis;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 /// The project-local virtualenv's bin directory (or `VAULTROT_ANSIBLE_BIN`).
 pub fn ansible_bin_dir() -> PathBuf {
@@ -54,5 +56,43 @@ pub fn clean_command(program: &Path, cwd: &Path) -> std::process::Command {
     cmd.env("HOME", cwd)
         .env("ANSIBLE_LOCAL_TEMP", cwd.join(".ansible-tmp"))
         .current_dir(cwd);
+    cmd
+}
+
+/// A command run in a test infra as an operator would run it: a clean vault
+/// environment, the real ansible tools first on PATH, HOME in the test's own
+/// directory, no colours, `VAULTROT_NOW` and `VAULTROT_USER` pinned, no stdin.
+pub fn infra_command(
+    program: &Path,
+    root: &Path,
+    home: &Path,
+    now: &str,
+    args: &[&str],
+) -> Command {
+    let mut cmd = Command::new(program);
+    for var in VAULT_ENV {
+        cmd.env_remove(var);
+    }
+    for var in [
+        "VAULTROT_MANIFEST",
+        "VAULTROT_CRASH_AFTER",
+        "VAULTROT_ANSIBLE_PLAYBOOK",
+        "ANSIBLE_ROLES_PATH",
+    ] {
+        cmd.env_remove(var);
+    }
+    let mut path = OsString::from(ansible_bin_dir());
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    cmd.args(args)
+        .current_dir(root)
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("ANSIBLE_LOCAL_TEMP", home.join(".ansible/tmp"))
+        .env("NO_COLOR", "1")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("VAULTROT_USER", "tester")
+        .env("VAULTROT_NOW", now)
+        .stdin(Stdio::null());
     cmd
 }
