@@ -6,6 +6,7 @@
 //! lock ([`lock`]) and new values ([`generate`]).
 
 pub mod drift;
+pub mod due;
 pub mod execute;
 pub mod generate;
 pub mod lock;
