@@ -392,10 +392,7 @@ impl Checker {
         let min_window = self
             .period(raw.min_window.as_ref(), "min_window")
             .or(policy.and_then(|p| p.min_window));
-        let auto = raw
-            .auto
-            .or(policy.and_then(|p| p.auto))
-            .unwrap_or(false);
+        let auto = raw.auto.or(policy.and_then(|p| p.auto)).unwrap_or(false);
         let last_rotation = raw
             .last_rotation
             .as_ref()

@@ -293,7 +293,12 @@ mod tests {
         let (a, _, why) = action(&m, "2026-06-01");
         assert_eq!(a, None);
         assert!(why.contains("external"), "{why}");
-        let s = secret("vault_m", "db", "2025-01-01", "      revoke: [{manual: 'kill it'}]\n");
+        let s = secret(
+            "vault_m",
+            "db",
+            "2025-01-01",
+            "      revoke: [{manual: 'kill it'}]\n",
+        );
         assert_eq!(action(&manifest(&s), "2026-06-01").0, None);
     }
 
