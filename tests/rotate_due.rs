@@ -200,6 +200,16 @@ impl Infra {
         self.ok_as(args, now, "tester")
     }
 
+    /// `vaultrot check-age ARGS` on day `now` (exit 1: something is overdue).
+    fn check_age(&self, args: &[&str], now: &str) -> String {
+        let out = self
+            .command_of(&common::vaultrot(), args, now, "tester")
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", show(&out));
+        text(&out.stdout)
+    }
+
     fn ok_as(&self, args: &[&str], now: &str, user: &str) -> String {
         let out = self
             .command_of(&common::vaultrot(), args, now, user)
@@ -410,6 +420,46 @@ fn a_person_opened_rotation_is_left_alone_max_caps_starts_and_dry_run_writes_not
     );
     assert_eq!(rotation_by("vault_b"), None, "{out}");
     assert_eq!(person_of(&m), person);
+    // status and check-age say what rotate-due does next, and when.
+    let status = infra.ok(&["status", "--format", "json"], DAY3);
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let row = |name: &str| {
+        status["open"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("vault_a")["auto"], true, "{status}");
+    assert_eq!(row("vault_a")["auto_action"], serde_json::Value::Null);
+    assert_eq!(row("vault_a")["auto_on"], "2026-03-18");
+    assert_eq!(row("vault_person")["auto"], false, "{status}");
+    let table = infra.ok(&["status"], DAY3);
+    assert!(
+        table.contains("auto: rotate-due finish on 2026-03-18"),
+        "{table}"
+    );
+    let ages = infra.check_age(&["check-age", "--format", "json"], DAY3);
+    let ages: serde_json::Value = serde_json::from_str(&ages).unwrap();
+    let age = |name: &str| {
+        ages["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(age("vault_b")["auto"], true, "{ages}");
+    assert_eq!(age("vault_b")["auto_action"], "start");
+    assert_eq!(age("vault_b")["auto_on"], "2026-03-17");
+    assert_eq!(age("vault_a")["auto_action"], serde_json::Value::Null);
+    assert_eq!(age("vault_a")["auto_on"], "2026-03-18");
+    let table = infra.check_age(&["check-age"], DAY3);
+    assert!(table.contains("rotate-due: start today"), "{table}");
+
     // Days later, even past min_window, alice's window is still hers to finish.
     let out = infra.ok(&["rotate-due"], "2026-04-01T02:00:00Z");
     let m = infra.manifest();
