@@ -227,14 +227,15 @@ impl Infra {
         fs::read_to_string(self.root.join(file)).unwrap()
     }
 
-    /// The vault's keys and values (decrypted through `vaultrot view`).
+    /// The vault's keys (`vaultrot view`) and their exact values (`vaultrot get`).
     fn vault(&self) -> BTreeMap<String, String> {
         let view = self.ok(&["view", VAULT], DAY1);
         view.lines()
             .filter(|l| !l.starts_with('#') && l.contains(": "))
             .map(|l| {
-                let (k, v) = l.split_once(": ").unwrap();
-                (k.to_string(), v.trim_matches('"').to_string())
+                let key = l.split_once(": ").unwrap().0.to_string();
+                let value = self.ok(&["get", VAULT, &key], DAY1);
+                (key, value)
             })
             .collect()
     }
@@ -323,7 +324,8 @@ fn three_nights_of_rotate_due_equal_two_manual_rotations() {
     assert!(redis_auto.accepts(OLD_REDIS));
 
     // Day 1: the overdue swap token is rotated, the due Redis password's window opens.
-    let out = auto.ok(&["rotate-due"], DAY1);
+    let day1 = auto.ok(&["rotate-due"], DAY1);
+    let out = day1.clone();
     let changed = changed_files(&out);
     let expect: BTreeSet<String> = [MANIFEST, VAULT, "CHANGELOG.md"]
         .iter()
@@ -335,7 +337,15 @@ fn three_nights_of_rotate_due_equal_two_manual_rotations() {
     assert_eq!(r.and_then(|r| r.by).as_deref(), Some("rotate-due"), "{out}");
     assert!(m.secret("vault_api_token").unwrap().rotation.is_none());
     let new = auto.vault()["vault_redis_password_new"].clone();
-    assert!(redis_auto.accepts(OLD_REDIS) && redis_auto.accepts(&new));
+    assert!(
+        redis_auto.accepts(OLD_REDIS),
+        "old refused in the window:\n{out}"
+    );
+    assert!(
+        redis_auto.accepts(&new),
+        "new refused in the window ({}):\n{out}",
+        redis_auto.auth(&new)
+    );
     hand.ok(&["rotate", "vault_api_token"], DAY1);
     hand.ok(&["start", "vault_redis_password"], DAY1);
 
@@ -349,6 +359,12 @@ fn three_nights_of_rotate_due_equal_two_manual_rotations() {
     // Day 3: finish (it verifies itself).
     let out = auto.ok(&["rotate-due"], DAY3);
     assert!(out.contains("finish vault_redis_password"), "{out}");
+    for value in [OLD_REDIS, OLD_API, &new] {
+        assert!(
+            !day1.contains(value) && !out.contains(value),
+            "a value was printed"
+        );
+    }
     hand.ok(&["finish", "vault_redis_password"], DAY3);
 
     for file in [MANIFEST, "CHANGELOG.md"] {
