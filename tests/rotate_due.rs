@@ -483,3 +483,34 @@ fn a_person_opened_rotation_is_left_alone_max_caps_starts_and_dry_run_writes_not
     assert!(m.secret("vault_a").unwrap().rotation.is_none(), "{out}");
     assert!(m.secret("vault_b").unwrap().rotation.is_some(), "{out}");
 }
+
+#[test]
+fn a_failed_rotation_exits_1_and_the_others_still_run() {
+    let manifest = cheap_manifest().replace(
+        "        - run: 'grep -q vault_a-deploy deployed/steps.log'",
+        "        - run: 'false'",
+    );
+    let vault =
+        "vault_a: old-a-value-0001\nvault_b: old-b-value-0002\nvault_person: old-p-value-0003\n";
+    let infra = Infra::new(&manifest, vault, None);
+    let out = infra
+        .command_of(&common::vaultrot(), &["rotate-due"], DAY1, "tester")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("rotate-due: start vault_a failed"),
+        "{stderr}"
+    );
+    let m = infra.manifest();
+    for name in ["vault_b", "vault_person"] {
+        let by = m.secret(name).unwrap().rotation.clone().and_then(|r| r.by);
+        assert_eq!(by.as_deref(), Some("rotate-due"), "{name}: {}", show(&out));
+    }
+    assert!(
+        text(&out.stdout).contains("changed files:\n"),
+        "{}",
+        show(&out)
+    );
+}
