@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::manifest::lint::{Check, Finding, LintReport, Severity};
-use crate::manifest::{AgeReport, FailOn, Level, ManifestError, SecretAge, Status, Strategy};
+use crate::manifest::{
+    AgeReport, FailOn, Level, ManifestError, Secret, SecretAge, Status, Strategy,
+};
+use crate::rotation::due;
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
@@ -357,7 +360,10 @@ fn age_table(report: &AgeReport<'_>, style: Style) -> String {
             ),
             Cell::plain(s.max_age.to_string()),
             Cell::plain(opt(entry.due)),
-            Cell::plain(entry.detail()),
+            Cell::plain(match auto_note(s, report.today) {
+                Some(note) => format!("{}; {note}", entry.detail()),
+                None => entry.detail(),
+            }),
         ]);
     }
     let mut out = if report.entries.is_empty() {
@@ -383,6 +389,9 @@ struct AgeJson<'a> {
 #[derive(Serialize)]
 struct SecretJson<'a> {
     name: &'a str,
+    /// Only for `auto: true` secrets: what rotate-due does and when.
+    #[serde(flatten)]
+    auto: Option<AutoJson>,
     policy: Option<&'a str>,
     owner: Option<&'a str>,
     last_rotation: Option<String>,
@@ -401,6 +410,33 @@ struct SecretJson<'a> {
     rotation: Option<RotationJson<'a>>,
     /// The manifest listing the secret (check-age reports several at once).
     manifest: &'a str,
+}
+
+#[derive(Serialize)]
+struct AutoJson {
+    auto: bool,
+    /// `start`, `finish` or `rotate` on the report's day, else `null`.
+    auto_action: Option<&'static str>,
+    /// The day rotate-due acts (today when `auto_action` is set).
+    auto_on: Option<String>,
+}
+
+fn auto_json(secret: &Secret, today: chrono::NaiveDate) -> Option<AutoJson> {
+    due::decide(secret, today).map(|d| AutoJson {
+        auto: true,
+        auto_action: d.action.map(due::AutoAction::as_str),
+        auto_on: d.on.map(|on| on.to_string()),
+    })
+}
+
+/// The table's word on an `auto: true` secret: what rotate-due does when.
+fn auto_note(secret: &Secret, today: chrono::NaiveDate) -> Option<String> {
+    let d = due::decide(secret, today)?;
+    Some(match (d.action, d.on) {
+        (Some(action), _) => format!("rotate-due: {} today", action.as_str()),
+        (None, Some(on)) => format!("rotate-due: acts on {on}"),
+        (None, None) => format!("rotate-due: {}", d.why),
+    })
 }
 
 #[derive(Serialize)]
@@ -438,6 +474,7 @@ fn age_json(report: &AgeReport<'_>, manifest: &str) -> String {
             let s = e.secret;
             SecretJson {
                 name: &s.name,
+                auto: auto_json(s, report.today),
                 policy: s.policy.as_deref(),
                 owner: s.owner.as_deref(),
                 last_rotation: s.rotated_on().map(|d| d.to_string()),

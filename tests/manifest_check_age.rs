@@ -327,7 +327,7 @@ fn a_bad_manifest_exits_2_with_file_line_and_column() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr,
-        "vaultrot: error: infra/group_vars/all/_secrets_manifest.yml:4:29: unknown field `last_rotaton`, expected one of policy, max_age, warn_before, strategy, min_window, last_rotation, owner, description, vault, generate, derived_from, deploy, verify, revoke, notify, rotation, history\n"
+        "vaultrot: error: infra/group_vars/all/_secrets_manifest.yml:4:29: unknown field `last_rotaton`, expected one of policy, max_age, warn_before, strategy, min_window, auto, last_rotation, owner, description, vault, generate, derived_from, deploy, verify, revoke, notify, rotation, history\n"
     );
     // In CI the typo is annotated on the line itself.
     let stdout = String::from_utf8_lossy(&out.stdout);

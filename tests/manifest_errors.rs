@@ -30,7 +30,7 @@ fn a_valid_manifest_parses() {
 fn unknown_fields_are_typos_and_name_what_is_expected() {
     assert_eq!(
         error_of(&secret("      polcy: api_token\n")),
-        "m.yml:7:7: unknown field `polcy`, expected one of policy, max_age, warn_before, strategy, min_window, last_rotation, owner, description, vault, generate, derived_from, deploy, verify, revoke, notify, rotation, history"
+        "m.yml:7:7: unknown field `polcy`, expected one of policy, max_age, warn_before, strategy, min_window, auto, last_rotation, owner, description, vault, generate, derived_from, deploy, verify, revoke, notify, rotation, history"
     );
     assert_eq!(
         error_of(&secret(
@@ -46,7 +46,7 @@ fn unknown_fields_are_typos_and_name_what_is_expected() {
         error_of(
             "secrets_manifest:\n  version: 1\n  policies:\n    p: { max_age: 6mo, stratgy: swap }\n"
         ),
-        "m.yml:4:24: unknown field `stratgy`, expected one of max_age, warn_before, strategy, min_window"
+        "m.yml:4:24: unknown field `stratgy`, expected one of max_age, warn_before, strategy, min_window, auto"
     );
     assert_eq!(
         error_of(&secret(

@@ -599,3 +599,40 @@ fn an_orphan_previous_key_is_an_error() {
         findings(&report)
     );
 }
+
+#[test]
+fn auto_on_a_secret_vaultrot_cannot_make_a_value_for_is_an_error() {
+    let tree = Tree::new();
+    tree.edit_manifest(
+        "api_token: { max_age: 6mo }",
+        "api_token: { max_age: 6mo, auto: true }",
+    );
+    tree.edit_manifest(
+        "      verify: [{run: 'true'}]\n",
+        "      verify: [{run: 'true'}]\n    vault_d:\n      policy: api_token\n      auto: false\n      verify: [{run: 'true'}]\n    vault_e:\n      policy: api_token\n      generate: { length: 20 }\n      verify: [{run: 'true'}]\n      revoke: [{manual: Kill the old key in the console}]\n",
+    );
+    let report = tree.lint(Some(PASSWORD));
+    let auto: Vec<(Severity, Option<String>)> = report
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("auto: true"))
+        .map(|f| (f.severity, f.secret.clone()))
+        .collect();
+    // In file order. vault_b mints its value and vault_d opts out; vault_e has a manual step.
+    assert_eq!(
+        auto,
+        [
+            (Severity::Error, Some("vault_a".to_string())),
+            (Severity::Error, Some("vault_e".to_string())),
+            (Severity::Error, Some("vault_c".to_string())),
+        ],
+        "{:?}",
+        findings(&report)
+    );
+    let manual = report
+        .findings
+        .iter()
+        .find(|f| f.secret.as_deref() == Some("vault_e") && f.message.contains("auto"))
+        .unwrap();
+    assert!(manual.message.contains("manual step"), "{}", manual.message);
+}

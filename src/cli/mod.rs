@@ -29,6 +29,7 @@ pub mod rekey;
 pub mod restore;
 pub mod rollback;
 pub mod rotate;
+pub mod rotate_due;
 pub mod rotate_password;
 pub mod rotation_common;
 pub mod scan;
@@ -90,6 +91,8 @@ pub enum Command {
     Abort(abort::AbortArgs),
     /// Swap rotation in one step (or --compromised --reason WHY for an incident).
     Rotate(rotate::RotateArgs),
+    /// The nightly job: start, finish or swap the `auto: true` secrets that are due; list the files changed.
+    RotateDue(rotate_due::RotateDueArgs),
     /// Put the previous value back after a promotion, before revoke removed it.
     Rollback(rollback::RollbackArgs),
     /// Open rotations and what to run next.
@@ -247,6 +250,7 @@ pub(crate) fn dispatch(command: &Command) -> CliResult {
         Command::Finish(a) => finish::run(a),
         Command::Abort(a) => abort::run(a),
         Command::Rotate(a) => rotate::run(a),
+        Command::RotateDue(a) => rotate_due::run(a),
         Command::Rollback(a) => rollback::run(a),
         Command::Status(a) => status::run(a),
         Command::Verify(a) => verify::run(a),

@@ -148,7 +148,19 @@ pub fn run_rotation(
         let line = verb.trim_start_matches("vaultrot ").to_string();
         Some(ManifestLock::acquire(&path, line.trim()).map_err(|e| rotation_error(e.into()))?)
     };
-    let manifest = load_manifest(&path)?;
+    run_locked(&path, args, command, extra, current_user())
+}
+
+/// [`run_rotation`] for a caller that already holds the manifest lock (or
+/// needs none: a dry run), recording `user` as who ran it.
+pub fn run_locked(
+    path: &Path,
+    args: &RotationArgs,
+    command: Command,
+    extra: impl FnOnce() -> CliResult<Extra>,
+    user: String,
+) -> CliResult {
+    let manifest = load_manifest(path)?;
     let settings = VaultSettings::load_in(Some(&manifest.root));
     let ctx = read_context(&args.vault, &settings)?;
     let mut extra = extra()?;
@@ -161,7 +173,6 @@ pub fn run_rotation(
         )?);
     }
     let now = now()?;
-    let user = current_user();
     // Derived secrets move with their source: their vault facts are needed too.
     let names = args.secrets.clone();
     let moving = plan::with_derived(&manifest, &names, command);

@@ -7,6 +7,7 @@ use super::common::CliResult;
 use super::output::write_stdout;
 use super::rotation_common::{load_manifest, manifest_path, now};
 use crate::manifest::{RotationKind, RotationPhase};
+use crate::rotation::due::{self, AUTO_BY};
 use crate::rotation::plan::next_command;
 
 #[derive(Args, Debug)]
@@ -40,6 +41,11 @@ pub fn run(args: &StatusArgs) -> CliResult {
             ),
             _ => format!("{command} (resume)"),
         };
+        // rotate-due's rotations: what it does next, and when.
+        let auto = (r.by.as_deref() == Some(AUTO_BY))
+            .then(|| due::decide(secret, now.date_naive()))
+            .flatten()
+            .map(|d| (d.action.map(due::AutoAction::as_str), d.on));
         rows.push((
             secret.name.clone(),
             r.id.clone(),
@@ -48,15 +54,21 @@ pub fn run(args: &StatusArgs) -> CliResult {
             hours,
             next,
             r.awaiting.clone(),
+            auto,
         ));
     }
     let text = if args.format == "json" {
         let list: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(name, id, phase, started, hours, next, awaiting)| {
-                serde_json::json!({"name": name, "id": id, "phase": phase,
+            .map(|(name, id, phase, started, hours, next, awaiting, auto)| {
+                let mut row = serde_json::json!({"name": name, "id": id, "phase": phase,
                     "started": started.format("%Y-%m-%dT%H:%M:%SZ").to_string(), "open_hours": hours,
-                    "awaiting": awaiting, "next": next})
+                    "awaiting": awaiting, "next": next, "auto": auto.is_some()});
+                if let Some((action, on)) = auto {
+                    row["auto_action"] = serde_json::json!(action);
+                    row["auto_on"] = serde_json::json!(on.map(|d| d.to_string()));
+                }
+                row
             })
             .collect();
         format!(
@@ -67,7 +79,7 @@ pub fn run(args: &StatusArgs) -> CliResult {
         "no open rotations\n".to_string()
     } else {
         let mut out = String::new();
-        for (name, id, phase, _, hours, next, awaiting) in &rows {
+        for (name, id, phase, _, hours, next, awaiting, auto) in &rows {
             let age = if *hours >= 48 {
                 format!("{}d", hours / 24)
             } else {
@@ -76,8 +88,15 @@ pub fn run(args: &StatusArgs) -> CliResult {
             let waiting = awaiting
                 .as_ref()
                 .map_or(String::new(), |step| format!("  awaiting: {step}"));
+            let auto = match auto {
+                Some((action, Some(on))) => {
+                    format!("  auto: rotate-due {} on {on}", action.unwrap_or("finish"))
+                }
+                Some((_, None)) => "  auto".to_string(),
+                None => String::new(),
+            };
             out.push_str(&format!(
-                "{name}  {phase}  {id}  open {age}{waiting}  next: {next}\n"
+                "{name}  {phase}  {id}  open {age}{waiting}{auto}  next: {next}\n"
             ));
         }
         out

@@ -905,6 +905,8 @@ fn raw_policy(node: Node<'_>) -> Option<RawPolicy> {
         warn_before,
         strategy,
         min_window,
+        // `auto` is read by serde-saphyr: an `auto:` key makes this reader give up.
+        auto: None,
     })
 }
 

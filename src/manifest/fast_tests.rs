@@ -505,3 +505,20 @@ fn the_generator_exercises_the_fast_reader() {
     println!("answered {answered} of 500, {valid} valid; clean: {clean_valid} of 500 valid");
     assert!(valid > 20, "only {valid} generated manifests were valid");
 }
+
+#[test]
+fn auto_is_left_to_serde_saphyr_which_reads_it() {
+    let policy = "secrets_manifest:\n  version: 1\n  policies:\n    p: { max_age: 1y, auto: true }\n  secrets:\n    v: { policy: p }\n";
+    let secret = "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      auto: true\n";
+    for case in [policy, secret] {
+        assert!(read(case).is_none(), "the fast reader read:\n{case}");
+        assert!(reference(case).unwrap().secrets[0].auto, "{case}");
+    }
+    let off = "secrets_manifest:\n  version: 1\n  policies:\n    p: { max_age: 1y, auto: true }\n  secrets:\n    v: { policy: p, auto: false }\n";
+    assert!(
+        !crate::manifest::Manifest::parse(off, Path::new(PATH), Path::new("/infra"))
+            .unwrap()
+            .secrets[0]
+            .auto
+    );
+}

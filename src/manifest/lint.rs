@@ -756,6 +756,21 @@ impl Linter<'_> {
     fn steps(&mut self) {
         let manifest = self.manifest;
         for secret in &manifest.secrets {
+            if secret.auto
+                && let Some(problem) = secret.unattended_problem()
+            {
+                self.push(
+                    Severity::Error,
+                    Check::Steps,
+                    manifest.path.clone(),
+                    Some(secret.pos),
+                    Some(&secret.name),
+                    format!(
+                        "`{}` has `auto: true` but {problem}: rotate-due cannot rotate it unattended; drop `auto` or give it a `generate` length/charset or command",
+                        secret.name
+                    ),
+                );
+            }
             if secret.verify.is_empty() && secret.verify_skip.is_none() {
                 self.push(
                     Severity::Warning,

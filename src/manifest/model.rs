@@ -125,6 +125,8 @@ pub struct Policy {
     pub strategy: Option<Strategy>,
     /// How long a dual window stays open at least before `finish` promotes.
     pub min_window: Option<Period>,
+    /// `auto: true`: `vaultrot rotate-due` rotates its secrets on schedule.
+    pub auto: Option<bool>,
 }
 
 /// One secret, with its policy, the defaults and its own settings merged
@@ -140,6 +142,9 @@ pub struct Secret {
     pub warn_before: Period,
     pub strategy: Strategy,
     pub min_window: Option<Period>,
+    /// `auto: true`: `vaultrot rotate-due` starts, finishes and swaps it
+    /// unattended when it is due.
+    pub auto: bool,
     /// `None`: never rotated.
     pub last_rotation: Option<NaiveDate>,
     pub owner: Option<String>,
@@ -177,6 +182,27 @@ impl Secret {
     /// (AWSPREVIOUS): revoke steps read it to find what to kill.
     pub fn previous_key(&self) -> String {
         format!("{}_previous", self.name)
+    }
+
+    /// Why nobody-at-the-keyboard cannot rotate it (`auto: true` needs a
+    /// value vaultrot makes itself and no step a person must do), or `None`.
+    pub fn unattended_problem(&self) -> Option<String> {
+        match &self.generate {
+            None => return Some("it has no `generate` (vaultrot cannot make its value)".into()),
+            Some(Generate::External { .. }) => {
+                return Some("its value is issued elsewhere (`generate: {external: true}`)".into());
+            }
+            Some(Generate::Random { .. } | Generate::Command { .. }) => {}
+        }
+        let steps = [&self.deploy, &self.verify, &self.revoke];
+        let manual = steps
+            .into_iter()
+            .flatten()
+            .find_map(|step| match &step.action {
+                StepAction::Manual(text) => Some(text),
+                _ => None,
+            });
+        manual.map(|text| format!("it has a manual step (`manual: {text}`)"))
     }
 
     /// When it was last rotated, counting a rotation of its source.

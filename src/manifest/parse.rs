@@ -299,6 +299,7 @@ impl Checker {
             warn_before: self.period(raw.warn_before.as_ref(), "warn_before"),
             strategy: self.strategy(raw.strategy.as_ref()),
             min_window: self.period(raw.min_window.as_ref(), "min_window"),
+            auto: raw.auto,
             name: name.value,
         }
     }
@@ -391,6 +392,7 @@ impl Checker {
         let min_window = self
             .period(raw.min_window.as_ref(), "min_window")
             .or(policy.and_then(|p| p.min_window));
+        let auto = raw.auto.or(policy.and_then(|p| p.auto)).unwrap_or(false);
         let last_rotation = raw
             .last_rotation
             .as_ref()
@@ -422,6 +424,7 @@ impl Checker {
             warn_before,
             strategy,
             min_window,
+            auto,
             last_rotation,
             owner: raw.owner,
             description: raw.description,

@@ -91,6 +91,7 @@ pub(super) struct RawPolicy {
     pub(super) warn_before: Option<Sp<String>>,
     pub(super) strategy: Option<Sp<String>>,
     pub(super) min_window: Option<Sp<String>>,
+    pub(super) auto: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,6 +102,7 @@ pub(super) struct RawSecret {
     pub(super) warn_before: Option<Sp<String>>,
     pub(super) strategy: Option<Sp<String>>,
     pub(super) min_window: Option<Sp<String>>,
+    pub(super) auto: Option<bool>,
     pub(super) last_rotation: Option<Sp<String>>,
     pub(super) owner: Option<String>,
     pub(super) description: Option<String>,

@@ -505,6 +505,7 @@ mod tests {
             warn_before: DEFAULT_WARN_BEFORE,
             strategy: Strategy::Dual,
             min_window: None,
+            auto: false,
             last_rotation: None,
             owner: None,
             description: None,

@@ -5,7 +5,9 @@
 //! the manifest record that is their intent log ([`state`]), the manifest
 //! lock ([`lock`]) and new values ([`generate`]).
 
+pub mod changed;
 pub mod drift;
+pub mod due;
 pub mod execute;
 pub mod generate;
 pub mod lock;
