@@ -189,11 +189,13 @@ mod tests {
         assert_eq!(scratch_pid("vaultrot-12-xyz"), None);
     }
 
+    /// A pid no process can have: pids stay below `pid_max`. (The pid of a
+    /// finished child could be reused by a process another test starts.)
     fn dead_pid() -> i32 {
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id() as i32;
-        child.wait().unwrap();
-        pid
+        fs::read_to_string("/proc/sys/kernel/pid_max")
+            .ok()
+            .and_then(|max| max.trim().parse().ok())
+            .unwrap_or(4_194_304)
     }
 
     #[test]
