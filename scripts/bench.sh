@@ -78,7 +78,8 @@ print("vaultrot --version %.2f ms, /bin/true %.2f ms (medians)" % (vr["median_ms
 
 cd "$ROOT"
 echo "== cargo bench --bench kdf, --bench view" >&2
-KDF_OUT="$(cargo bench --locked --bench kdf --bench view -- --noplot 2>&1 | tee /dev/stderr)"
+# `tee /dev/stderr` would reopen stderr and truncate it when it is a log file.
+KDF_OUT="$(cargo bench --locked --bench kdf --bench view -- --noplot 2>&1 | tee >(cat >&2))"
 
 # "group/name   [low median high]" for each criterion result of a group.
 criterion_medians() {
