@@ -169,3 +169,36 @@ fn the_scanner_sees_grouped_imports() {
         ["manifest", "vault", "yaml"]
     );
 }
+
+/// Command files parse arguments and print: reading and writing files
+/// happens below them (vaultfile, fsutil, manifest), where the atomic-write,
+/// regular-file and size rules live.
+#[test]
+fn command_files_do_no_file_io() {
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
+    let mut offenders = Vec::new();
+    for entry in fs::read_dir(&cli).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if [
+                "std::fs",
+                "fs::",
+                "File::open",
+                "File::create",
+                "OpenOptions",
+            ]
+            .iter()
+            .any(|needle| code.contains(needle))
+            {
+                offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "file I/O in command files:\n{}",
+        offenders.join("\n")
+    );
+}

@@ -48,7 +48,7 @@ pub fn run(args: &CreateArgs, settings: &VaultSettings) -> CliResult {
         .filter(|d| !d.as_os_str().is_empty() && !d.exists())
     {
         warn(&format!("{} does not exist, creating...", dir.display()));
-        std::fs::create_dir_all(dir)
+        crate::fsutil::create_dirs(dir)
             .map_err(|e| CliError::error(format!("cannot create {}: {e}", dir.display())))?;
     }
     let plaintext = run_editor(b"", &suffix_of(path), &settings.editor)?;

@@ -59,8 +59,7 @@ pub fn run(args: &InitArgs) -> CliResult {
     let secrets = load_secrets(&args.vault, &settings, Purpose::Read, false).unwrap_or_default();
     let scan = init::scan(&root, &scope, &secrets).map_err(CliError::error)?;
     let text = init::render(&scan);
-    let gitignore = std::fs::read_to_string(root.join(".gitignore")).unwrap_or_default();
-    let ignores = init::missing_ignores(&gitignore);
+    let ignores = init::missing_ignores_in(&root);
     if args.dry_run {
         write_stdout(text.as_bytes())?;
     } else {

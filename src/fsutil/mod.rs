@@ -134,6 +134,11 @@ fn not_regular(what: &str) -> io::Error {
     )
 }
 
+/// Creates `dir` and its missing parents (ansible-vault `create` does so for a new file).
+pub fn create_dirs(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
 /// Resolves symlinks so the file a link points to is replaced, not the link.
 /// Like Python's `os.path.realpath` (which ansible names files by), a path
 /// that does not exist yet is still made absolute.

@@ -359,8 +359,14 @@ fn yaml_key(text: &str) -> String {
     crate::yaml::quote_scalar(text)
 }
 
+/// The `.gitignore` lines vaultrot's own files need that `<root>/.gitignore` lacks.
+pub fn missing_ignores_in(root: &Path) -> Vec<&'static str> {
+    let current = fs::read_to_string(root.join(".gitignore")).unwrap_or_default();
+    missing_ignores(&current)
+}
+
 /// The `.gitignore` lines vaultrot's own files need that `current` lacks.
-pub fn missing_ignores(current: &str) -> Vec<&'static str> {
+fn missing_ignores(current: &str) -> Vec<&'static str> {
     let have: Vec<&str> = current.lines().map(str::trim).collect();
     [".vaultrot/", ".vaultrot.lock"]
         .into_iter()
