@@ -1,5 +1,5 @@
 //! Known-answer vectors from ansible-core's own test suite
-//! (tests/fixtures/ansible_upstream, copied from shared/vectors): every
+//! (tests/fixtures/ansible_upstream, copied from ansible-core's tests): every
 //! positive case decrypts to ansible's exact bytes, every negative case fails
 //! with ansible's message, and the legacy cipher is readable for migration.
 

@@ -212,7 +212,7 @@ fn edits_give_the_expected_bytes() {
 }
 
 /// The inline vault texts of the upstream files are exactly those ansible-core decrypts
-/// (`vault_texts/*.vault` come from `shared/vectors/ansible_upstream/`).
+/// (`vault_texts/*.vault` come from ansible-core's own test suite).
 #[test]
 fn upstream_inline_vault_texts() {
     let cases: &[(&str, &[&str], &str)] = &[

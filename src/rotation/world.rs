@@ -170,8 +170,8 @@ impl<'a> Live<'a> {
         ctx
     }
 
-    /// Everything that can be known before the first write (DESIGN runbook
-    /// step 0): `ansible-playbook` found when a playbook runs, every
+    /// Everything that can be known before the first write (checked before
+    /// anything changes): `ansible-playbook` found when a playbook runs, every
     /// playbook, inventory and script present, external values obtainable.
     pub fn preflight(&self, plan: &Plan) -> Result<(), RotationError> {
         let mut problems = Vec::new();
