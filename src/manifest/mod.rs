@@ -14,6 +14,7 @@ pub mod lint;
 pub mod model;
 mod parse;
 mod raw;
+pub mod write;
 
 use std::path::Path;
 

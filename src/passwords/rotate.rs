@@ -36,6 +36,7 @@ use super::sources::{
 use crate::ansible::config::unfrack;
 use crate::changelog::{self, ChangelogEntry, ChangelogEvent};
 use crate::fsutil::{self, FileMode};
+use crate::manifest::write::{self, new_rotation_id, record_time};
 use crate::manifest::{Manifest, PasswordStore, RotationPhase, VaultPassword};
 use crate::vault::{self, DecryptOptions, SaltSource, VaultSecret};
 use crate::vaultfile::{FileError, RekeyScope, VaultContext, rekeyed, replace, tree};
@@ -538,15 +539,6 @@ fn first_opens(
     first.map(|text| (opens(text.as_bytes()), left))
 }
 
-/// `r-YYYYMMDDTHHMMSSZ-xxxx`, as every rotation id.
-fn new_rotation_id(now: DateTime<Utc>) -> String {
-    format!(
-        "r-{}-{:04x}",
-        now.format("%Y%m%dT%H%M%SZ"),
-        rand::random::<u16>()
-    )
-}
-
 fn password_path(vault_id: &str) -> Vec<String> {
     vec![
         "secrets_manifest".into(),
@@ -565,21 +557,9 @@ fn refs(path: &[String]) -> Vec<&str> {
     path.iter().map(String::as_str).collect()
 }
 
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 /// Applies `edits` to the manifest atomically (span edits: every other byte stays).
 fn edit_manifest(path: &Path, edits: impl FnOnce(&Doc) -> Vec<Edit>) -> Result<(), RotateError> {
-    let err = |what: String| other(format!("{}: {what}", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let doc = Doc::parse(&text).map_err(|e| err(e.to_string()))?;
-    let edits = edits(&doc);
-    if edits.is_empty() {
-        return Ok(());
-    }
-    let updated = doc.apply(&edits).map_err(|e| err(e.to_string()))?;
-    fsutil::write_atomic(path, updated.as_bytes(), FileMode::Keep).map_err(|e| err(e.to_string()))
+    write::apply_edits(path, edits).map_err(other)
 }
 
 fn open_intent(request: &Request, id: &str) -> Result<(), RotateError> {
@@ -592,7 +572,7 @@ fn open_intent(request: &Request, id: &str) -> Result<(), RotateError> {
                 "phase".into(),
                 NewValue::Raw(RotationPhase::Starting.as_str().into()),
             ),
-            ("started".into(), NewValue::Raw(timestamp(request.now))),
+            ("started".into(), NewValue::Raw(record_time(request.now))),
             ("by".into(), NewValue::plain(request.by)),
         ]);
         vec![if doc.get(&refs(&child(vault_id, "rotation"))).is_some() {
@@ -651,7 +631,7 @@ fn close(request: &Request, id: &str, writes: &mut Writes) -> Result<(), RotateE
     }
     let entry = format!(
         "{{at: {}, event: rotated, id: {id}, by: {}}}",
-        timestamp(request.now),
+        record_time(request.now),
         flow_safe(request.by)
     );
     let date = request.now.format("%Y-%m-%d").to_string();

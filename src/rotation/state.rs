@@ -10,9 +10,9 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::RotationError;
-use crate::fsutil::{self, FileMode};
 pub use crate::manifest::RotationKind;
 use crate::manifest::RotationPhase;
+use crate::manifest::write::{self, record_time};
 use crate::yaml::{Doc, Edit, NewValue};
 
 /// A new `rotation:` block.
@@ -55,24 +55,12 @@ fn child(name: &str, key: &str) -> Vec<String> {
     path
 }
 
-fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 /// Applies `edits` to the manifest file atomically.
 pub fn edit_manifest(
     path: &Path,
     edits: impl FnOnce(&Doc) -> Vec<Edit>,
 ) -> Result<(), RotationError> {
-    let err = |what: String| RotationError::Manifest(format!("{}: {what}", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    let doc = Doc::parse(&text).map_err(|e| err(e.to_string()))?;
-    let edits = edits(&doc);
-    if edits.is_empty() {
-        return Ok(());
-    }
-    let updated = doc.apply(&edits).map_err(|e| err(e.to_string()))?;
-    fsutil::write_atomic(path, updated.as_bytes(), FileMode::Keep).map_err(|e| err(e.to_string()))
+    write::apply_edits(path, edits).map_err(RotationError::Manifest)
 }
 
 /// Opens a rotation for each secret (phase `starting`).
@@ -93,7 +81,7 @@ pub fn open(path: &Path, names: &[String], record: &OpenRecord) -> Result<(), Ro
                     ),
                     (
                         "started".to_string(),
-                        NewValue::Raw(timestamp(record.started)),
+                        NewValue::Raw(record_time(record.started)),
                     ),
                     ("by".to_string(), NewValue::plain(record.by.to_string())),
                 ];
@@ -214,7 +202,7 @@ pub fn close(path: &Path, names: &[String], record: &CloseRecord) -> Result<(), 
         for name in names {
             let mut entry = format!(
                 "{{at: {}, event: {}, id: {}, by: {}",
-                timestamp(record.at),
+                record_time(record.at),
                 record.event,
                 record.id,
                 flow_safe(record.by)

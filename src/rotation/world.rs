@@ -36,14 +36,7 @@ pub fn backup_dir(root: &Path) -> PathBuf {
     root.join(".vaultrot").join("backups")
 }
 
-/// `r-YYYYMMDDTHHMMSSZ-xxxx`: sortable, unique enough, no value in it.
-pub fn new_rotation_id(now: chrono::DateTime<chrono::Utc>) -> String {
-    format!(
-        "r-{}-{:04x}",
-        now.format("%Y%m%dT%H%M%SZ"),
-        rand::random::<u16>()
-    )
-}
+pub use crate::manifest::write::new_rotation_id;
 
 /// A rotation command against the real files.
 pub struct Live<'a> {
