@@ -210,6 +210,12 @@ struct Linter<'m> {
 }
 
 impl<'m> Linter<'m> {
+    /// A finding about `secret`, at its entry in the manifest.
+    fn push_for(&mut self, severity: Severity, check: Check, secret: &Secret, message: String) {
+        let (file, pos) = (self.manifest.path.clone(), Some(secret.pos));
+        self.push(severity, check, file, pos, Some(&secret.name), message);
+    }
+
     fn push(
         &mut self,
         severity: Severity,
@@ -397,12 +403,10 @@ impl<'m> Linter<'m> {
 
         for secret in listed {
             if !present.contains(secret.name.as_str()) {
-                self.push(
+                self.push_for(
                     Severity::Error,
                     Check::VaultKeys,
-                    self.manifest.path.clone(),
-                    Some(secret.pos),
-                    Some(&secret.name),
+                    secret,
                     format!(
                         "secret `{}` is listed in the manifest but missing from vault {}",
                         secret.name,
@@ -732,12 +736,10 @@ impl<'m> Linter<'m> {
             if let Some(super::model::Generate::Command { command }) = &secret.generate {
                 let program = command.split_whitespace().next().unwrap_or("");
                 if program.contains('/') && !exists(Path::new(program)) {
-                    self.push(
+                    self.push_for(
                         Severity::Error,
                         Check::Files,
-                        manifest.path.clone(),
-                        Some(secret.pos),
-                        Some(&secret.name),
+                        secret,
                         format!(
                             "generate.command {program} of `{}` does not exist under the infra root",
                             secret.name
@@ -759,12 +761,10 @@ impl Linter<'_> {
             if secret.auto
                 && let Some(problem) = secret.unattended_problem()
             {
-                self.push(
+                self.push_for(
                     Severity::Error,
                     Check::Steps,
-                    manifest.path.clone(),
-                    Some(secret.pos),
-                    Some(&secret.name),
+                    secret,
                     format!(
                         "`{}` has `auto: true` but {problem}: rotate-due cannot rotate it unattended; drop `auto` or give it a `generate` length/charset or command",
                         secret.name
@@ -772,12 +772,10 @@ impl Linter<'_> {
                 );
             }
             if secret.verify.is_empty() && secret.verify_skip.is_none() {
-                self.push(
+                self.push_for(
                     Severity::Warning,
                     Check::Steps,
-                    manifest.path.clone(),
-                    Some(secret.pos),
-                    Some(&secret.name),
+                    secret,
                     format!(
                         "`{}` has no verify step: start, finish and rotate refuse it until it has one or says `verify: {{skip: true, reason: WHY}}`",
                         secret.name
@@ -788,12 +786,10 @@ impl Linter<'_> {
                 && !manifest.owners.is_empty()
                 && manifest.owner(owner).is_none()
             {
-                self.push(
+                self.push_for(
                     Severity::Warning,
                     Check::Steps,
-                    manifest.path.clone(),
-                    Some(secret.pos),
-                    Some(&secret.name),
+                    secret,
                     format!(
                         "`{}` has owner `{owner}`, which is not under `owners:`: nobody hears of its events but its own notify steps",
                         secret.name
@@ -804,12 +800,10 @@ impl Linter<'_> {
                 && secret.revoke.is_empty()
                 && secret.deploy.is_empty()
             {
-                self.push(
+                self.push_for(
                     Severity::Warning,
                     Check::Steps,
-                    manifest.path.clone(),
-                    Some(secret.pos),
-                    Some(&secret.name),
+                    secret,
                     format!(
                         "`{}` (strategy dual) has neither revoke nor deploy steps: after finish nothing stops the old value from working",
                         secret.name
