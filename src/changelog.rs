@@ -65,6 +65,44 @@ pub enum ChangelogError {
     Unprintable { field: &'static str, value: String },
 }
 
+/// Why a changelog file could not be updated.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Entry(#[from] ChangelogError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Adds `entry` to the changelog at `path` (created when missing, with the
+/// mode a new file gets), atomically, unless the file already has it: a
+/// resumed command must not log its event twice. True when it wrote.
+pub fn record(path: &std::path::Path, entry: &ChangelogEntry) -> Result<bool, RecordError> {
+    let io = |source| RecordError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = match crate::fsutil::read_text(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(io(e)),
+    };
+    if has_entry(&text, entry) {
+        return Ok(false);
+    }
+    let updated = add_entry(&text, entry)?;
+    crate::fsutil::write_atomic(
+        path,
+        updated.as_bytes(),
+        crate::fsutil::FileMode::KeepOrDefault,
+    )
+    .map_err(io)?;
+    Ok(true)
+}
+
 /// The text of a new CHANGELOG.md, for when the file does not exist.
 pub fn new_changelog() -> String {
     "# Changelog\n\

@@ -616,16 +616,8 @@ fn close(request: &Request, id: &str, writes: &mut Writes) -> Result<(), RotateE
             by: request.by.to_string(),
             confirmed_by: None,
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(other(format!("{}: {e}", path.display()))),
-        };
-        // A resumed run must not log the rotation twice.
-        if !changelog::has_entry(&text, &entry) {
-            let updated = changelog::add_entry(&text, &entry).map_err(|e| other(e.to_string()))?;
-            fsutil::write_atomic(&path, updated.as_bytes(), FileMode::Keep)
-                .map_err(|e| other(format!("{}: {e}", path.display())))?;
+        // A resumed run finds its line there already.
+        if changelog::record(&path, &entry).map_err(|e| other(e.to_string()))? {
             writes.wrote();
         }
     }

@@ -17,7 +17,7 @@ use super::plan::{Action, ChangelogEvent, Ending, Facts, KeyChange, KeyFacts, Pl
 use super::state::{self, CloseRecord, OpenRecord};
 use crate::ansible::playbook::{self, Phase, PhaseVars, RunContext};
 use crate::changelog::{self, ChangelogEntry};
-use crate::fsutil::{self, FileMode, backup};
+use crate::fsutil::{FileMode, backup};
 use crate::manifest::{Generate, Manifest, Secret, StepAction};
 use crate::vault::crypto::Fingerprinter;
 use crate::vaultfile::document::{self, SecretsFile};
@@ -665,19 +665,9 @@ impl World for Live<'_> {
             by: self.user.clone(),
             confirmed_by: confirmed_by.map(str::to_string),
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(RotationError::Changelog(format!("{}: {e}", path.display()))),
-        };
-        // A resumed command must not log its event twice.
-        if changelog::has_entry(&text, &entry) {
-            return Ok(());
-        }
-        let updated = changelog::add_entry(&text, &entry)
-            .map_err(|e| RotationError::Changelog(e.to_string()))?;
-        fsutil::write_atomic(&path, updated.as_bytes(), FileMode::KeepOrDefault)
-            .map_err(|e| RotationError::Changelog(format!("{}: {e}", path.display())))
+        changelog::record(&path, &entry)
+            .map(drop)
+            .map_err(|e| RotationError::Changelog(e.to_string()))
     }
 
     fn say(&mut self, message: &str) {
