@@ -2,13 +2,19 @@
 //! (`derived_from`) rotates in its source's window, is minted after it from
 //! the right value, and the manifest refuses a missing source or a cycle.
 
-use std::path::Path;
+mod common;
 
-use chrono::{DateTime, Utc};
+use std::path::Path;
 use vaultrot::manifest::{Manifest, Rotation, RotationKind, RotationPhase};
 use vaultrot::rotation::plan::{
-    Action, Command, Facts, KeyChange, KeyFacts, Options, PlanError, Source, plan, with_derived,
+    Action, Command, Facts, KeyChange, KeyFacts, PlanError, Source, plan, with_derived,
 };
+
+use common::planner::{names, now, opts};
+
+fn manifest() -> Manifest {
+    common::planner::parse(MANIFEST)
+}
 
 const MANIFEST: &str = r#"secrets_manifest:
   version: 1
@@ -35,29 +41,6 @@ const MANIFEST: &str = r#"secrets_manifest:
       deploy: [{run: deploy-other}]
       verify: [{run: verify-other}]
 "#;
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-15T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn manifest() -> Manifest {
-    Manifest::parse(MANIFEST, Path::new("/infra/m.yml"), Path::new("/infra")).unwrap()
-}
-
-fn opts() -> Options {
-    Options {
-        now: now(),
-        force: true,
-        reason: Some("leaked".into()),
-        min_window: None,
-    }
-}
-
-fn names(n: &[&str]) -> Vec<String> {
-    n.iter().map(|s| s.to_string()).collect()
-}
 
 fn facts(names: &[&str]) -> Facts {
     names
@@ -350,7 +333,7 @@ fn with_derived_follows_chains_and_leaves_verify_alone() {
         "    vault_other:\n      policy: p\n",
         "    vault_other:\n      policy: p\n      derived_from: vault_token\n      generate: {command: scripts/mint2.sh}\n",
     );
-    let m = Manifest::parse(&text, Path::new("/infra/m.yml"), Path::new("/infra")).unwrap();
+    let m = common::planner::parse(&text);
     assert_eq!(
         with_derived(&m, &names(&["vault_pw"]), Command::Start),
         names(&["vault_pw", "vault_token", "vault_other"])

@@ -3,14 +3,19 @@
 //! plus the safety properties every plan it makes must have.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+mod common;
 
-use chrono::{DateTime, Utc};
 use vaultrot::manifest::{Manifest, Rotation, RotationKind, RotationPhase, Strategy};
 use vaultrot::rotation::plan::{
-    Action, ChangelogEvent, Command, Ending, Facts, KeyChange, KeyFacts, Options, Plan, PlanError,
-    Source, StepList, plan,
+    Action, ChangelogEvent, Command, Ending, Facts, KeyChange, KeyFacts, Plan, PlanError, Source,
+    StepList, plan,
 };
+
+use common::planner::{names, now, opts};
+
+fn base() -> Manifest {
+    common::planner::parse(MANIFEST)
+}
 
 const MANIFEST: &str = r#"secrets_manifest:
   version: 1
@@ -42,29 +47,6 @@ const MANIFEST: &str = r#"secrets_manifest:
       deploy: [{run: deploy-k}]
       verify: {skip: true, reason: no health endpoint}
 "#;
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-15T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn base() -> Manifest {
-    Manifest::parse(MANIFEST, Path::new("/infra/m.yml"), Path::new("/infra")).unwrap()
-}
-
-fn opts() -> Options {
-    Options {
-        now: now(),
-        force: true,
-        reason: Some("leaked".into()),
-        min_window: None,
-    }
-}
-
-fn names(n: &[&str]) -> Vec<String> {
-    n.iter().map(|s| s.to_string()).collect()
-}
 
 const PHASES: [Option<RotationPhase>; 8] = [
     None,
