@@ -439,6 +439,16 @@ fn auto_note(secret: &Secret, today: chrono::NaiveDate) -> Option<String> {
     })
 }
 
+/// Appends the auto note, for the formats that have one text per secret.
+fn push_auto_note(text: &mut String, entry: &SecretAge<'_>, today: chrono::NaiveDate) {
+    if let Some(note) = auto_note(entry.secret, today) {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str(&note);
+    }
+}
+
 #[derive(Serialize)]
 struct RotationJson<'a> {
     id: &'a str,
@@ -605,6 +615,7 @@ fn age_github(report: &AgeReport<'_>, manifest: &str) -> String {
         }
         sentence.clear();
         write_age_sentence(&mut sentence, entry);
+        push_auto_note(&mut sentence, entry, report.today);
         push_github_command(
             &mut out,
             kind,
@@ -662,7 +673,9 @@ fn age_junit(report: &AgeReport<'_>, manifest: &str) -> String {
             xml(manifest),
             entry.secret.pos.line
         );
-        let sentence = xml(&age_sentence(entry));
+        let mut sentence = age_sentence(entry);
+        push_auto_note(&mut sentence, entry, report.today);
+        let sentence = xml(&sentence);
         if entry.fails(report.fail_on) {
             let _ = writeln!(
                 out,
@@ -748,6 +761,8 @@ fn age_markdown(report: &AgeReport<'_>, manifest: &str) -> String {
     out.push_str("|---|---|---|---|---|--:|--:|---|---|\n");
     for entry in &report.entries {
         let s = entry.secret;
+        let mut detail = entry.detail();
+        push_auto_note(&mut detail, entry, report.today);
         let _ = writeln!(
             out,
             "| `{}` | {} {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -763,7 +778,7 @@ fn age_markdown(report: &AgeReport<'_>, manifest: &str) -> String {
                 .unwrap_or_else(|| "-".into()),
             s.max_age,
             opt(entry.due),
-            md_cell(&entry.detail()),
+            md_cell(&detail),
         );
     }
     out

@@ -475,6 +475,24 @@ fn a_person_opened_rotation_is_left_alone_max_caps_starts_and_dry_run_writes_not
     assert_eq!(age("vault_a")["auto_on"], "2026-03-18");
     let table = infra.check_age(&["check-age"], DAY3);
     assert!(table.contains("rotate-due: start today"), "{table}");
+    // Every format that speaks per secret says it too.
+    for format in ["github", "junit", "markdown"] {
+        let out = infra.check_age(&["check-age", "--format", format], DAY3);
+        // From vault_b's name to the next secret's (a line, or a junit testcase).
+        let at = out
+            .find("vault_b")
+            .unwrap_or_else(|| panic!("{format}: no vault_b: {out}"));
+        let rest = &out[at + 1..];
+        let next = ["vault_a", "vault_person"]
+            .iter()
+            .filter_map(|other| rest.find(other))
+            .min();
+        let about_b = &rest[..next.unwrap_or(rest.len())];
+        assert!(
+            about_b.contains("rotate-due: start today"),
+            "{format}: {out}"
+        );
+    }
 
     // Days later, even past min_window, alice's window is still hers to finish.
     let out = infra.ok(&["rotate-due"], "2026-04-01T02:00:00Z");
