@@ -262,6 +262,13 @@ fn rotate_password_killed_at_every_write_finishes_with_one_new_password() {
                 "ANSIBLE_VAULT_IDENTITY_LIST",
                 "default@.vault-pass.age,prod@prod-pass",
             )];
+            let status = infra.vaultrot(&["status"], &[]);
+            let status = String::from_utf8_lossy(&status.stdout);
+            assert!(
+                status.contains("vault_password.default")
+                    && status.contains("next: vaultrot rotate-password default (resume)"),
+                "status lists the open vault-password rotation: {status}"
+            );
             let lint = infra.vaultrot(&["lint"], &env);
             assert!(
                 lint.status.success(),

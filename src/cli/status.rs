@@ -57,6 +57,23 @@ pub fn run(args: &StatusArgs) -> CliResult {
             auto,
         ));
     }
+    // A vault password's rotation resumes by running rotate-password again.
+    for password in &manifest.vault_passwords {
+        let Some(r) = &password.secret.rotation else {
+            continue;
+        };
+        let id = &password.vault_id;
+        rows.push((
+            password.secret.name.clone(),
+            r.id.clone(),
+            r.phase.to_string(),
+            r.started,
+            (now - r.started).num_hours().max(0),
+            format!("vaultrot rotate-password {id} (resume)"),
+            None,
+            None,
+        ));
+    }
     let text = if args.format == "json" {
         let list: Vec<serde_json::Value> = rows
             .iter()
