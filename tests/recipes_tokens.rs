@@ -525,6 +525,11 @@ fn api_secret() -> String {
 /// A vendor API with one token named vault_api_token already minted, and an
 /// infra holding it; (vendor, infra, the token `ID:SECRET`).
 fn api_fixture() -> (Standin, Infra, String) {
+    api_fixture_with("")
+}
+
+/// [`api_fixture`] with more inventory variables (`name: value` lines).
+fn api_fixture_with(more_vars: &str) -> (Standin, Infra, String) {
     let api = vendor(serde_json::json!({ "admin_token": ADMIN_TOKEN }));
     let (status, body) = api.request(
         "POST",
@@ -540,7 +545,7 @@ fn api_fixture() -> (Standin, Infra, String) {
         minted["token"].as_str().unwrap()
     );
     let vars = format!(
-        "api_token_base_url: {}\napi_token_env_file: DEPLOYED/api/env\napi_token_admin_var: vault_api_admin_token\napi_token_name: vault_api_token",
+        "api_token_base_url: {}\napi_token_env_file: DEPLOYED/api/env\napi_token_admin_var: vault_api_admin_token\napi_token_name: vault_api_token{more_vars}",
         api.url()
     );
     let secret = api_secret().replace("PORT", &api.port.to_string());
@@ -613,6 +618,22 @@ fn api_token_minted_then_previous_deleted_by_id_and_abort_prunes_the_unused_one(
         token_of(&aborted),
         token_of(&new),
     ]);
+}
+
+#[test]
+fn api_token_abort_deletes_the_withdrawn_token_by_id_without_pruning() {
+    // No listing and pruning by name: the revoke step alone must delete it.
+    let (api, infra, old) = api_fixture_with("\napi_token_prune_on_abort: false");
+    let old_id = old.split_once(':').unwrap().0.to_string();
+    infra.ok(&["start", "vault_api_token"]);
+    let aborted = infra.value("vault_api_token_new");
+    assert_eq!(whoami(&api, &aborted), 200);
+    infra.ok(&["abort", "vault_api_token"]);
+    assert_eq!(whoami(&api, &aborted), 401, "the aborted token still works");
+    assert_eq!(whoami(&api, &old), 200);
+    assert_eq!(api.state()["api_token_ids"], serde_json::json!([old_id]));
+    assert_eq!(infra.get("vault_api_token_previous"), None);
+    infra.assert_no_leaks(&[ADMIN_TOKEN, token_of(&old), token_of(&aborted)]);
 }
 
 #[test]

@@ -1121,7 +1121,7 @@ fn kill_9_at_each_write_point_of_finish_then_rerun_completes() {
 
 #[test]
 fn kill_9_at_each_write_point_of_abort_then_rerun_completes() {
-    for point in ["aborting", "backup", "withdraw"] {
+    for point in ["aborting", "backup", "withdraw", "forget_withdrawn"] {
         let infra = Infra::new();
         infra.ok(&["start", "vault_api_token"]);
         let (id, _) = infra.rotation("vault_api_token").unwrap();
@@ -1136,7 +1136,11 @@ fn kill_9_at_each_write_point_of_abort_then_rerun_completes() {
             HistoryEvent::Aborted,
             OLD_API,
         );
-        assert_eq!(infra.steps_count("api-deploy abort"), 1, "{point}");
+        // Killed after its steps ran, the re-run runs them again (steps are idempotent).
+        let runs = if point == "forget_withdrawn" { 2 } else { 1 };
+        assert_eq!(infra.steps_count("api-deploy abort"), runs, "{point}");
+        assert_eq!(infra.steps_count("api-revoke revoke"), runs, "{point}");
+        assert_eq!(infra.get("vault_api_token_previous"), None, "{point}");
         infra.ok(&["lint"]);
         infra.assert_no_leaks(&[OLD_API, &new]);
     }
@@ -1402,6 +1406,59 @@ fn revoke_sees_the_previous_value_and_it_is_removed_after() {
     assert_closed(&infra, "vault_api_token", &id, HistoryEvent::Finished, &new);
     infra.ok(&["lint"]);
     infra.assert_no_leaks(&[OLD_API, &new]);
+}
+
+#[test]
+fn abort_revokes_the_withdrawn_value_as_previous_and_removes_it_after() {
+    let infra = Infra::new();
+    infra.ok(&["start", "vault_api_token"]);
+    let (id, _) = infra.rotation("vault_api_token").unwrap();
+    let withdrawn = infra.value("vault_api_token_new");
+    // The revoke playbook checks it is handed the withdrawn value (kept in a
+    // file here, as the vendor would know it), not the one in use, and
+    // prints both carelessly.
+    // Outside the infra, which the leak check reads whole.
+    let known = infra.root.parent().unwrap().join("withdrawn");
+    fs::write(&known, &withdrawn).unwrap();
+    fs::write(
+        infra.root.join("playbooks/revoke_api.yml"),
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.assert:
+        that:
+          - vaultrot_phase == 'revoke'
+          - vault_api_token_previous == lookup('ansible.builtin.file', 'KNOWN')
+          - vault_api_token_previous != vault_api_token
+          - vault_api_token_new is not defined
+        quiet: true
+    - ansible.builtin.debug:
+        msg: "revoking {{ vault_api_token_previous }}, keeping {{ vault_api_token }}"
+"#
+        .replace("KNOWN", known.to_str().unwrap()),
+    )
+    .unwrap();
+    infra.edit_manifest(
+        API_REVOKE,
+        "      revoke:\n        - playbook: playbooks/revoke_api.yml\n",
+    );
+    let out = infra.ok(&["abort", "vault_api_token"]);
+    assert!(
+        text(&out.stderr).contains("playbooks/revoke_api.yml"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(infra.get("vault_api_token_previous"), None);
+    assert_eq!(infra.get("vault_api_token_new"), None);
+    assert_closed(
+        &infra,
+        "vault_api_token",
+        &id,
+        HistoryEvent::Aborted,
+        OLD_API,
+    );
+    infra.ok(&["lint"]);
+    infra.assert_no_leaks(&[OLD_API, &withdrawn]);
 }
 
 #[test]

@@ -1216,22 +1216,59 @@ impl<'a> Planner<'a> {
         }
         for s in &self.secrets {
             let f = self.facts(&s.name);
-            self.expect(s, r, &s.name, &f.current, &r_of(s).old_fingerprint, "old")?;
-            self.expect_absent(s, r, &s.previous_key(), &f.previous)?;
+            let rec = r_of(s);
+            self.expect(s, r, &s.name, &f.current, &rec.old_fingerprint, "old")?;
+            // A resumed abort may find the withdrawn value already moved to `X_previous`.
+            if r.phase == RotationPhase::Aborting && f.new.is_none() && f.previous.is_some() {
+                self.expect(
+                    s,
+                    r,
+                    &s.previous_key(),
+                    &f.previous,
+                    &rec.new_fingerprint,
+                    "withdrawn",
+                )?;
+            } else {
+                self.expect_absent(s, r, &s.previous_key(), &f.previous)?;
+            }
         }
         if r.phase != RotationPhase::Aborting {
             self.push(Action::RecordPhase(RotationPhase::Aborting));
         }
+        // The withdrawn value becomes `X_previous`, the value going away, so
+        // that revoke steps can revoke it (a minted token deleted by its id).
         let facts = self.facts.clone();
         self.write("withdraw", |s| {
             if facts.get(&s.name).is_some_and(|f| f.new.is_some()) {
-                vec![KeyChange::Remove { key: s.new_key() }]
+                vec![
+                    KeyChange::Set {
+                        secret: s.name.clone(),
+                        key: s.previous_key(),
+                        source: Source::New,
+                    },
+                    KeyChange::Remove { key: s.new_key() },
+                ]
             } else {
                 Vec::new()
             }
         });
         self.run(StepList::Deploy, Some(Phase::Abort));
         self.run(StepList::Verify, Some(Phase::Abort));
+        self.run(StepList::Revoke, Some(Phase::Revoke));
+        let facts = self.facts.clone();
+        self.write("forget_withdrawn", |s| {
+            // Written by the withdraw above, or found by a resumed run.
+            if facts
+                .get(&s.name)
+                .is_some_and(|f| f.new.is_some() || f.previous.is_some())
+            {
+                vec![KeyChange::Remove {
+                    key: s.previous_key(),
+                }]
+            } else {
+                Vec::new()
+            }
+        });
         self.push(Action::Changelog(ChangelogEvent::Ended(Ending::Aborted)));
         self.push(Action::Close(Ending::Aborted));
         self.notify(Event::Aborted, Phase::Abort);
