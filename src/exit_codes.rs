@@ -1,4 +1,5 @@
-//! Every exit code vaultrot returns, in one table (README "Exit codes").
+//! Every exit code vaultrot returns, in one table (README "Exit codes"),
+//! and the trait through which each error type says which one it ends in.
 //!
 //! The ansible-vault compatible commands keep ansible's codes (1 error,
 //! 2 usage, 5 bad options); the reporting commands use 0/1/2 as a CI gate.
@@ -19,3 +20,10 @@ pub const LOCKED: i32 = 75;
 /// Interrupted by Ctrl-C (as ansible), or by SIGHUP/SIGTERM while `edit`
 /// had the editor open (its plaintext wiped, nothing written).
 pub const INTERRUPTED: i32 = 99;
+
+/// An error that knows its exit code. Each error type of a command path
+/// decides its code once, where the error is made, so that the CLI turns
+/// any of them into an exit status without matching on variants.
+pub trait ExitCode {
+    fn exit_code(&self) -> i32;
+}

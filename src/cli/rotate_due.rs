@@ -10,9 +10,7 @@ use clap::Args;
 
 use super::common::{CliError, CliResult, VaultArgs};
 use super::output::write_stdout;
-use super::rotation_common::{
-    Extra, RotationArgs, load_manifest, manifest_path, now, rotation_error, run_locked,
-};
+use super::rotation_common::{Extra, RotationArgs, load_manifest, manifest_path, now, run_locked};
 use crate::exit_codes;
 use crate::rotation::changed::Snapshot;
 use crate::rotation::due::{AUTO_BY, AutoAction, plan_day};
@@ -38,7 +36,7 @@ pub fn run(args: &RotateDueArgs) -> CliResult {
     let _lock = if args.dry_run {
         None
     } else {
-        Some(ManifestLock::acquire(&path, "rotate-due").map_err(|e| rotation_error(e.into()))?)
+        Some(ManifestLock::acquire(&path, "rotate-due")?)
     };
     let manifest = load_manifest(&path)?;
     let today = now()?.date_naive();

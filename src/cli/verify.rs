@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::common::{CliError, CliResult, read_context};
-use super::rotation_common::{RotationArgs, load_manifest, manifest_path, now, rotation_error};
+use super::rotation_common::{RotationArgs, load_manifest, manifest_path, now};
 use crate::ansible::config::VaultSettings;
 use crate::exit_codes;
 use crate::manifest::{Manifest, Secret};
@@ -79,7 +79,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     let _lock = if args.common.dry_run {
         None
     } else {
-        Some(ManifestLock::acquire(&path, "verify").map_err(|e| rotation_error(e.into()))?)
+        Some(ManifestLock::acquire(&path, "verify")?)
     };
     let manifest = load_manifest(&path)?;
     let named: Vec<String> = args
@@ -115,8 +115,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
             ValueSource::Prompt,
             user.clone(),
             now,
-        )
-        .map_err(rotation_error)?;
+        )?;
         let mut failures = drift::run_checks(&mut live, &checks);
         if let Some(wait) = args.after
             && failures.iter().any(Option::is_some)
@@ -147,8 +146,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
                     at: now,
                     by: &user,
                 };
-                changed = drift::repair(&mut live, &targets, &manifest.secrets, &plan, &run)
-                    .map_err(rotation_error)?;
+                changed = drift::repair(&mut live, &targets, &manifest.secrets, &plan, &run)?;
             }
             for outcome in &mut outcomes {
                 if let Some(new) = changed.iter().find(|o| o.name == outcome.name) {

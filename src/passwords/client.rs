@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use crate::exit_codes::{self, ExitCode};
 use crate::passwords::sources::{SecretsError, read_age_password_file};
 use crate::vault::DEFAULT_LABEL;
 
@@ -27,6 +28,16 @@ pub enum ClientError {
     },
     #[error("{0}")]
     Open(#[from] SecretsError),
+}
+
+impl ExitCode for ClientError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            ClientError::NotFound { .. } => VAULT_ID_UNKNOWN,
+            // Any other code is a failing script to Ansible, whatever the cause.
+            ClientError::Open(_) => exit_codes::ERROR,
+        }
+    }
 }
 
 /// The file name of a vault-id's age file: `.vault-pass.age` for `default`,

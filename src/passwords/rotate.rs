@@ -35,6 +35,7 @@ use super::sources::{
 };
 use crate::ansible::config::unfrack;
 use crate::changelog::{self, ChangelogEntry, ChangelogEvent};
+use crate::exit_codes::{self, ExitCode};
 use crate::fsutil::{self, FileMode};
 use crate::manifest::write::{self, new_rotation_id, record_time};
 use crate::manifest::{Manifest, PasswordStore, RotationPhase, VaultPassword};
@@ -59,6 +60,17 @@ pub enum RotateError {
     Recipients(#[from] recipients::RecipientsError),
     #[error("{0}")]
     Other(String),
+}
+
+/// A vault-id the manifest does not list is a usage error (2); the rest
+/// failed on the way (1).
+impl ExitCode for RotateError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            RotateError::NotInManifest { .. } => exit_codes::USAGE,
+            _ => exit_codes::ERROR,
+        }
+    }
 }
 
 fn other(message: impl Into<String>) -> RotateError {
