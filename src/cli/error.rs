@@ -21,6 +21,13 @@ impl CliError {
         }
     }
 
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            code: exit_codes::USAGE,
+            message: message.into(),
+        }
+    }
+
     pub fn options(message: impl Into<String>) -> Self {
         CliError {
             code: exit_codes::OPTIONS,

@@ -13,7 +13,6 @@ use clap::Args;
 use super::common::{CliError, CliResult, read_context};
 use super::rotation_common::{RotationArgs, load_manifest, manifest_path, now};
 use crate::ansible::config::VaultSettings;
-use crate::exit_codes;
 use crate::manifest::{Manifest, Secret};
 use crate::report::verify::{VerifyReport, VerifyRow, render_verify};
 use crate::report::{self, Format, PathDisplay, Style};
@@ -194,10 +193,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     if failing.is_empty() {
         return Ok(());
     }
-    Err(CliError {
-        code: exit_codes::ERROR,
-        message: failing.join("; "),
-    })
+    Err(CliError::error(failing.join("; ")))
 }
 
 /// The secrets to verify: those named (each once, all in the manifest),
@@ -212,28 +208,25 @@ fn select<'m>(
         out.extend(&manifest.secrets);
     }
     for name in named {
-        let secret = manifest.secret(name).ok_or_else(|| CliError {
-            code: exit_codes::USAGE,
-            message: format!(
+        let secret = manifest.secret(name).ok_or_else(|| {
+            CliError::usage(format!(
                 "`{name}` is not in the manifest {}",
                 manifest.path.display()
-            ),
+            ))
         })?;
         if out.iter().any(|s| s.name == *name) {
-            return Err(CliError {
-                code: exit_codes::USAGE,
-                message: format!("`{name}` is named twice: name each secret once"),
-            });
+            return Err(CliError::usage(format!(
+                "`{name}` is named twice: name each secret once"
+            )));
         }
         out.push(secret);
     }
     if let Some(owner) = owner {
         out.retain(|s| s.owner.as_deref() == Some(owner));
         if out.is_empty() {
-            return Err(CliError {
-                code: exit_codes::USAGE,
-                message: format!("no secret selected has owner `{owner}`"),
-            });
+            return Err(CliError::usage(format!(
+                "no secret selected has owner `{owner}`"
+            )));
         }
     }
     Ok(out)

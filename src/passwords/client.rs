@@ -12,8 +12,9 @@ use crate::exit_codes::{self, ExitCode};
 use crate::passwords::sources::{SecretsError, read_age_password_file};
 use crate::vault::DEFAULT_LABEL;
 
-/// The exit code Ansible reads as "this script has no secret for the vault-id".
-pub const VAULT_ID_UNKNOWN: i32 = 2;
+/// The exit code Ansible reads as "this script has no secret for the vault-id"
+/// (2, the usage code of the table).
+pub const VAULT_ID_UNKNOWN: i32 = exit_codes::USAGE;
 
 /// Why no password could be given.
 #[derive(Debug, thiserror::Error)]

@@ -137,3 +137,54 @@ impl From<plan::PlanError> for RotationError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_carries_its_exit_code() {
+        let held = lock::LockError::Held {
+            path: "m.yml".into(),
+            holder: "user a".into(),
+        };
+        let symlink = lock::LockError::Symlink {
+            path: "m.yml".into(),
+        };
+        for (error, code) in [
+            (RotationError::Usage("u".into()), exit_codes::USAGE),
+            (RotationError::Awaiting("a".into()), exit_codes::AWAITING),
+            (RotationError::Lock(held), exit_codes::LOCKED),
+            (RotationError::Lock(symlink), exit_codes::ERROR),
+            (RotationError::Refused("r".into()), exit_codes::ERROR),
+            (RotationError::Step("s".into()), exit_codes::ERROR),
+            (plan::PlanError::Usage("u".into()).into(), exit_codes::USAGE),
+            (
+                plan::PlanError::Diverged("d".into()).into(),
+                exit_codes::ERROR,
+            ),
+        ] {
+            assert_eq!(error.exit_code(), code, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn a_failed_step_says_where_and_how_to_go_on() {
+        let failed = |resume: Option<&str>| RotationError::StepFailed {
+            list: plan::StepList::Deploy,
+            phase: Some(playbook::Phase::Start),
+            cause: Box::new(RotationError::Step("the play failed".into())),
+            resume: resume.map(str::to_string),
+        };
+        let resumable = failed(Some("re-run `vaultrot start x` to resume"));
+        assert_eq!(
+            resumable.to_string(),
+            "deploy step failed during start: the play failed\nNothing was lost: re-run `vaultrot start x` to resume"
+        );
+        assert_eq!(resumable.exit_code(), exit_codes::ERROR);
+        assert_eq!(
+            failed(None).to_string(),
+            "deploy step failed: the play failed"
+        );
+    }
+}

@@ -372,3 +372,38 @@ pub fn rekeyed(
     }
     document::SecretsFile::from_bytes(path, &bytes, ctx)?.rekeyed(&bytes, ctx, new_secret)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupted_editor_is_99_and_the_rest_1() {
+        let interrupted = FileError::Editor(edit::EditorError::Interrupted { signal: "SIGTERM" });
+        assert_eq!(interrupted.exit_code(), exit_codes::INTERRUPTED);
+        let missing = FileError::NoKey {
+            path: PathBuf::from("vars.yml"),
+            key: "db.password".into(),
+        };
+        assert_eq!(missing.exit_code(), exit_codes::ERROR);
+        assert_eq!(missing.to_string(), "vars.yml: no key `db.password`");
+    }
+
+    #[test]
+    fn a_value_through_an_alias_names_its_anchor_or_merge() {
+        let through = |anchor: Option<&str>| FileError::DefinedElsewhere {
+            path: PathBuf::from("vars.yml"),
+            key: "b.x".into(),
+            anchor: anchor.map(str::to_string),
+            line: 3,
+        };
+        assert!(through(Some("base")).to_string().starts_with(
+            "vars.yml: `b.x` comes from &base (line 3) through an alias or a merge key (`<<`);"
+        ));
+        assert!(
+            through(None)
+                .to_string()
+                .starts_with("vars.yml: `b.x` comes from the mapping merged on line 3 through")
+        );
+    }
+}
