@@ -44,8 +44,13 @@ pub enum ScanError {
     NotARepository(PathBuf),
     #[error("reading git: {0}")]
     Git(String),
-    #[error("{0}")]
-    IgnoreFile(String),
+    /// `.vaultrot-scan-ignore` cannot be read, or a line of it is wrong.
+    #[error("{file}{}: {cause}", line.map_or(String::new(), |n| format!(":{n}")))]
+    IgnoreFile {
+        file: String,
+        line: Option<usize>,
+        cause: String,
+    },
     #[error("{0}")]
     Matcher(String),
     /// `install-hook` found a pre-commit hook it did not write.
