@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Utc};
 use super::common::{VaultArgs, read_context};
 use super::output::{Section, combine};
 use crate::ansible::config::VaultSettings;
-use crate::exit_codes;
+use crate::exit_codes::{self, ExitCode};
 use crate::manifest::Level;
 use crate::manifest::lint::future_last_rotations;
 use crate::manifest::{
@@ -122,10 +122,13 @@ pub(crate) fn report_failure(failure: Failure, format: Format, paths: &PathDispl
                 let _ = report::print(&report::manifest_error_github(&err, paths));
             }
             eprintln!("vaultrot: error: {err}");
+            err.exit_code()
         }
-        Failure::Usage(message) => eprintln!("vaultrot: error: {message}"),
+        Failure::Usage(message) => {
+            eprintln!("vaultrot: error: {message}");
+            exit_codes::USAGE
+        }
     }
-    exit_codes::USAGE
 }
 
 pub(crate) enum Failure {

@@ -1,15 +1,14 @@
 //! What every vault command shares: the vault-id / password flags (defined
-//! once, as ansible-vault spells them), loading secrets, choosing the
-//! encryption secret, and how vault, file and password errors become a
-//! [`CliError`].
+//! once, as ansible-vault spells them), loading secrets and choosing the
+//! encryption secret.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::ansible::config::VaultSettings;
-use crate::passwords::sources::{self, Purpose, SecretLoader, SecretRequest, SecretsError};
-use crate::vault::{DecryptOptions, SaltSource, VaultError, VaultSecret};
+use crate::passwords::sources::{self, Purpose, SecretLoader, SecretRequest};
+use crate::vault::{DecryptOptions, SaltSource, VaultSecret};
 use crate::vaultfile::{FileError, VaultContext};
 
 pub use super::error::{CliError, CliResult};
@@ -42,30 +41,6 @@ pub struct VaultArgs {
     /// Verbose output (accepted for compatibility; repeat for more).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
-}
-
-impl From<FileError> for CliError {
-    fn from(e: FileError) -> Self {
-        CliError {
-            code: e.exit_code(),
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<VaultError> for CliError {
-    fn from(e: VaultError) -> Self {
-        CliError::error(e.to_string())
-    }
-}
-
-impl From<SecretsError> for CliError {
-    fn from(e: SecretsError) -> Self {
-        match e {
-            SecretsError::SemicolonInVaultId(_) => CliError::options(e.to_string()),
-            other => CliError::error(other.to_string()),
-        }
-    }
 }
 
 /// Prints a warning the way ansible does.

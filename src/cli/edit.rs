@@ -8,7 +8,6 @@
 use clap::Args;
 
 use super::common::{CliResult, VaultArgs, read_context};
-use super::rotation_common::rotation_error;
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::{FileMode, resolve_target};
 use crate::rotation::lock::lock_vault_files;
@@ -34,8 +33,7 @@ pub fn run(args: &EditArgs, settings: &VaultSettings) -> CliResult {
     let ctx = read_context(&args.vault, settings)?;
     for file in &args.files {
         let path = resolve_target(std::path::Path::new(file));
-        let _locks = lock_vault_files(std::slice::from_ref(&path), &format!("edit {file}"))
-            .map_err(|e| rotation_error(e.into()))?;
+        let _locks = lock_vault_files(std::slice::from_ref(&path), &format!("edit {file}"))?;
         let input = Input::File(path.clone());
         let bytes = input.read()?;
         if !vault::is_encrypted(&bytes) && tree::holds_vault_data(&bytes) {

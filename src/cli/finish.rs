@@ -23,10 +23,10 @@ pub struct FinishArgs {
 pub fn run(args: &FinishArgs) -> CliResult {
     let min_window = match &args.min_window {
         None => None,
-        Some(text) => Some(text.parse::<Period>().map_err(|e| CliError {
-            code: crate::exit_codes::USAGE,
-            message: format!("--min-window: {e}"),
-        })?),
+        Some(text) => Some(
+            text.parse::<Period>()
+                .map_err(|e| CliError::usage(format!("--min-window: {e}")))?,
+        ),
     };
     run_rotation(&args.common, Command::Finish, || {
         Ok(Extra {

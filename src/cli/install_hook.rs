@@ -15,6 +15,8 @@ pub struct InstallHookArgs {
 
 pub fn run(args: &InstallHookArgs) -> CliResult {
     let cwd = std::env::current_dir().map_err(|e| CliError::error(e.to_string()))?;
+    // Not a scan: a hook that cannot be written is a plain failure (1), not
+    // the "could not scan" (2) a `ScanError` means for `scan`.
     match hook::install(&cwd, args.force).map_err(|e| CliError::error(e.to_string()))? {
         Installed::Written(path) => {
             println!("wrote {} (runs `vaultrot scan --staged`)", path.display())

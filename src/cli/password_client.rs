@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{CliError, CliResult};
-use crate::passwords::client::{self, ClientError};
+use crate::passwords::client;
 use crate::passwords::sources::default_age_identity;
 use crate::vault::DEFAULT_LABEL;
 
@@ -45,14 +45,7 @@ pub fn run(args: &PasswordClientArgs) -> CliResult {
         args.age_file.as_deref(),
         &cwd,
         identity.as_deref(),
-    )
-    .map_err(|e| match e {
-        ClientError::NotFound { .. } => CliError {
-            code: client::VAULT_ID_UNKNOWN,
-            message: e.to_string(),
-        },
-        other => CliError::error(other.to_string()),
-    })?;
+    )?;
     let mut out = std::io::stdout().lock();
     out.write_all(&password)
         .and_then(|()| out.write_all(b"\n"))

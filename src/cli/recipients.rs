@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::common::{CliError, CliResult, warn};
+use super::common::{CliResult, warn};
 use crate::passwords::recipients::{self, Changed};
 use crate::passwords::sources::default_age_identity;
 
@@ -49,10 +49,9 @@ pub enum RecipientsAction {
 
 pub fn run(args: &RecipientsArgs) -> CliResult {
     let identity = default_age_identity(args.age_identity.as_deref());
-    let fail = |e: recipients::RecipientsError| CliError::error(e.to_string());
     match &args.action {
         RecipientsAction::Ls => {
-            let lines = recipients::read_lines(&args.age_file).map_err(fail)?;
+            let lines = recipients::read_lines(&args.age_file)?;
             for line in lines {
                 println!("{line}");
             }
@@ -64,14 +63,12 @@ pub fn run(args: &RecipientsArgs) -> CliResult {
                 identity.as_deref(),
                 keys,
                 comment.as_deref(),
-            )
-            .map_err(fail)?;
+            )?;
             report(&args.age_file, &changed, "already a recipient");
             Ok(())
         }
         RecipientsAction::Remove { keys } => {
-            let changed =
-                recipients::remove(&args.age_file, identity.as_deref(), keys).map_err(fail)?;
+            let changed = recipients::remove(&args.age_file, identity.as_deref(), keys)?;
             report(&args.age_file, &changed, "not a recipient");
             warn(
                 "a removed recipient has seen the current vault password and may have kept it: rotate it (`vaultrot rekey --new-vault-id LABEL@NEW_SOURCE` over the whole infra, see the README's \"Rotating the vault password\")",

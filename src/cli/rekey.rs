@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{CliError, CliResult, VaultArgs, choose_secret, read_context, warn};
-use super::rotation_common::rotation_error;
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::{FileMode, resolve_target};
 use crate::passwords::sources::{Purpose, SecretLoader, SecretRequest, default_age_identity};
@@ -73,8 +72,7 @@ pub fn run(args: &RekeyArgs, settings: &VaultSettings) -> CliResult {
     // a failure anywhere replaces nothing.
     let files = tree::expand_found(&args.files)?;
     let targets: Vec<PathBuf> = files.iter().map(|f| resolve_target(&f.path)).collect();
-    let _locks = lock_vault_files(&targets, &format!("rekey {}", args.files.join(" ")))
-        .map_err(|e| rotation_error(e.into()))?;
+    let _locks = lock_vault_files(&targets, &format!("rekey {}", args.files.join(" ")))?;
     let progress = progress_bar(files.len() as u64, "rekeying");
     type Planned = Result<(PathBuf, Rekeyed), FileError>;
     let planned: Vec<Planned> = files

@@ -45,10 +45,10 @@ pub fn run(args: &RestoreArgs) -> CliResult {
     let _lock = if args.list {
         None
     } else {
-        Some(
-            ManifestLock::acquire(&path, &format!("restore {}", args.file))
-                .map_err(|e| super::rotation_common::rotation_error(e.into()))?,
-        )
+        Some(ManifestLock::acquire(
+            &path,
+            &format!("restore {}", args.file),
+        )?)
     };
     let backups = backup::list(&file, &root, &dir).map_err(|e| CliError::error(e.to_string()))?;
     if args.list {

@@ -10,10 +10,7 @@ use clap::Args;
 
 use super::common::{CliError, CliResult, VaultArgs};
 use super::output::write_stdout;
-use super::rotation_common::{
-    Extra, RotationArgs, load_manifest, manifest_path, now, rotation_error, run_locked,
-};
-use crate::exit_codes;
+use super::rotation_common::{Extra, RotationArgs, load_manifest, manifest_path, now, run_locked};
 use crate::rotation::changed::Snapshot;
 use crate::rotation::due::{AUTO_BY, AutoAction, plan_day};
 use crate::rotation::lock::ManifestLock;
@@ -38,7 +35,7 @@ pub fn run(args: &RotateDueArgs) -> CliResult {
     let _lock = if args.dry_run {
         None
     } else {
-        Some(ManifestLock::acquire(&path, "rotate-due").map_err(|e| rotation_error(e.into()))?)
+        Some(ManifestLock::acquire(&path, "rotate-due")?)
     };
     let manifest = load_manifest(&path)?;
     let today = now()?.date_naive();
@@ -117,14 +114,11 @@ pub fn run(args: &RotateDueArgs) -> CliResult {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(CliError {
-            code: exit_codes::ERROR,
-            message: format!(
-                "rotate-due: {} rotation(s) failed: {}",
-                failed.len(),
-                failed.join(", ")
-            ),
-        })
+        Err(CliError::error(format!(
+            "rotate-due: {} rotation(s) failed: {}",
+            failed.len(),
+            failed.join(", ")
+        )))
     }
 }
 

@@ -8,11 +8,10 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use super::common::{CliError, CliResult, ManifestArg, VaultArgs, load_secrets, warn};
-use super::rotation_common::{load_manifest, manifest_path, now, rotation_error};
+use super::rotation_common::{load_manifest, manifest_path, now};
 use crate::ansible::config::VaultSettings;
-use crate::exit_codes;
 use crate::manifest::PasswordStore;
-use crate::passwords::rotate::{Request, RotateError, rotate};
+use crate::passwords::rotate::{Request, rotate};
 use crate::passwords::sources::{Purpose, default_age_identity, read_hidden};
 use crate::rotation::lock::{ManifestLock, current_user};
 use crate::vault::DEFAULT_LABEL;
@@ -60,8 +59,7 @@ fn new_password(args: &RotatePasswordArgs) -> CliResult<Option<Zeroizing<Vec<u8>
 
 pub fn run(args: &RotatePasswordArgs, settings: &VaultSettings) -> CliResult {
     let path = manifest_path(args.manifest.as_deref())?;
-    let _lock = ManifestLock::acquire(&path, &format!("rotate-password {}", args.vault_id))
-        .map_err(|e| rotation_error(e.into()))?;
+    let _lock = ManifestLock::acquire(&path, &format!("rotate-password {}", args.vault_id))?;
     let manifest = load_manifest(&path)?;
     let new_password = new_password(args)?;
     // Only a command store needs the current password from the user's sources.
@@ -85,13 +83,7 @@ pub fn run(args: &RotatePasswordArgs, settings: &VaultSettings) -> CliResult {
         by: &current_user(),
         say: &say,
     };
-    let done = rotate(&request).map_err(|e| match e {
-        RotateError::NotInManifest { .. } => CliError {
-            code: exit_codes::USAGE,
-            message: e.to_string(),
-        },
-        other => CliError::error(other.to_string()),
-    })?;
+    let done = rotate(&request)?;
     for (vault_id, n) in &done.left {
         let values = if *n == 1 { "value" } else { "values" };
         warn(&format!(

@@ -1,6 +1,5 @@
 //! What the rotation commands share: `--manifest`, `--dry-run`, `--confirm`,
-//! the vault flags, discovery, the manifest lock, running a plan, and
-//! mapping rotation errors to exit codes.
+//! the vault flags, discovery, the manifest lock and running a plan.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -11,9 +10,7 @@ use zeroize::Zeroizing;
 use super::common::{CliError, CliResult, VaultArgs, read_context};
 use super::output::write_stdout;
 use crate::ansible::config::VaultSettings;
-use crate::exit_codes;
 use crate::manifest::{self, Manifest};
-use crate::rotation::RotationError;
 use crate::rotation::execute::{RunOptions, execute};
 use crate::rotation::lock::{ManifestLock, current_user};
 use crate::rotation::plan::{self, Command};
@@ -40,30 +37,11 @@ pub struct RotationArgs {
 
 pub fn manifest_path(explicit: Option<&Path>) -> CliResult<PathBuf> {
     let cwd = std::env::current_dir().map_err(|e| CliError::error(e.to_string()))?;
-    manifest::discover(explicit, &cwd).map_err(|e| CliError {
-        code: exit_codes::USAGE,
-        message: e.to_string(),
-    })
+    Ok(manifest::discover(explicit, &cwd)?)
 }
 
 pub fn load_manifest(path: &Path) -> CliResult<Manifest> {
-    Manifest::load(path).map_err(|e| CliError {
-        code: exit_codes::USAGE,
-        message: e.to_string(),
-    })
-}
-
-pub fn rotation_error(e: RotationError) -> CliError {
-    let code = match &e {
-        RotationError::Usage(_) => exit_codes::USAGE,
-        RotationError::Lock(crate::rotation::lock::LockError::Held { .. }) => exit_codes::LOCKED,
-        RotationError::Awaiting(_) => exit_codes::AWAITING,
-        _ => exit_codes::ERROR,
-    };
-    CliError {
-        code,
-        message: e.to_string(),
-    }
+    Ok(Manifest::load(path)?)
 }
 
 /// "Now" for rotation records: `VAULTROT_NOW` (RFC 3339 or a date) in tests, else the clock.
@@ -115,10 +93,7 @@ fn with_exposure_scope(
     ctx: &crate::vaultfile::VaultContext,
     names: &[String],
 ) -> CliResult<String> {
-    let cannot_scan = |e: scan::ScanError| CliError {
-        code: exit_codes::USAGE,
-        message: format!("--scan: {e}"),
-    };
+    let cannot_scan = |e: scan::ScanError| CliError::from(e).prefixed("--scan: ");
     let place = scan::Place::locate(&manifest.root, Some(&manifest.path)).map_err(cannot_scan)?;
     let mut parts = vec![reason.trim().to_string()];
     for name in names {
@@ -146,7 +121,7 @@ pub fn run_rotation(
     } else {
         let verb = command.line(&args.secrets);
         let line = verb.trim_start_matches("vaultrot ").to_string();
-        Some(ManifestLock::acquire(&path, line.trim()).map_err(|e| rotation_error(e.into()))?)
+        Some(ManifestLock::acquire(&path, line.trim())?)
     };
     run_locked(&path, args, command, extra, current_user())
 }
@@ -176,8 +151,7 @@ pub fn run_locked(
     // Derived secrets move with their source: their vault facts are needed too.
     let names = args.secrets.clone();
     let moving = plan::with_derived(&manifest, &names, command);
-    let (mut live, facts) = Live::open(&manifest, &ctx, &moving, extra.values, user.clone(), now)
-        .map_err(rotation_error)?;
+    let (mut live, facts) = Live::open(&manifest, &ctx, &moving, extra.values, user.clone(), now)?;
     let options = plan::Options {
         now,
         force: extra.force,
@@ -191,23 +165,22 @@ pub fn run_locked(
         command,
         &options,
         &new_rotation_id(now),
-    )
-    .map_err(|e| rotation_error(e.into()))?;
+    )?;
     if command != Command::Verify {
         live.set_rotation_id(&plan.id);
     }
     if args.dry_run {
         let mut text = String::from("dry run: nothing was written or run. Plan:\n");
-        for line in live.describe(&plan).map_err(rotation_error)? {
+        for line in live.describe(&plan)? {
             text.push_str(&format!("  {line}\n"));
         }
         return write_stdout(text.as_bytes());
     }
-    live.preflight(&plan).map_err(rotation_error)?;
+    live.preflight(&plan)?;
     let run = RunOptions {
         now,
         user,
         confirm: args.confirm,
     };
-    execute(&mut live, &manifest, &facts, &plan, &run).map_err(rotation_error)
+    Ok(execute(&mut live, &manifest, &facts, &plan, &run)?)
 }

@@ -41,10 +41,7 @@ pub struct ScanArgs {
 
 /// Any failure means "not scanned": exit 2, never the 1 of a finding.
 fn cannot_scan(message: impl std::fmt::Display) -> CliError {
-    CliError {
-        code: exit_codes::USAGE,
-        message: format!("scan: {message}"),
-    }
+    CliError::usage(format!("scan: {message}"))
 }
 
 pub fn run(args: &ScanArgs) -> CliResult {

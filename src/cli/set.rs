@@ -9,7 +9,6 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use super::common::{CliError, CliResult, VaultArgs, read_context};
-use super::rotation_common::rotation_error;
 use super::secret_file;
 use crate::ansible::config::VaultSettings;
 use crate::fsutil::FileMode;
@@ -181,7 +180,7 @@ fn lock_unless_dry(file: &str, command: &str, dry_run: bool) -> CliResult<Vec<Ma
         return Ok(Vec::new());
     }
     let path = crate::fsutil::resolve_target(std::path::Path::new(file));
-    lock_vault_files(&[path], command).map_err(|e| rotation_error(e.into()))
+    Ok(lock_vault_files(&[path], command)?)
 }
 
 fn report_and_write(

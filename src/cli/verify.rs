@@ -11,9 +11,8 @@ use std::time::Duration;
 use clap::Args;
 
 use super::common::{CliError, CliResult, read_context};
-use super::rotation_common::{RotationArgs, load_manifest, manifest_path, now, rotation_error};
+use super::rotation_common::{RotationArgs, load_manifest, manifest_path, now};
 use crate::ansible::config::VaultSettings;
-use crate::exit_codes;
 use crate::manifest::{Manifest, Secret};
 use crate::report::verify::{VerifyReport, VerifyRow, render_verify};
 use crate::report::{self, Format, PathDisplay, Style};
@@ -79,7 +78,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     let _lock = if args.common.dry_run {
         None
     } else {
-        Some(ManifestLock::acquire(&path, "verify").map_err(|e| rotation_error(e.into()))?)
+        Some(ManifestLock::acquire(&path, "verify")?)
     };
     let manifest = load_manifest(&path)?;
     let named: Vec<String> = args
@@ -115,8 +114,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
             ValueSource::Prompt,
             user.clone(),
             now,
-        )
-        .map_err(rotation_error)?;
+        )?;
         let mut failures = drift::run_checks(&mut live, &checks);
         if let Some(wait) = args.after
             && failures.iter().any(Option::is_some)
@@ -147,8 +145,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
                     at: now,
                     by: &user,
                 };
-                changed = drift::repair(&mut live, &targets, &manifest.secrets, &plan, &run)
-                    .map_err(rotation_error)?;
+                changed = drift::repair(&mut live, &targets, &manifest.secrets, &plan, &run)?;
             }
             for outcome in &mut outcomes {
                 if let Some(new) = changed.iter().find(|o| o.name == outcome.name) {
@@ -196,10 +193,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     if failing.is_empty() {
         return Ok(());
     }
-    Err(CliError {
-        code: exit_codes::ERROR,
-        message: failing.join("; "),
-    })
+    Err(CliError::error(failing.join("; ")))
 }
 
 /// The secrets to verify: those named (each once, all in the manifest),
@@ -214,28 +208,25 @@ fn select<'m>(
         out.extend(&manifest.secrets);
     }
     for name in named {
-        let secret = manifest.secret(name).ok_or_else(|| CliError {
-            code: exit_codes::USAGE,
-            message: format!(
+        let secret = manifest.secret(name).ok_or_else(|| {
+            CliError::usage(format!(
                 "`{name}` is not in the manifest {}",
                 manifest.path.display()
-            ),
+            ))
         })?;
         if out.iter().any(|s| s.name == *name) {
-            return Err(CliError {
-                code: exit_codes::USAGE,
-                message: format!("`{name}` is named twice: name each secret once"),
-            });
+            return Err(CliError::usage(format!(
+                "`{name}` is named twice: name each secret once"
+            )));
         }
         out.push(secret);
     }
     if let Some(owner) = owner {
         out.retain(|s| s.owner.as_deref() == Some(owner));
         if out.is_empty() {
-            return Err(CliError {
-                code: exit_codes::USAGE,
-                message: format!("no secret selected has owner `{owner}`"),
-            });
+            return Err(CliError::usage(format!(
+                "no secret selected has owner `{owner}`"
+            )));
         }
     }
     Ok(out)

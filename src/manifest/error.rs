@@ -6,6 +6,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::model::Pos;
+use crate::exit_codes::{self, ExitCode};
 
 /// One problem in a manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,14 @@ pub enum ManifestError {
         start: PathBuf,
         candidates: Vec<PathBuf>,
     },
+}
+
+/// A manifest that cannot be found or read is a usage error (2): the
+/// command never started, and `check-age`/`lint` keep 1 for findings.
+impl ExitCode for ManifestError {
+    fn exit_code(&self) -> i32 {
+        exit_codes::USAGE
+    }
 }
 
 impl ManifestError {

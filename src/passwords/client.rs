@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use crate::exit_codes::{self, ExitCode};
 use crate::passwords::sources::{SecretsError, read_age_password_file};
 use crate::vault::DEFAULT_LABEL;
 
-/// The exit code Ansible reads as "this script has no secret for the vault-id".
-pub const VAULT_ID_UNKNOWN: i32 = 2;
+/// The exit code Ansible reads as "this script has no secret for the vault-id"
+/// (2, the usage code of the table).
+pub const VAULT_ID_UNKNOWN: i32 = exit_codes::USAGE;
 
 /// Why no password could be given.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,16 @@ pub enum ClientError {
     },
     #[error("{0}")]
     Open(#[from] SecretsError),
+}
+
+impl ExitCode for ClientError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            ClientError::NotFound { .. } => VAULT_ID_UNKNOWN,
+            // Any other code is a failing script to Ansible, whatever the cause.
+            ClientError::Open(_) => exit_codes::ERROR,
+        }
+    }
 }
 
 /// The file name of a vault-id's age file: `.vault-pass.age` for `default`,

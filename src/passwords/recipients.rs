@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::exit_codes::{self, ExitCode};
 use crate::fsutil::{self, FileMode};
 use crate::passwords::sources::{SecretsError, age_encrypt, read_age_password_file};
 
@@ -16,6 +17,12 @@ pub enum RecipientsError {
     Io { path: String, cause: std::io::Error },
     #[error("{0}")]
     Refused(String),
+}
+
+impl ExitCode for RecipientsError {
+    fn exit_code(&self) -> i32 {
+        exit_codes::ERROR
+    }
 }
 
 /// The recipients file of `age_file`.

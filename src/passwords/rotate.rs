@@ -35,6 +35,7 @@ use super::sources::{
 };
 use crate::ansible::config::unfrack;
 use crate::changelog::{self, ChangelogEntry, ChangelogEvent};
+use crate::exit_codes::{self, ExitCode};
 use crate::fsutil::{self, FileMode};
 use crate::manifest::write::{self, new_rotation_id, record_time};
 use crate::manifest::{Manifest, PasswordStore, RotationPhase, VaultPassword};
@@ -57,8 +58,46 @@ pub enum RotateError {
     File(#[from] FileError),
     #[error("{0}")]
     Recipients(#[from] recipients::RecipientsError),
+    /// A password store file could not be read, written or renamed; `what`
+    /// names it (and the action, when it is not plain).
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    /// The pending password (of a `command:` store) could not be sealed.
+    #[error("{file}: {source}")]
+    Seal {
+        file: String,
+        source: vault::VaultError,
+    },
+    #[error("store command `{command}`: {source}")]
+    StoreCommand {
+        command: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "store command `{command}` failed ({status}); the rotation stays open: run rotate-password again to retry storing the new password"
+    )]
+    StoreCommandFailed {
+        command: String,
+        status: std::process::ExitStatus,
+    },
+    #[error("{0}")]
+    Changelog(#[from] changelog::RecordError),
     #[error("{0}")]
     Other(String),
+}
+
+/// A vault-id the manifest does not list is a usage error (2); the rest
+/// failed on the way (1).
+impl ExitCode for RotateError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            RotateError::NotInManifest { .. } => exit_codes::USAGE,
+            _ => exit_codes::ERROR,
+        }
+    }
 }
 
 fn other(message: impl Into<String>) -> RotateError {
@@ -171,8 +210,9 @@ impl Store {
         match (&self.kind, &self.file) {
             (PasswordStore::AgeFile(_), Some(f)) => Ok(read_age_password_file(f, identity)?),
             (PasswordStore::File(_), Some(f)) => {
-                let raw = Zeroizing::new(std::fs::read(f).map_err(|e| {
-                    other(format!("cannot read the password file {}: {e}", f.display()))
+                let raw = Zeroizing::new(std::fs::read(f).map_err(|source| RotateError::Io {
+                    what: format!("cannot read the password file {}", f.display()),
+                    source,
                 })?);
                 Ok(password_from_file_bytes(&self.shown(f), &raw, &[])?)
             }
@@ -201,17 +241,21 @@ impl Store {
         let password = match self.kind {
             PasswordStore::AgeFile(_) => read_age_password_file(&self.pending, identity)?,
             PasswordStore::File(_) => {
-                let raw = Zeroizing::new(
-                    std::fs::read(&self.pending)
-                        .map_err(|e| other(format!("cannot read {shown}: {e}")))?,
-                );
+                let raw = Zeroizing::new(std::fs::read(&self.pending).map_err(|source| {
+                    RotateError::Io {
+                        what: format!("cannot read {shown}"),
+                        source,
+                    }
+                })?);
                 password_from_file_bytes(&shown, &raw, &[])?
             }
             PasswordStore::Command(_) => {
-                let raw = Zeroizing::new(
-                    std::fs::read(&self.pending)
-                        .map_err(|e| other(format!("cannot read {shown}: {e}")))?,
-                );
+                let raw = Zeroizing::new(std::fs::read(&self.pending).map_err(|source| {
+                    RotateError::Io {
+                        what: format!("cannot read {shown}"),
+                        source,
+                    }
+                })?);
                 password_from_file_bytes(&shown, &raw, std::slice::from_ref(old))?
             }
         };
@@ -241,13 +285,21 @@ impl Store {
             }
             (PasswordStore::File(_), Some(f)) => (line, mode_of(f)),
             _ => {
-                let sealed = vault::encrypt(&line, old, &SaltSource::Random)
-                    .map_err(|e| other(format!("{shown}: {e}")))?;
+                let sealed = vault::encrypt(&line, old, &SaltSource::Random).map_err(|source| {
+                    RotateError::Seal {
+                        file: shown.clone(),
+                        source,
+                    }
+                })?;
                 (Zeroizing::new(sealed.into_bytes()), 0o600)
             }
         };
-        fsutil::write_atomic(&self.pending, &bytes, FileMode::Exactly(mode))
-            .map_err(|e| other(format!("{shown}: {e}")))
+        fsutil::write_atomic(&self.pending, &bytes, FileMode::Exactly(mode)).map_err(|source| {
+            RotateError::Io {
+                what: shown,
+                source,
+            }
+        })
     }
 
     /// Puts the new password in the store. Done again by a resumed run until
@@ -258,8 +310,10 @@ impl Store {
                 run_store_command(command, root, new)?;
                 writes.wrote();
                 if self.pending.exists() {
-                    std::fs::remove_file(&self.pending)
-                        .map_err(|e| other(format!("{}: {e}", self.pending.display())))?;
+                    std::fs::remove_file(&self.pending).map_err(|source| RotateError::Io {
+                        what: self.pending.display().to_string(),
+                        source,
+                    })?;
                     writes.wrote();
                 }
             }
@@ -267,8 +321,10 @@ impl Store {
                 if self.pending.exists() {
                     // The pending slot already has the store's format and
                     // mode: a rename replaces the store atomically.
-                    std::fs::rename(&self.pending, file)
-                        .map_err(|e| other(format!("{}: {e}", file.display())))?;
+                    std::fs::rename(&self.pending, file).map_err(|source| RotateError::Io {
+                        what: file.display().to_string(),
+                        source,
+                    })?;
                     if let Some(dir) = file.parent() {
                         let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
                     }
@@ -295,19 +351,24 @@ fn run_store_command(command: &str, root: &Path, password: &[u8]) -> Result<(), 
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
-        .map_err(|e| other(format!("store command `{command}`: {e}")))?;
+        .map_err(|source| RotateError::StoreCommand {
+            command: command.to_string(),
+            source,
+        })?;
     if let Some(mut stdin) = child.stdin.take() {
         let mut line = Zeroizing::new(password.to_vec());
         line.push(b'\n');
         let _ = stdin.write_all(&line);
     }
-    let status = child
-        .wait()
-        .map_err(|e| other(format!("store command `{command}`: {e}")))?;
+    let status = child.wait().map_err(|source| RotateError::StoreCommand {
+        command: command.to_string(),
+        source,
+    })?;
     if !status.success() {
-        return Err(other(format!(
-            "store command `{command}` failed ({status}); the rotation stays open: run rotate-password again to retry storing the new password"
-        )));
+        return Err(RotateError::StoreCommandFailed {
+            command: command.to_string(),
+            status,
+        });
     }
     Ok(())
 }
@@ -617,7 +678,7 @@ fn close(request: &Request, id: &str, writes: &mut Writes) -> Result<(), RotateE
             confirmed_by: None,
         };
         // A resumed run finds its line there already.
-        if changelog::record(&path, &entry).map_err(|e| other(e.to_string()))? {
+        if changelog::record(&path, &entry)? {
             writes.wrote();
         }
     }

@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
 use crate::ansible::config::{VaultSettings, unfrack};
+use crate::exit_codes::{self, ExitCode};
 use crate::vault::envelope::strip_ascii_whitespace;
 use crate::vault::{DecryptOptions, VaultSecret, decrypt, is_encrypted};
 
@@ -56,6 +57,17 @@ pub enum SecretsError {
     PromptEof(String),
     #[error("could not read a password from the terminal: {0}")]
     PromptIo(String),
+}
+
+/// ansible raises `AnsibleOptionsError` (5) for a `;` in a vault id and
+/// `AnsibleError` (1) for every other password problem.
+impl ExitCode for SecretsError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            SecretsError::SemicolonInVaultId(_) => exit_codes::OPTIONS,
+            _ => exit_codes::ERROR,
+        }
+    }
 }
 
 /// Which prompts to show: reading asks once, creating asks twice.

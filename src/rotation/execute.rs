@@ -352,9 +352,12 @@ impl<W: World> Run<'_, W> {
                 result = again(self.world, step, phase, list, retry, result);
             }
             return result.map_err(|e| match e {
-                RotationError::Step(msg) => {
-                    RotationError::Step(self.step_failure(list, phase, msg))
-                }
+                RotationError::Step(_) | RotationError::Playbook(_) => RotationError::StepFailed {
+                    list,
+                    phase,
+                    cause: Box::new(e),
+                    resume: self.resume_hint(),
+                },
                 other => other,
             });
         };
@@ -487,8 +490,12 @@ impl<W: World> Run<'_, W> {
         line
     }
 
-    fn step_failure(&self, list: StepList, phase: Option<Phase>, msg: String) -> String {
-        let during = phase.map_or(String::new(), |p| format!(" during {}", p.as_str()));
+    /// How to go on after a failed step: resume, or undo. `None` for
+    /// `verify`, which changes nothing.
+    fn resume_hint(&self) -> Option<String> {
+        if self.plan.command == super::plan::Command::Verify {
+            return None;
+        }
         let mut hint = format!("re-run `{}` to resume", self.resume_line());
         match self.plan.command {
             super::plan::Command::Start => {
@@ -511,13 +518,7 @@ impl<W: World> Run<'_, W> {
             }
             _ => {}
         }
-        if self.plan.command == super::plan::Command::Verify {
-            return format!("{} step failed: {msg}", list.as_str());
-        }
-        format!(
-            "{} step failed{during}: {msg}\nNothing was lost: {hint}",
-            list.as_str()
-        )
+        Some(hint)
     }
 }
 

@@ -41,6 +41,17 @@ pub enum LockError {
     Foreign { path: String, what: &'static str },
 }
 
+/// A lock held by another command has its own code (75), so that a job can
+/// wait and retry; the others are failures (1).
+impl crate::exit_codes::ExitCode for LockError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            LockError::Held { .. } => crate::exit_codes::LOCKED,
+            _ => crate::exit_codes::ERROR,
+        }
+    }
+}
+
 /// How every holder line starts (see [`ManifestLock::acquire`]).
 const HOLDER_PREFIX: &str = "user ";
 

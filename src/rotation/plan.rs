@@ -248,6 +248,15 @@ pub enum PlanError {
     Diverged(String),
 }
 
+impl crate::exit_codes::ExitCode for PlanError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            PlanError::Usage(_) => crate::exit_codes::USAGE,
+            PlanError::Refused(_) | PlanError::Diverged(_) => crate::exit_codes::ERROR,
+        }
+    }
+}
+
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

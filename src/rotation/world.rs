@@ -93,10 +93,7 @@ impl<'a> Live<'a> {
                 files.insert(secret.vault.clone(), file);
             }
             let file = &files[&secret.vault];
-            let value = |key: &str| {
-                file.get(key, ctx)
-                    .map_err(|e| RotationError::Vault(e.to_string()))
-            };
+            let value = |key: &str| file.get(key, ctx).map_err(RotationError::from);
             let fingerprint = |value: &[u8]| live.fingerprinter.fingerprint(name, value);
             // One decryption per key: an inline value costs a key derivation.
             let staged = value(&secret.new_key())?;
@@ -122,8 +119,7 @@ impl<'a> Live<'a> {
     }
 
     fn load(&self, vault: &Path) -> Result<SecretsFile, RotationError> {
-        SecretsFile::load(&self.manifest.resolve(vault), self.ctx)
-            .map_err(|e| RotationError::Vault(e.to_string()))
+        Ok(SecretsFile::load(&self.manifest.resolve(vault), self.ctx)?)
     }
 
     /// Every secret of `file`, for the scrubber: all values of a whole-file
@@ -131,10 +127,7 @@ impl<'a> Live<'a> {
     /// `!vault` values of a vars file (its plain values, such as a host
     /// name, are no secret and would mask every mention of it).
     fn remember_all(&mut self, file: &SecretsFile) -> Result<(), RotationError> {
-        for value in file
-            .secret_values(self.ctx)
-            .map_err(|e| RotationError::Vault(e.to_string()))?
-        {
+        for value in file.secret_values(self.ctx)? {
             self.remember(&value);
         }
         Ok(())
@@ -384,8 +377,7 @@ impl Live<'_> {
                     lines.push(format!("{list}: manual (wait for confirmation): {text}"))
                 }
                 other => {
-                    let argv = playbook::plan_command_line(other, &ctx)
-                        .map_err(|e| RotationError::Step(e.to_string()))?;
+                    let argv = playbook::plan_command_line(other, &ctx)?;
                     lines.push(format!("{list}: run: {}", shell_words(&argv)));
                 }
             }
@@ -469,9 +461,8 @@ impl World for Live<'_> {
         ] {
             ctx.env.push((key.into(), value.into()));
         }
-        playbook::run_step(step, &ctx)
-            .map(|_| ())
-            .map_err(|e| RotationError::Step(e.to_string()))
+        playbook::run_step(step, &ctx)?;
+        Ok(())
     }
 
     fn fingerprint(&self, name: &str, value: &[u8]) -> String {
@@ -480,10 +471,7 @@ impl World for Live<'_> {
 
     fn read(&mut self, file: &Path, key: &str) -> Result<Option<Zeroizing<String>>, RotationError> {
         let loaded = self.load(file)?;
-        let Some(value) = loaded
-            .get(key, self.ctx)
-            .map_err(|e| RotationError::Vault(e.to_string()))?
-        else {
+        let Some(value) = loaded.get(key, self.ctx)? else {
             return Ok(None);
         };
         self.remember(&value);
@@ -510,10 +498,7 @@ impl World for Live<'_> {
             })
             .collect();
         let new_secret = self.ctx.secrets.first();
-        let Some(bytes) = file
-            .plan(&changes, self.ctx, new_secret)
-            .map_err(|e| RotationError::Vault(e.to_string()))?
-        else {
+        let Some(bytes) = file.plan(&changes, self.ctx, new_secret)? else {
             return Ok(());
         };
         let tag = format!(
@@ -526,13 +511,16 @@ impl World for Live<'_> {
             &backup_dir(&self.manifest.root),
             &tag,
         )
-        .map_err(|e| RotationError::Vault(format!("cannot back up {}: {e}", path.display())))?;
+        .map_err(|source| RotationError::Backup {
+            path: path.clone(),
+            source,
+        })?;
         self.crash_point("backup")?;
         if let Err(e) = replace(&path, &bytes, FileMode::Keep) {
             if let Some(kept) = &kept {
                 backup::discard_if_redundant(kept, &path);
             }
-            return Err(RotationError::Vault(e.to_string()));
+            return Err(e.into());
         }
         if let Some(kept) = kept {
             // A vars file with inline values is kept as it was, plaintext around the values.
@@ -609,9 +597,8 @@ impl World for Live<'_> {
         _list: super::plan::StepList,
     ) -> Result<(), RotationError> {
         self.say(&format!("running {}", step.describe()));
-        playbook::run_step(step, &self.run_context(phase))
-            .map(|_| ())
-            .map_err(|e| RotationError::Step(e.to_string()))
+        playbook::run_step(step, &self.run_context(phase))?;
+        Ok(())
     }
 
     fn confirm(&mut self, instruction: &str) -> Result<Confirmation, RotationError> {
@@ -667,7 +654,7 @@ impl World for Live<'_> {
         };
         changelog::record(&path, &entry)
             .map(drop)
-            .map_err(|e| RotationError::Changelog(e.to_string()))
+            .map_err(RotationError::from)
     }
 
     fn say(&mut self, message: &str) {

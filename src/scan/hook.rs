@@ -37,10 +37,7 @@ pub fn install(dir: &Path, force: bool) -> Result<Installed, ScanError> {
     match std::fs::read_to_string(&path) {
         Ok(existing) if existing == SCRIPT => return Ok(Installed::AlreadyThere(path)),
         Ok(existing) if !force && !existing.contains(MARKER) => {
-            return Err(ScanError::File(FileError::Other(format!(
-                "{} exists and was not written by vaultrot: add `vaultrot scan --staged` to it, or replace it with --force",
-                path.display()
-            ))));
+            return Err(ScanError::ForeignHook(path));
         }
         _ => {}
     }

@@ -39,7 +39,13 @@ impl AcceptList {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AcceptList::default()),
-            Err(e) => return Err(ScanError::IgnoreFile(format!("{}: {e}", path.display()))),
+            Err(e) => {
+                return Err(ScanError::IgnoreFile {
+                    file: path.display().to_string(),
+                    line: None,
+                    cause: e.to_string(),
+                });
+            }
         };
         Self::parse(&text, root, &path.display().to_string())
     }
@@ -48,7 +54,11 @@ impl AcceptList {
         let mut builder = GitignoreBuilder::new(root);
         let mut fingerprints = Vec::new();
         for (n, line) in text.lines().enumerate() {
-            let fail = |cause: &str| ScanError::IgnoreFile(format!("{shown}:{}: {cause}", n + 1));
+            let fail = |cause: &str| ScanError::IgnoreFile {
+                file: shown.to_string(),
+                line: Some(n + 1),
+                cause: cause.to_string(),
+            };
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -81,9 +91,11 @@ impl AcceptList {
                 }
             }
         }
-        let paths = builder
-            .build()
-            .map_err(|e| ScanError::IgnoreFile(format!("{shown}: {e}")))?;
+        let paths = builder.build().map_err(|e| ScanError::IgnoreFile {
+            file: shown.to_string(),
+            line: None,
+            cause: e.to_string(),
+        })?;
         Ok(AcceptList {
             paths,
             fingerprints,

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::exit_codes::{self, ExitCode};
 use crate::manifest::{self, Manifest, ManifestError};
 use crate::vault::crypto::Fingerprinter;
 use crate::vaultfile::{FileError, VaultContext};
@@ -43,10 +44,29 @@ pub enum ScanError {
     NotARepository(PathBuf),
     #[error("reading git: {0}")]
     Git(String),
-    #[error("{0}")]
-    IgnoreFile(String),
+    /// `.vaultrot-scan-ignore` cannot be read, or a line of it is wrong.
+    #[error("{file}{}: {cause}", line.map_or(String::new(), |n| format!(":{n}")))]
+    IgnoreFile {
+        file: String,
+        line: Option<usize>,
+        cause: String,
+    },
     #[error("{0}")]
     Matcher(String),
+    /// `install-hook` found a pre-commit hook it did not write.
+    #[error(
+        "{} exists and was not written by vaultrot: add `vaultrot scan --staged` to it, or replace it with --force",
+        .0.display()
+    )]
+    ForeignHook(PathBuf),
+}
+
+/// A scan that could not run is never "clean": every failure is exit 2,
+/// never the 1 of a finding.
+impl ExitCode for ScanError {
+    fn exit_code(&self) -> i32 {
+        exit_codes::USAGE
+    }
 }
 
 /// Where a scan runs: the infra whose vaults give the values, and the root

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::manifest::Manifest;
 use crate::vault::{self, crypto::Fingerprinter};
-use crate::vaultfile::{FileError, Input, VaultContext, tree};
+use crate::vaultfile::{FileError, Input, VaultContext, YamlStage, tree};
 use crate::yaml::{Doc, ValueKind};
 
 /// Shorter values match by chance; `lint` flags them as weak instead.
@@ -212,9 +212,11 @@ pub fn values_in(path: &Path, bytes: &[u8], ctx: &VaultContext) -> Result<NamedV
         }
         return Ok(found);
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| FileError::Other(format!("{}: the file is not UTF-8 text", path.display())))?;
-    let doc = Doc::parse(text).map_err(|e| FileError::Other(format!("{}: {e}", path.display())))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| FileError::NotUtf8 {
+        path: path.to_path_buf(),
+        what: "the file",
+    })?;
+    let doc = Doc::parse(text).map_err(|e| FileError::yaml(path, YamlStage::File, e))?;
     doc.inline_vaults()
         .par_iter()
         .map(|v| {

@@ -29,7 +29,10 @@ pub fn walk(dir: &Path, respect_ignore: bool) -> Result<Vec<PathBuf>, ScanError>
         })
         .build();
     for entry in walker {
-        let entry = entry.map_err(|e| FileError::Other(format!("{}: {e}", dir.display())))?;
+        let entry = entry.map_err(|source| FileError::Walk {
+            root: dir.display().to_string(),
+            source,
+        })?;
         if entry.file_type().is_some_and(|t| t.is_file()) {
             files.push(entry.into_path());
         }

@@ -46,6 +46,13 @@ pub enum VaultError {
     LegacyFormat,
 }
 
+/// Every vault failure is ansible's `AnsibleError` (1).
+impl crate::exit_codes::ExitCode for VaultError {
+    fn exit_code(&self) -> i32 {
+        crate::exit_codes::ERROR
+    }
+}
+
 /// One password with its vault-id label, as ansible's `(label, VaultSecret)` pair.
 #[derive(Clone)]
 pub struct VaultSecret {

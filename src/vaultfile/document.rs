@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
-use super::{FileError, Input, VaultContext};
+use super::{FileError, Input, VaultContext, YamlStage};
 use crate::vault::{self, VaultSecret};
-use crate::yaml::{Doc, Edit, NewValue, ValueKind};
+use crate::yaml::{Doc, Edit, NewValue, ValueKind, YamlError};
 
 /// One key of a secrets file, for `ls`: never its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,24 +115,24 @@ fn defined_elsewhere(
     let Some(t) = &entry.through else {
         return Ok(());
     };
-    let from = match &t.anchor {
-        Some(a) => format!("&{a} (line {})", t.line),
-        None => format!("the mapping merged on line {}", t.line),
-    };
-    Err(FileError::Other(format!(
-        "{}: `{shown}` comes from {from} through an alias or a merge key (`<<`); change it where it is defined, or add the key to its own mapping by hand to override it",
-        file.display()
-    )))
+    Err(FileError::DefinedElsewhere {
+        path: file.to_path_buf(),
+        key: shown.to_string(),
+        anchor: t.anchor.clone(),
+        line: t.line,
+    })
 }
 
-fn yaml_error(path: &Path, e: impl std::fmt::Display) -> FileError {
-    FileError::Other(format!("{}: {e}", path.display()))
+fn yaml_error(path: &Path, e: YamlError) -> FileError {
+    FileError::yaml(path, YamlStage::File, e)
 }
 
 /// The bytes as text, without a copy (a copy of a plaintext would need wiping).
-fn utf8<'b>(path: &Path, bytes: &'b [u8], what: &str) -> Result<&'b str, FileError> {
-    std::str::from_utf8(bytes)
-        .map_err(|_| FileError::Other(format!("{}: {what} is not UTF-8 text", path.display())))
+fn utf8<'b>(path: &Path, bytes: &'b [u8], what: &'static str) -> Result<&'b str, FileError> {
+    std::str::from_utf8(bytes).map_err(|_| FileError::NotUtf8 {
+        path: path.to_path_buf(),
+        what,
+    })
 }
 
 impl SecretsFile {
@@ -148,8 +148,8 @@ impl SecretsFile {
             let input = Input::File(path.to_path_buf());
             let opened = ctx.decrypt(&input, bytes)?;
             let text = utf8(path, &opened.plaintext, "the decrypted content")?;
-            let doc = Doc::parse(text)
-                .map_err(|e| yaml_error(path, format!("decrypted content: {e}")))?;
+            let doc =
+                Doc::parse(text).map_err(|e| FileError::yaml(path, YamlStage::Decrypted, e))?;
             return Ok(SecretsFile::Whole {
                 path: path.to_path_buf(),
                 doc,
@@ -284,11 +284,11 @@ impl SecretsFile {
                 ))
             }
             ValueKind::Null => Ok(Some(Zeroizing::new(Vec::new()))),
-            _ => Err(FileError::Other(format!(
-                "{}: `{key}` (line {}) is not a string value",
-                self.path().display(),
-                entry.line
-            ))),
+            _ => Err(FileError::NotAString {
+                path: self.path().to_path_buf(),
+                key,
+                line: entry.line,
+            }),
         }
     }
 
@@ -369,11 +369,10 @@ impl SecretsFile {
         let shown = |path: &[String]| path.join(".");
         match change {
             PathChange::Remove { path } => match self.doc().get(&borrowed(path)) {
-                None => Err(FileError::Other(format!(
-                    "{}: no key `{}`",
-                    self.path().display(),
-                    shown(path)
-                ))),
+                None => Err(FileError::NoKey {
+                    path: self.path().to_path_buf(),
+                    key: shown(path),
+                }),
                 Some(e) => {
                     defined_elsewhere(self.path(), &shown(path), &e)?;
                     Ok(Some(Edit::Remove { path: path.clone() }))
@@ -384,18 +383,16 @@ impl SecretsFile {
                     defined_elsewhere(self.path(), &shown(path), &existing)?;
                     let vaulted = matches!(existing.value, ValueKind::Vault(_));
                     if matches!(existing.value, ValueKind::Mapping | ValueKind::Sequence) {
-                        return Err(FileError::Other(format!(
-                            "{}: `{}` (line {}) holds a {}, not a value; name a key inside it ({}.KEY)",
-                            self.path().display(),
-                            shown(path),
-                            existing.line,
-                            if matches!(existing.value, ValueKind::Mapping) {
+                        return Err(FileError::NotAValue {
+                            path: self.path().to_path_buf(),
+                            key: shown(path),
+                            line: existing.line,
+                            holds: if matches!(existing.value, ValueKind::Mapping) {
                                 "mapping"
                             } else {
                                 "list"
                             },
-                            shown(path)
-                        )));
+                        });
                     }
                     let want_vault = match style {
                         ValueStyle::Keep => vaulted,
@@ -436,13 +433,12 @@ impl SecretsFile {
                         parent.as_ref().map(|e| &e.value),
                         Some(ValueKind::Mapping | ValueKind::Null)
                     ) {
-                        return Err(FileError::Other(format!(
-                            "{}: `{}` (line {}) is not a mapping, so `{}` cannot go inside it; for a key with a dot in its name use --literal-key",
-                            self.path().display(),
-                            shown(&path[..depth]),
-                            parent.map_or(0, |e| e.line),
-                            shown(path)
-                        )));
+                        return Err(FileError::NotAMapping {
+                            path: self.path().to_path_buf(),
+                            parent: shown(&path[..depth]),
+                            line: parent.map_or(0, |e| e.line),
+                            key: shown(path),
+                        });
                     }
                 }
                 let leaf = if self.is_whole_vault() || *style == ValueStyle::Plain {
@@ -499,10 +495,10 @@ impl SecretsFile {
         match change {
             Change::Remove { .. } => {
                 if existing.is_none() {
-                    return Err(FileError::Other(format!(
-                        "{}: no key `{key}`",
-                        self.path().display()
-                    )));
+                    return Err(FileError::NoKey {
+                        path: self.path().to_path_buf(),
+                        key,
+                    });
                 }
                 Ok(Some(Edit::Remove { path: vec![key] }))
             }
@@ -533,10 +529,10 @@ impl SecretsFile {
             }
             Change::InsertAfter { after, value, .. } => {
                 if existing.is_some() {
-                    return Err(FileError::Other(format!(
-                        "{}: `{key}` already exists",
-                        self.path().display()
-                    )));
+                    return Err(FileError::KeyExists {
+                        path: self.path().to_path_buf(),
+                        key,
+                    });
                 }
                 let anchor = self.doc().get(&[after]);
                 let reuse = anchor.as_ref().and_then(|e| match &e.value {
@@ -568,12 +564,11 @@ impl SecretsFile {
         let input = Input::File(self.path().to_path_buf());
         let secret = match sibling_vault {
             Some(text) => ctx.relabelled(&ctx.decrypt(&input, text.as_bytes())?),
-            None => new_secret.cloned().ok_or_else(|| {
-                FileError::Other(format!(
-                    "{}: choose the vault-id for the new inline value with --encrypt-vault-id",
-                    self.path().display()
-                ))
-            })?,
+            None => new_secret
+                .cloned()
+                .ok_or_else(|| FileError::NoEncryptVaultId {
+                    path: self.path().to_path_buf(),
+                })?,
         };
         Ok(NewValue::Vault {
             vault_text: ctx.seal(&input, value.as_bytes(), &secret)?,
@@ -601,12 +596,9 @@ impl SecretsFile {
                         continue; // sequence items are shown as they are
                     }
                     let p = p?;
-                    let text = std::str::from_utf8(&p).map_err(|_| {
-                        FileError::Other(format!(
-                            "{}: `{}` holds binary data; use `get`",
-                            path.display(),
-                            v.path.join(".")
-                        ))
+                    let text = std::str::from_utf8(&p).map_err(|_| FileError::Binary {
+                        path: path.clone(),
+                        key: v.path.join("."),
                     })?;
                     edits.push(Edit::Replace {
                         path: v.path.clone(),
@@ -651,7 +643,7 @@ impl SecretsFile {
             return Ok(None);
         }
         let new_doc =
-            Doc::parse(edited).map_err(|e| yaml_error(path, format!("after editing: {e}")))?;
+            Doc::parse(edited).map_err(|e| FileError::yaml(path, YamlStage::AfterEditing, e))?;
         let input = Input::File(path.clone());
         let mut edits = Vec::new();
         for v in doc.inline_vaults() {
@@ -667,12 +659,11 @@ impl SecretsFile {
                 ValueKind::Null => Zeroizing::new(String::new()),
                 ValueKind::Vault(_) => continue, // the user pasted a vault: keep it
                 _ => {
-                    return Err(FileError::Other(format!(
-                        "{}: line {}: `{}` was an encrypted value and is now a mapping, list or alias; write a string (it will be encrypted again) or remove the key",
-                        path.display(),
-                        now.line,
-                        v.path.join(".")
-                    )));
+                    return Err(FileError::VaultedValueReplaced {
+                        path: path.clone(),
+                        key: v.path.join("."),
+                        line: now.line,
+                    });
                 }
             };
             let vault_text = if opened.plaintext[..] == *new_plain.as_bytes() {

@@ -11,14 +11,17 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use crate::exit_codes::{self, ExitCode};
 use crate::fsutil::{self, FileMode};
 use crate::vault::{self, DecryptOptions, Decrypted, SaltSource, VaultError, VaultSecret};
+use crate::yaml::YamlError;
 
 /// ansible writes encrypt/decrypt output as a new 0600 file.
 pub const OUTPUT_MODE: u32 = 0o600;
 
 /// A failure tied to the file it happened on; displays as ansible does
-/// (`<cause> for <file>`).
+/// (`<cause> for <file>`), or as `<file>: <cause>` for what ansible has no
+/// wording for. Each variant keeps the facts (file, key, line) apart.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     #[error("{source} for {path}")]
@@ -29,24 +32,150 @@ pub enum FileError {
     Write { path: String, source: io::Error },
     #[error(transparent)]
     Editor(#[from] edit::EditorError),
-    #[error("{0}")]
-    Other(String),
+    /// The file (or a decrypted vault) is not YAML the editor reads.
+    #[error("{}: {}{source}", path.display(), stage.prefix())]
+    Yaml {
+        path: PathBuf,
+        stage: YamlStage,
+        source: YamlError,
+    },
+    /// `what`: "the file", "the decrypted content".
+    #[error("{}: {what} is not UTF-8 text", path.display())]
+    NotUtf8 { path: PathBuf, what: &'static str },
+    /// A directory walk failed; `root` as it was named.
+    #[error("{root}: {source}")]
+    Walk { root: String, source: ignore::Error },
+    /// A value reached through an alias or a merge key: it is changed at its anchor.
+    #[error(
+        "{}: `{key}` comes from {} through an alias or a merge key (`<<`); change it where it is defined, or add the key to its own mapping by hand to override it",
+        path.display(),
+        Through { anchor: anchor.as_deref(), line: *line }
+    )]
+    DefinedElsewhere {
+        path: PathBuf,
+        key: String,
+        /// The anchor's name; `None` for a merged mapping without one.
+        anchor: Option<String>,
+        line: usize,
+    },
+    #[error("{}: `{key}` (line {line}) is not a string value", path.display())]
+    NotAString {
+        path: PathBuf,
+        key: String,
+        line: usize,
+    },
+    #[error("{}: no key `{key}`", path.display())]
+    NoKey { path: PathBuf, key: String },
+    #[error("{}: `{key}` already exists", path.display())]
+    KeyExists { path: PathBuf, key: String },
+    /// `set` of a key that holds a mapping or a list.
+    #[error(
+        "{}: `{key}` (line {line}) holds a {holds}, not a value; name a key inside it ({key}.KEY)",
+        path.display()
+    )]
+    NotAValue {
+        path: PathBuf,
+        key: String,
+        line: usize,
+        /// "mapping" or "list".
+        holds: &'static str,
+    },
+    /// `set a.b` where `a` is a scalar or a list.
+    #[error(
+        "{}: `{parent}` (line {line}) is not a mapping, so `{key}` cannot go inside it; for a key with a dot in its name use --literal-key",
+        path.display()
+    )]
+    NotAMapping {
+        path: PathBuf,
+        parent: String,
+        line: usize,
+        key: String,
+    },
+    #[error(
+        "{}: choose the vault-id for the new inline value with --encrypt-vault-id",
+        path.display()
+    )]
+    NoEncryptVaultId { path: PathBuf },
+    #[error("{}: `{key}` holds binary data; use `get`", path.display())]
+    Binary { path: PathBuf, key: String },
+    /// In the editor, an encrypted value became a mapping, list or alias.
+    #[error(
+        "{}: line {line}: `{key}` was an encrypted value and is now a mapping, list or alias; write a string (it will be encrypted again) or remove the key",
+        path.display()
+    )]
+    VaultedValueReplaced {
+        path: PathBuf,
+        key: String,
+        line: usize,
+    },
+}
+
+/// When YAML was read: which text of the file failed to parse or edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlStage {
+    /// The file's own text (or an edit of it).
+    File,
+    /// The plaintext of a whole-file vault.
+    Decrypted,
+    /// What the user saved in the editor.
+    AfterEditing,
+}
+
+impl YamlStage {
+    fn prefix(self) -> &'static str {
+        match self {
+            YamlStage::File => "",
+            YamlStage::Decrypted => "decrypted content: ",
+            YamlStage::AfterEditing => "after editing: ",
+        }
+    }
+}
+
+/// Where a value reached through an alias or a merge key is defined.
+struct Through<'a> {
+    anchor: Option<&'a str>,
+    line: usize,
+}
+
+impl std::fmt::Display for Through<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.anchor {
+            Some(a) => write!(f, "&{a} (line {})", self.line),
+            None => write!(f, "the mapping merged on line {}", self.line),
+        }
+    }
+}
+
+impl ExitCode for FileError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            FileError::Editor(e) => e.exit_code(),
+            _ => exit_codes::ERROR,
+        }
+    }
+}
+
+impl ExitCode for edit::EditorError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            edit::EditorError::Interrupted { .. } => exit_codes::INTERRUPTED,
+            _ => exit_codes::ERROR,
+        }
+    }
 }
 
 impl FileError {
-    /// The exit code this failure maps to (`exit_codes`).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            FileError::Editor(edit::EditorError::Interrupted { .. }) => {
-                crate::exit_codes::INTERRUPTED
-            }
-            _ => crate::exit_codes::ERROR,
-        }
-    }
-
     pub fn vault(path: &Input, source: VaultError) -> Self {
         FileError::Vault {
             path: path.display_name(),
+            source,
+        }
+    }
+
+    pub(crate) fn yaml(path: &Path, stage: YamlStage, source: YamlError) -> Self {
+        FileError::Yaml {
+            path: path.to_path_buf(),
+            stage,
             source,
         }
     }
@@ -242,4 +371,39 @@ pub fn rekeyed(
         });
     }
     document::SecretsFile::from_bytes(path, &bytes, ctx)?.rekeyed(&bytes, ctx, new_secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupted_editor_is_99_and_the_rest_1() {
+        let interrupted = FileError::Editor(edit::EditorError::Interrupted { signal: "SIGTERM" });
+        assert_eq!(interrupted.exit_code(), exit_codes::INTERRUPTED);
+        let missing = FileError::NoKey {
+            path: PathBuf::from("vars.yml"),
+            key: "db.password".into(),
+        };
+        assert_eq!(missing.exit_code(), exit_codes::ERROR);
+        assert_eq!(missing.to_string(), "vars.yml: no key `db.password`");
+    }
+
+    #[test]
+    fn a_value_through_an_alias_names_its_anchor_or_merge() {
+        let through = |anchor: Option<&str>| FileError::DefinedElsewhere {
+            path: PathBuf::from("vars.yml"),
+            key: "b.x".into(),
+            anchor: anchor.map(str::to_string),
+            line: 3,
+        };
+        assert!(through(Some("base")).to_string().starts_with(
+            "vars.yml: `b.x` comes from &base (line 3) through an alias or a merge key (`<<`);"
+        ));
+        assert!(
+            through(None)
+                .to_string()
+                .starts_with("vars.yml: `b.x` comes from the mapping merged on line 3 through")
+        );
+    }
 }

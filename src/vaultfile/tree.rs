@@ -84,7 +84,12 @@ fn walk(root: &Path, git_ignore: bool, arg: &str) -> Result<HashSet<PathBuf>, Fi
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) if unloadable_link(&e) => continue,
-            Err(e) => return Err(FileError::Other(format!("{arg}: {e}"))),
+            Err(source) => {
+                return Err(FileError::Walk {
+                    root: arg.to_string(),
+                    source,
+                });
+            }
         };
         let p = entry.path();
         // With follow_links the entry's type is its target's.
