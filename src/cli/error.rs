@@ -1,6 +1,7 @@
 //! The error every command returns: a message and the exit code it maps
-//! to, made from any error that knows its code ([`ExitCode`]). Its own file so that `common` (flags, secrets) and `output` (stdout,
-//! pager) can both use it without importing each other.
+//! to, made from any error that knows its code ([`ExitCode`]). Its own file
+//! so that `common` (flags, secrets) and `output` (stdout, pager) can both
+//! use it without importing each other.
 
 use std::fmt;
 
