@@ -158,7 +158,7 @@ const SHA256_IV: [u32; 8] = [
 /// store-forwarding stalls.)
 ///
 /// The 32-byte output blocks are independent: they run as interleaved lanes
-/// of one compression call (see below), on the calling thread.
+/// of one iteration loop (`sha256x::hmac_iterations`), on the calling thread.
 fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
     use sha2::Digest;
     use sha2::block_api::compress256;
@@ -181,8 +181,8 @@ fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8])
         state
     };
     // The key states are not wiped: a wipe pins them to memory and costs
-    // ~10% of every derivation, and they are spilled across each (opaque,
-    // SIMD) compression call anyway, so a wipe would promise more than it gives.
+    // ~10% of every derivation, and the SIMD loop spills registers anyway,
+    // so a wipe would promise more than it gives.
     let keys = (key_state(0x36), key_state(0x5c));
     key.zeroize();
     let prf = <HmacSha256 as KeyInit>::new_from_slice(password).expect("HMAC takes any key");
