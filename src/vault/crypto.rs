@@ -158,7 +158,7 @@ const SHA256_IV: [u32; 8] = [
 /// store-forwarding stalls.)
 ///
 /// The 32-byte output blocks are independent: they run as interleaved lanes
-/// of one compression call (see below), on the calling thread.
+/// of one iteration loop (`sha256x::hmac_iterations`), on the calling thread.
 fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
     use sha2::Digest;
     use sha2::block_api::compress256;
@@ -181,8 +181,8 @@ fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8])
         state
     };
     // The key states are not wiped: a wipe pins them to memory and costs
-    // ~10% of every derivation, and they are spilled across each (opaque,
-    // SIMD) compression call anyway, so a wipe would promise more than it gives.
+    // ~10% of every derivation, and the SIMD loop spills registers anyway,
+    // so a wipe would promise more than it gives.
     let keys = (key_state(0x36), key_state(0x5c));
     key.zeroize();
     let prf = <HmacSha256 as KeyInit>::new_from_slice(password).expect("HMAC takes any key");
@@ -224,7 +224,7 @@ fn write_block(acc: &mut [u32; 8], chunk: &mut [u8]) {
 }
 
 /// PBKDF2 output blocks `T_(index+1)` for several indices at once, from the
-/// HMAC key states; the lanes' compressions are interleaved. Locals are plain
+/// HMAC key states; the lanes' iterations are interleaved. Locals are plain
 /// arrays, not `Zeroizing` (which kept them in memory in the hot loop), and
 /// are wiped afterwards.
 fn pbkdf2_blocks<const N: usize>(
@@ -234,53 +234,22 @@ fn pbkdf2_blocks<const N: usize>(
     rounds: u32,
     indices: [usize; N],
 ) -> [[u32; 8]; N] {
-    use super::sha256x::compress_lanes;
     use zeroize::Zeroize;
 
-    // Blocks holding a 32-byte digest, padded as the tail of a 96-byte
-    // message (the 64-byte key block is already in the key state):
-    // `u_blocks` feed the inner hash, `h_blocks` the outer one.
-    let mut padded = [0u8; 64];
-    padded[32] = 0x80;
-    padded[56..].copy_from_slice(&(96u64 * 8).to_be_bytes());
-    let mut u_blocks = [padded; N];
-    let mut h_blocks = [padded; N];
-    let mut acc = [[0u32; 8]; N];
-    let mut states = [[0u32; 8]; N];
-
+    let mut u = [[0u32; 8]; N];
     for (l, index) in indices.iter().enumerate() {
         let mut mac = prf.clone();
         mac.update(salt);
         mac.update(&(*index as u32 + 1).to_be_bytes());
-        u_blocks[l][..32].copy_from_slice(&mac.finalize().into_bytes());
-        for (a, bytes) in acc[l].iter_mut().zip(u_blocks[l][..32].chunks_exact(4)) {
-            *a = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let mut first = mac.finalize().into_bytes();
+        for (w, bytes) in u[l].iter_mut().zip(first.chunks_exact(4)) {
+            *w = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         }
+        first.zeroize();
     }
-    for _ in 1..rounds {
-        states = [inner; N];
-        compress_lanes(&mut states, &u_blocks);
-        for (block, state) in h_blocks.iter_mut().zip(&states) {
-            for (dst, word) in block[..32].chunks_exact_mut(4).zip(state) {
-                dst.copy_from_slice(&word.to_be_bytes());
-            }
-        }
-        states = [outer; N];
-        compress_lanes(&mut states, &h_blocks);
-        for ((block, state), acc) in u_blocks.iter_mut().zip(&states).zip(acc.iter_mut()) {
-            for ((dst, word), a) in block[..32]
-                .chunks_exact_mut(4)
-                .zip(state)
-                .zip(acc.iter_mut())
-            {
-                dst.copy_from_slice(&word.to_be_bytes());
-                *a ^= word;
-            }
-        }
-    }
-    states.zeroize();
-    u_blocks.zeroize();
-    h_blocks.zeroize();
+    let mut acc = u;
+    super::sha256x::hmac_iterations((&inner, &outer), &mut u, &mut acc, rounds);
+    u.zeroize();
     acc
 }
 

@@ -24,6 +24,9 @@ pub(crate) fn decode(hex: &[u8]) -> Option<Vec<u8>> {
     decode_into(hex, &mut out).then_some(out)
 }
 
+/// The line length ansible writes vault payloads in.
+const LINE: usize = 80;
+
 /// `unhexlify(b"".join(text.splitlines()))`: hex split by CR, LF or CRLF
 /// anywhere (even between the two digits of a byte), decoded in one pass.
 /// `None` if what remains has an odd length or a non-hex byte.
@@ -34,6 +37,17 @@ pub(crate) fn decode_lines(text: &[u8]) -> Option<Vec<u8>> {
     let mut pending: Option<u8> = None;
     let mut rest = text;
     while !rest.is_empty() {
+        // ansible wraps at 80 digits: a whole line of them decodes without
+        // searching for its end (a line break inside fails as a non-digit
+        // and takes the general path below).
+        if pending.is_none()
+            && rest.get(LINE) == Some(&b'\n')
+            && decode_into(&rest[..LINE], &mut out[written..written + LINE / 2])
+        {
+            written += LINE / 2;
+            rest = &rest[LINE + 1..];
+            continue;
+        }
         let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
         let mut line = &rest[..end];
         rest = rest.get(end + 1..).unwrap_or_default();
@@ -185,6 +199,33 @@ mod tests {
                 reference(&joined(text)),
                 "{:?}",
                 String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn eighty_digit_lines_take_no_shortcut_past_a_break_or_a_bad_digit() {
+        let digits = |n: usize| b"0123456789abcdef".repeat(8)[..n].to_vec();
+        // A line break at 80 with another one, or a bad digit, before it.
+        let mut broken = digits(40);
+        broken.push(b'\n');
+        broken.extend_from_slice(&digits(40));
+        broken.push(b'\n');
+        broken.extend_from_slice(&digits(80));
+        broken.push(b'\n');
+        let mut bad = digits(79);
+        bad.push(b'g');
+        bad.push(b'\n');
+        let mut odd = digits(79);
+        odd.extend_from_slice(b"\r\n");
+        odd.extend_from_slice(&digits(81));
+        odd.push(b'\n');
+        for text in [broken, bad, odd] {
+            assert_eq!(
+                decode_lines(&text),
+                reference(&joined(&text)),
+                "{:?}",
+                String::from_utf8_lossy(&text)
             );
         }
     }

@@ -1,30 +1,67 @@
-//! SHA-256 compression of several independent blocks at once. With the x86
-//! SHA extensions one compression is bound by the latency of `sha256rnds2`,
-//! not its throughput, so interleaving independent chains (the 32-byte
-//! blocks of one PBKDF2 output) runs them in about the time of one.
+//! The PBKDF2-HMAC-SHA256 iteration loop over several independent output
+//! blocks at once. With the x86 SHA extensions one compression is bound by
+//! the latency of `sha256rnds2`, not its throughput, so interleaving
+//! independent chains (the 32-byte blocks of one PBKDF2 output) runs them in
+//! about the time of one; the whole loop keeps its digests in vector
+//! registers (a round trip through bytes per compression cost ~20%).
 //! Elsewhere it falls back to one `sha2` compression per lane.
 
-/// Compresses `blocks[i]` into `states[i]` for every lane.
-pub(crate) fn compress_lanes<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[u8; 64]; N]) {
+/// `U_2 ^ ... ^ U_rounds` XORed into `acc[i]` for every lane, where `u[i]`
+/// holds `U_1` and `inner`/`outer` are the HMAC key's ipad/opad states.
+/// Every value is in state words (big-endian digest words). `u` is left
+/// holding the last `U` of each lane: the caller wipes it.
+pub(crate) fn hmac_iterations<const N: usize>(
+    (inner, outer): (&[u32; 8], &[u32; 8]),
+    u: &mut [[u32; 8]; N],
+    acc: &mut [[u32; 8]; N],
+    rounds: u32,
+) {
     #[cfg(target_arch = "x86_64")]
     if has_sha_ni() {
         // SAFETY: the CPU supports every feature the function enables.
-        unsafe { x86::compress_lanes(states, blocks) };
+        unsafe { x86::hmac_iterations(inner, outer, u, acc, rounds) };
         return;
     }
-    for (state, block) in states.iter_mut().zip(blocks) {
-        sha2::block_api::compress256(state, std::slice::from_ref(block));
+    portable_hmac_iterations((inner, outer), u, acc, rounds);
+}
+
+/// [`hmac_iterations`] with one `sha2` compression per call.
+fn portable_hmac_iterations<const N: usize>(
+    (inner, outer): (&[u32; 8], &[u32; 8]),
+    u: &mut [[u32; 8]; N],
+    acc: &mut [[u32; 8]; N],
+    rounds: u32,
+) {
+    use sha2::block_api::compress256;
+    use zeroize::Zeroize;
+    // Blocks holding a 32-byte digest, padded as the tail of a 96-byte
+    // message (the 64-byte key block is already in the key state).
+    let mut block = [[0u8; 64]; 1];
+    block[0][32] = 0x80;
+    block[0][56..].copy_from_slice(&(96u64 * 8).to_be_bytes());
+    for (u, acc) in u.iter_mut().zip(acc.iter_mut()) {
+        for _ in 1..rounds {
+            for key in [inner, outer] {
+                for (dst, word) in block[0][..32].chunks_exact_mut(4).zip(u.iter()) {
+                    dst.copy_from_slice(&word.to_be_bytes());
+                }
+                *u = *key;
+                compress256(u, &block);
+            }
+            for (a, w) in acc.iter_mut().zip(u.iter()) {
+                *a ^= w;
+            }
+        }
     }
+    block.zeroize();
 }
 
 #[cfg(target_arch = "x86_64")]
 fn has_sha_ni() -> bool {
-    static DETECTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *DETECTED.get_or_init(|| {
-        std::arch::is_x86_feature_detected!("sha")
-            && std::arch::is_x86_feature_detected!("sse4.1")
-            && std::arch::is_x86_feature_detected!("ssse3")
-    })
+    // std caches the CPU's features after the first question.
+    std::arch::is_x86_feature_detected!("sha")
+        && std::arch::is_x86_feature_detected!("sse4.1")
+        && std::arch::is_x86_feature_detected!("ssse3")
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -44,35 +81,17 @@ mod x86 {
         0xc67178f2,
     ];
 
-    /// The `sha2` crate's SHA-NI compression, one block per lane, with the
-    /// lanes' rounds interleaved.
+    /// The `sha2` crate's SHA-NI rounds, one block per lane, with the lanes'
+    /// rounds interleaved; states in the instructions' ABEF/CDGH layout,
+    /// message words lane 0 first. Adds the input state (the feed-forward).
     #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-    pub(super) unsafe fn compress_lanes<const N: usize>(
-        states: &mut [[u32; 8]; N],
-        blocks: &[[u8; 64]; N],
+    #[inline]
+    fn compress<const N: usize>(
+        abef: &mut [__m128i; N],
+        cdgh: &mut [__m128i; N],
+        mut w: [[__m128i; 4]; N],
     ) {
-        let mask = _mm_set_epi64x(0x0C0D_0E0F_0809_0A0B, 0x0405_0607_0001_0203);
-        let mut abef = [_mm_setzero_si128(); N];
-        let mut cdgh = [_mm_setzero_si128(); N];
-        let mut w = [[_mm_setzero_si128(); 4]; N];
-        for l in 0..N {
-            // SAFETY: [u32; 8] and [u8; 64] hold two and four unaligned 16-byte loads.
-            let (dcba, hgfe, words) = unsafe {
-                let s: *const __m128i = states[l].as_ptr().cast();
-                let b: *const __m128i = blocks[l].as_ptr().cast();
-                (
-                    _mm_loadu_si128(s),
-                    _mm_loadu_si128(s.add(1)),
-                    [0, 1, 2, 3].map(|i| _mm_shuffle_epi8(_mm_loadu_si128(b.add(i)), mask)),
-                )
-            };
-            let cdab = _mm_shuffle_epi32(dcba, 0xB1);
-            let efgh = _mm_shuffle_epi32(hgfe, 0x1B);
-            abef[l] = _mm_alignr_epi8(cdab, efgh, 8);
-            cdgh[l] = _mm_blend_epi16(efgh, cdab, 0xF0);
-            w[l] = words;
-        }
-        let (abef_save, cdgh_save) = (abef, cdgh);
+        let (abef_save, cdgh_save) = (*abef, *cdgh);
         for r in 0..16 {
             let rk = _mm_set_epi32(
                 K32[4 * r + 3] as i32,
@@ -93,16 +112,104 @@ mod x86 {
             }
         }
         for l in 0..N {
-            let abef = _mm_add_epi32(abef[l], abef_save[l]);
-            let cdgh = _mm_add_epi32(cdgh[l], cdgh_save[l]);
-            let feba = _mm_shuffle_epi32(abef, 0x1B);
-            let dchg = _mm_shuffle_epi32(cdgh, 0xB1);
-            // SAFETY: [u32; 8] holds two unaligned 16-byte stores.
-            unsafe {
-                let s: *mut __m128i = states[l].as_mut_ptr().cast();
-                _mm_storeu_si128(s, _mm_blend_epi16(feba, dchg, 0xF0));
-                _mm_storeu_si128(s.add(1), _mm_alignr_epi8(dchg, feba, 8));
+            abef[l] = _mm_add_epi32(abef[l], abef_save[l]);
+            cdgh[l] = _mm_add_epi32(cdgh[l], cdgh_save[l]);
+        }
+    }
+
+    /// State words (a..d, e..h, lane 0 first) to the ABEF/CDGH layout.
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    #[inline]
+    fn to_rounds_layout(abcd: __m128i, efgh: __m128i) -> (__m128i, __m128i) {
+        let cdab = _mm_shuffle_epi32(abcd, 0xB1);
+        let efgh = _mm_shuffle_epi32(efgh, 0x1B);
+        (
+            _mm_alignr_epi8(cdab, efgh, 8),
+            _mm_blend_epi16(efgh, cdab, 0xF0),
+        )
+    }
+
+    /// The ABEF/CDGH layout back to state words (a..d, e..h, lane 0 first),
+    /// which are also the message words of a block holding the digest.
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    #[inline]
+    fn to_state_words(abef: __m128i, cdgh: __m128i) -> (__m128i, __m128i) {
+        let feba = _mm_shuffle_epi32(abef, 0x1B);
+        let dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+        (
+            _mm_blend_epi16(feba, dchg, 0xF0),
+            _mm_alignr_epi8(dchg, feba, 8),
+        )
+    }
+
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    #[inline]
+    fn load(words: &[u32; 8]) -> (__m128i, __m128i) {
+        let p: *const __m128i = words.as_ptr().cast();
+        // SAFETY: [u32; 8] holds two unaligned 16-byte loads.
+        unsafe { (_mm_loadu_si128(p), _mm_loadu_si128(p.add(1))) }
+    }
+
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    #[inline]
+    fn store(words: &mut [u32; 8], (lo, hi): (__m128i, __m128i)) {
+        let p: *mut __m128i = words.as_mut_ptr().cast();
+        // SAFETY: [u32; 8] holds two unaligned 16-byte stores.
+        unsafe {
+            _mm_storeu_si128(p, lo);
+            _mm_storeu_si128(p.add(1), hi);
+        }
+    }
+
+    /// See [`super::hmac_iterations`]: the same loop, every digest in
+    /// registers from the first iteration to the last.
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    pub(super) unsafe fn hmac_iterations<const N: usize>(
+        inner: &[u32; 8],
+        outer: &[u32; 8],
+        u: &mut [[u32; 8]; N],
+        acc: &mut [[u32; 8]; N],
+        rounds: u32,
+    ) {
+        let (inner_abcd, inner_efgh) = load(inner);
+        let inner = to_rounds_layout(inner_abcd, inner_efgh);
+        let (outer_abcd, outer_efgh) = load(outer);
+        let outer = to_rounds_layout(outer_abcd, outer_efgh);
+        // Words 8..16 of a block holding a 32-byte digest, padded as the
+        // tail of a 96-byte message (the key block is in the key state).
+        let pad_hi = _mm_set_epi32(0, 0, 0, 0x8000_0000u32 as i32);
+        let pad_lo = _mm_set_epi32(96 * 8, 0, 0, 0);
+        let mut us = [(_mm_setzero_si128(), _mm_setzero_si128()); N];
+        let mut accs = us;
+        for l in 0..N {
+            us[l] = load(&u[l]);
+            accs[l] = load(&acc[l]);
+        }
+        for _ in 1..rounds {
+            let mut abef = [inner.0; N];
+            let mut cdgh = [inner.1; N];
+            compress(
+                &mut abef,
+                &mut cdgh,
+                us.map(|(lo, hi)| [lo, hi, pad_hi, pad_lo]),
+            );
+            let mut w = [[pad_hi; 4]; N];
+            for l in 0..N {
+                let (lo, hi) = to_state_words(abef[l], cdgh[l]);
+                w[l] = [lo, hi, pad_hi, pad_lo];
             }
+            let mut abef = [outer.0; N];
+            let mut cdgh = [outer.1; N];
+            compress(&mut abef, &mut cdgh, w);
+            for l in 0..N {
+                let (lo, hi) = to_state_words(abef[l], cdgh[l]);
+                us[l] = (lo, hi);
+                accs[l] = (_mm_xor_si128(accs[l].0, lo), _mm_xor_si128(accs[l].1, hi));
+            }
+        }
+        for l in 0..N {
+            store(&mut u[l], us[l]);
+            store(&mut acc[l], accs[l]);
         }
     }
 }
@@ -112,32 +219,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lanes_match_the_sha2_crate() {
+    fn lanes_match_one_compression_at_a_time() {
         let mut seed = 0x1234_5678u32;
         let mut next = || {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
             seed
         };
-        for _ in 0..50 {
-            let mut states = [[0u32; 8]; 3];
-            let mut blocks = [[0u8; 64]; 3];
-            for l in 0..3 {
-                states[l] = std::array::from_fn(|_| next());
-                blocks[l] = std::array::from_fn(|_| next() as u8);
-            }
-            let mut expected = states;
-            for l in 0..3 {
-                sha2::block_api::compress256(&mut expected[l], std::slice::from_ref(&blocks[l]));
-            }
-            let mut three = states;
-            compress_lanes(&mut three, &blocks);
-            assert_eq!(three, expected);
-            let mut two = [states[0], states[1]];
-            compress_lanes(&mut two, &[blocks[0], blocks[1]]);
-            assert_eq!(two, [expected[0], expected[1]]);
-            let mut one = [states[2]];
-            compress_lanes(&mut one, &[blocks[2]]);
-            assert_eq!(one, [expected[2]]);
+        for rounds in [1, 2, 3, 17] {
+            let keys: [[u32; 8]; 2] = std::array::from_fn(|_| std::array::from_fn(|_| next()));
+            let u: [[u32; 8]; 3] = std::array::from_fn(|_| std::array::from_fn(|_| next()));
+            let acc: [[u32; 8]; 3] = std::array::from_fn(|_| std::array::from_fn(|_| next()));
+            let keys = (&keys[0], &keys[1]);
+            let (mut want_u, mut want_acc) = (u, acc);
+            portable_hmac_iterations(keys, &mut want_u, &mut want_acc, rounds);
+            let (mut three_u, mut three_acc) = (u, acc);
+            hmac_iterations(keys, &mut three_u, &mut three_acc, rounds);
+            assert_eq!((three_u, three_acc), (want_u, want_acc), "{rounds} rounds");
+            let (mut two_u, mut two_acc) = ([u[0], u[1]], [acc[0], acc[1]]);
+            hmac_iterations(keys, &mut two_u, &mut two_acc, rounds);
+            assert_eq!(two_u, [want_u[0], want_u[1]]);
+            assert_eq!(two_acc, [want_acc[0], want_acc[1]]);
+            let (mut one_u, mut one_acc) = ([u[2]], [acc[2]]);
+            hmac_iterations(keys, &mut one_u, &mut one_acc, rounds);
+            assert_eq!((one_u, one_acc), ([want_u[2]], [want_acc[2]]));
         }
     }
 }
