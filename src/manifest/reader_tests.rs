@@ -481,3 +481,97 @@ fn auto_is_read() {
     let off = "secrets_manifest:\n  version: 1\n  policies:\n    p: { max_age: 1y, auto: true }\n  secrets:\n    v: { policy: p, auto: false }\n";
     assert!(!ours(off).unwrap().secrets[0].auto);
 }
+
+fn error_of(text: &str) -> String {
+    match ours(text) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(err) => err.strip_prefix(PATH).unwrap_or(&err).to_string(),
+    }
+}
+
+#[test]
+fn tags_aliases_and_merge_keys_are_refused_where_written() {
+    let head =
+        "secrets_manifest:\n  version: 1\n  policies:\n    p: &p { max_age: 1y }\n  secrets:\n";
+    assert_eq!(
+        error_of(&format!("{head}    v: {{ policy: !!str p }}\n")),
+        ":6:18: a tag (`!!str`) is not read in a manifest; remove it"
+    );
+    assert_eq!(
+        error_of(&format!("{head}    v: *p\n")),
+        ":6:8: an alias (`*p`) is not read in a manifest; write the value out"
+    );
+    assert_eq!(
+        error_of(&format!("{head}    v:\n      <<: *p\n")),
+        ":7:7: a merge key (`<<`) is not read in a manifest; write the settings out"
+    );
+    // An anchor alone changes nothing: read.
+    assert!(ours(&format!("{head}    v: {{ policy: p }}\n")).is_ok());
+}
+
+#[test]
+fn plain_scalars_are_typed_as_yaml_1_1_reads_them() {
+    let text = "secrets_manifest:\n  version: 1\n  secrets:\n    v:\n      max_age: 1y\n      generate: { external: yes }\n      deploy:\n        - playbook: p.yml\n          extra_vars: { mode: 0755, on: on, n: ~, s: '0755', d: 2026-01-01, f: 1.5, big: 1_000 }\n";
+    let manifest = ours(text).unwrap();
+    let secret = &manifest.secrets[0];
+    assert_eq!(
+        secret.generate,
+        Some(crate::manifest::Generate::External { instructions: None })
+    );
+    let crate::manifest::StepAction::Playbook(step) = &secret.deploy[0].action else {
+        panic!("{:?}", secret.deploy)
+    };
+    let vars = serde_json::to_string(&step.extra_vars).unwrap();
+    assert_eq!(
+        vars,
+        r#"{"big":1000,"d":"2026-01-01","f":1.5,"mode":493,"n":null,"on":true,"s":"0755"}"#
+    );
+    assert_eq!(
+        error_of("secrets_manifest:\n  version: \"1\"\n"),
+        ":2:12: expected a whole number, found the string `1`"
+    );
+    assert_eq!(
+        error_of(
+            "secrets_manifest:\n  version: 1\n  secrets:\n    v: { max_age: 1y, generate: { external: 'true' } }\n"
+        ),
+        ":4:45: expected `true` or `false`, found the string `true`"
+    );
+}
+
+#[test]
+fn shape_errors_are_one_positioned_line() {
+    let cases = [
+        (
+            "",
+            ":1:1: the file is empty; expected a `secrets_manifest:` mapping",
+        ),
+        ("- a\n", ":1:1: expected a `secrets_manifest:` mapping"),
+        (
+            "secrets_manifest:\n",
+            ":1:18: expected a mapping (`key: value` lines), found nothing",
+        ),
+        (
+            "secrets_manifest:\n  version: 1\n  policies:\n    p: { strategy: dual }\n",
+            ":4:8: missing field `max_age`",
+        ),
+        (
+            "secrets_manifest:\n  version: 1\n  secrets:\n    v: { max_age: 1y, verify: { reason: x } }\n",
+            ":4:31: verify of `v` is a mapping: the only one allowed is `{skip: true, reason: WHY}`; otherwise list verify steps",
+        ),
+        (
+            "secrets_manifest:\n  version: 1\n  secrets:\n    v: { max_age: [1y] }\n",
+            ":4:19: expected a single value (a string), not a list or mapping",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(error_of(text), expected, "{text}");
+    }
+    let deep = format!(
+        "secrets_manifest:\n  version: 1\n  secrets:\n    v: {}{}\n",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    let err = error_of(&deep);
+    assert!(err.starts_with(":4:"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
