@@ -194,14 +194,14 @@ type Read<T> = Result<T, Diagnostic>;
 pub(super) fn read(text: &str) -> Read<RawFile> {
     let tree = Tree::parse(text).map_err(|e| yaml_diagnostic(&e))?;
     let root = tree.root();
-    let pairs = match checked(root)? {
+    let map = match checked(root)? {
         Value::Null => {
             return Err(diagnostic(
                 view::Pos { line: 1, column: 1 },
                 "the file is empty; expected a `secrets_manifest:` mapping",
             ));
         }
-        Value::Map(pairs) => pairs,
+        Value::Map(map) => map,
         _ => {
             return Err(diagnostic(
                 root.pos(),
@@ -210,11 +210,11 @@ pub(super) fn read(text: &str) -> Read<RawFile> {
         }
     };
     let mut manifest = None;
-    for (key, value) in pairs {
+    for (key, value) in map.iter() {
         refuse_merge(&key)?;
         if key.text != "secrets_manifest" {
             return Err(diagnostic(
-                key.pos,
+                key.pos(),
                 format!(
                     "unknown top-level key `{}`; everything in this file goes under `secrets_manifest`",
                     key.text
@@ -298,22 +298,17 @@ fn checked(node: Node<'_>) -> Read<Value<'_>> {
 fn refuse_merge(key: &view::Key<'_>) -> Read<()> {
     if key.is_merge() {
         return Err(diagnostic(
-            key.pos,
+            key.pos(),
             "a merge key (`<<`) is not read in a manifest; write the settings out",
         ));
     }
     Ok(())
 }
 
-/// The entries of a mapping.
-fn mapping(node: Node<'_>) -> Read<Vec<(view::Key<'_>, Node<'_>)>> {
+/// A mapping; its users refuse merge keys as they walk it.
+fn mapping(node: Node<'_>) -> Read<view::Map<'_>> {
     match checked(node)? {
-        Value::Map(pairs) => {
-            for (key, _) in &pairs {
-                refuse_merge(key)?;
-            }
-            Ok(pairs)
-        }
+        Value::Map(map) => Ok(map),
         other => Err(diagnostic(
             node.pos(),
             format!(
@@ -337,16 +332,17 @@ fn what(value: &Value<'_>) -> String {
 }
 
 /// A struct-like mapping: each key must be one of `names` and goes to `field`, which
-/// stores the value. Returns the mapping's position.
+/// stores the value.
 fn fields<'a>(
     node: Node<'a>,
     names: &[&str],
     mut field: impl FnMut(&str, Node<'a>) -> Read<()>,
-) -> Read<Option<Pos>> {
-    for (key, value) in mapping(node)? {
+) -> Read<()> {
+    for (key, value) in mapping(node)?.iter() {
+        refuse_merge(&key)?;
         if !names.contains(&key.text) {
             return Err(diagnostic(
-                key.pos,
+                key.pos(),
                 format!(
                     "unknown field `{}`, expected one of {}",
                     key.text,
@@ -356,14 +352,12 @@ fn fields<'a>(
         }
         field(key.text, value)?;
     }
-    Ok(Some(pos_of(node.pos())))
+    Ok(())
 }
 
-fn required<T>(value: Option<T>, name: &str, map: Option<Pos>) -> Read<T> {
-    value.ok_or_else(|| Diagnostic {
-        pos: map,
-        message: format!("missing field `{name}`"),
-    })
+/// A field the mapping `map` must have.
+fn required<T>(value: Option<T>, name: &str, map: Node<'_>) -> Read<T> {
+    value.ok_or_else(|| diagnostic(map.pos(), format!("missing field `{name}`")))
 }
 
 /// An optional field: null is `None`, anything else must convert.
@@ -441,7 +435,7 @@ fn sp_bool(node: Node<'_>) -> Read<Sp<bool>> {
 
 fn list<'a, T>(node: Node<'a>, convert: impl Fn(Node<'a>) -> Read<T>) -> Read<Vec<T>> {
     match checked(node)? {
-        Value::Seq(items) => items.into_iter().map(convert).collect(),
+        Value::Seq(items) => items.iter().map(convert).collect(),
         other => Err(diagnostic(
             node.pos(),
             format!(
@@ -455,11 +449,12 @@ fn list<'a, T>(node: Node<'a>, convert: impl Fn(Node<'a>) -> Read<T>) -> Read<Ve
 /// A mapping of names (secrets, policies, ...) to settings, in file order.
 fn ordered<'a, V>(node: Node<'a>, convert: impl Fn(Node<'a>) -> Read<V>) -> Read<OrderedMap<V>> {
     mapping(node)?
-        .into_iter()
+        .iter()
         .map(|(key, value)| {
+            refuse_merge(&key)?;
             let name = Sp {
                 value: key.text.to_string(),
-                pos: Some(pos_of(key.pos)),
+                pos: Some(pos_of(key.pos())),
             };
             Ok((name, convert(value)?))
         })
@@ -470,7 +465,7 @@ fn ordered<'a, V>(node: Node<'a>, convert: impl Fn(Node<'a>) -> Read<V>) -> Read
 fn raw_manifest(node: Node<'_>) -> Read<RawManifest> {
     let (mut version, mut defaults, mut policies, mut secrets) = (None, None, None, None);
     let (mut vault_passwords, mut owners) = (None, None);
-    let at = fields(
+    fields(
         node,
         &[
             "version",
@@ -497,9 +492,8 @@ fn raw_manifest(node: Node<'_>) -> Read<RawManifest> {
         },
     )?;
     Ok(RawManifest {
-        version: version.ok_or_else(|| Diagnostic {
-            pos: at,
-            message: "missing field `version`; expected `version: 1`".into(),
+        version: version.ok_or_else(|| {
+            diagnostic(node.pos(), "missing field `version`; expected `version: 1`")
         })?,
         defaults,
         policies,
@@ -531,7 +525,7 @@ fn raw_defaults(node: Node<'_>) -> Read<RawDefaults> {
 fn raw_policy(node: Node<'_>) -> Read<RawPolicy> {
     let (mut max_age, mut warn_before, mut strategy, mut min_window) = (None, None, None, None);
     let mut auto = None;
-    let at = fields(
+    fields(
         node,
         &["max_age", "warn_before", "strategy", "min_window", "auto"],
         |name, value| {
@@ -546,7 +540,7 @@ fn raw_policy(node: Node<'_>) -> Read<RawPolicy> {
         },
     )?;
     Ok(RawPolicy {
-        max_age: required(max_age, "max_age", at)?,
+        max_age: required(max_age, "max_age", node)?,
         warn_before,
         strategy,
         min_window,
@@ -607,7 +601,7 @@ fn raw_vault_password(node: Node<'_>) -> Read<RawVaultPassword> {
     let (mut store, mut policy, mut max_age, mut warn_before) = (None, None, None, None);
     let (mut last_rotation, mut owner, mut description) = (None, None, None);
     let (mut rotation, mut history) = (None, None);
-    let at = fields(
+    fields(
         node,
         &[
             "store",
@@ -636,7 +630,7 @@ fn raw_vault_password(node: Node<'_>) -> Read<RawVaultPassword> {
         },
     )?;
     Ok(RawVaultPassword {
-        store: required(store, "store", at)?,
+        store: required(store, "store", node)?,
         policy,
         max_age,
         warn_before,
@@ -745,7 +739,7 @@ fn raw_verify(node: Node<'_>) -> Read<RawVerify> {
         Value::Seq(_) => steps(node).map(RawVerify::Steps),
         Value::Map(_) => {
             let mut raw = RawVerifySkip::default();
-            let at = fields(node, &["skip", "reason"], |name, value| {
+            fields(node, &["skip", "reason"], |name, value| {
                 match name {
                     "skip" => raw.skip = opt(value, sp_bool)?,
                     _ => raw.reason = opt(value, sp_string)?,
@@ -754,7 +748,7 @@ fn raw_verify(node: Node<'_>) -> Read<RawVerify> {
             })?;
             Ok(RawVerify::Skip(Sp {
                 value: raw,
-                pos: at,
+                pos: Some(pos_of(node.pos())),
             }))
         }
         other => Err(diagnostic(
@@ -791,8 +785,11 @@ fn tags(node: Node<'_>) -> Read<Tags> {
 
 fn extra_vars(node: Node<'_>) -> Read<BTreeMap<String, serde_json::Value>> {
     mapping(node)?
-        .into_iter()
-        .map(|(key, value)| Ok((key.text.to_string(), json(value)?)))
+        .iter()
+        .map(|(key, value)| {
+            refuse_merge(&key)?;
+            Ok((key.text.to_string(), json(value)?))
+        })
         .collect()
 }
 
@@ -802,7 +799,7 @@ fn json(node: Node<'_>) -> Read<serde_json::Value> {
     use serde_json::Value as Json;
     let scalar = match checked(node)? {
         Value::Null => return Ok(Json::Null),
-        Value::Seq(items) => return items.into_iter().map(json).collect(),
+        Value::Seq(items) => return items.iter().map(json).collect(),
         Value::Map(_) => return Ok(Json::Object(extra_vars(node)?.into_iter().collect())),
         Value::Alias(_) => unreachable_alias(node)?,
         Value::Scalar(s) => s,
@@ -847,7 +844,7 @@ fn raw_rotation(node: Node<'_>) -> Read<RawRotation> {
     let mut kind = None;
     let (mut old_fingerprint, mut new_fingerprint, mut reason, mut awaiting) =
         (None, None, None, None);
-    let at = fields(
+    fields(
         node,
         &[
             "id",
@@ -878,9 +875,9 @@ fn raw_rotation(node: Node<'_>) -> Read<RawRotation> {
         },
     )?;
     Ok(RawRotation {
-        id: required(id, "id", at)?,
-        phase: required(phase, "phase", at)?,
-        started: required(started, "started", at)?,
+        id: required(id, "id", node)?,
+        phase: required(phase, "phase", node)?,
+        started: required(started, "started", node)?,
         by,
         group,
         kind,
@@ -897,7 +894,7 @@ fn histories(node: Node<'_>) -> Read<Vec<Sp<RawHistory>>> {
 
 fn raw_history(node: Node<'_>) -> Read<RawHistory> {
     let (mut event, mut at, mut id, mut by, mut reason) = (None, None, None, None, None);
-    let map = fields(
+    fields(
         node,
         &["event", "at", "id", "by", "reason"],
         |name, value| {
@@ -912,8 +909,8 @@ fn raw_history(node: Node<'_>) -> Read<RawHistory> {
         },
     )?;
     Ok(RawHistory {
-        event: required(event, "event", map)?,
-        at: required(at, "at", map)?,
+        event: required(event, "event", node)?,
+        at: required(at, "at", node)?,
         id,
         by,
         reason,

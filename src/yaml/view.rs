@@ -67,10 +67,68 @@ pub enum Value<'a> {
     /// No content (`key:`), or a plain `~` / `null`.
     Null,
     Scalar(Scalar<'a>),
-    Map(Vec<(Key<'a>, Node<'a>)>),
-    Seq(Vec<Node<'a>>),
+    Map(Map<'a>),
+    Seq(Seq<'a>),
     /// `*name`.
     Alias(&'a str),
+}
+
+/// A mapping's entries, in file order.
+#[derive(Clone, Copy)]
+pub struct Map<'a> {
+    tree: &'a Tree<'a>,
+    pairs: &'a [tree::Pair],
+}
+
+impl<'a> Map<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = (Key<'a>, Node<'a>)> + use<'a> {
+        let tree = self.tree;
+        self.pairs.iter().map(move |pair| {
+            let key = Key {
+                tree,
+                text: &pair.key.text,
+                plain: pair.key.style == Style::Plain,
+                at: pair.key.span.start,
+            };
+            (
+                key,
+                Node {
+                    tree,
+                    node: &pair.value,
+                },
+            )
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+}
+
+/// A sequence's items.
+#[derive(Clone, Copy)]
+pub struct Seq<'a> {
+    tree: &'a Tree<'a>,
+    items: &'a [tree::Node],
+}
+
+impl<'a> Seq<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = Node<'a>> + use<'a> {
+        let tree = self.tree;
+        self.items.iter().map(move |node| Node { tree, node })
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
 }
 
 /// A scalar's decoded text and how it was written.
@@ -84,12 +142,19 @@ pub struct Scalar<'a> {
 /// A mapping key: its decoded text, how it was written, where.
 #[derive(Clone, Copy)]
 pub struct Key<'a> {
+    tree: &'a Tree<'a>,
     pub text: &'a str,
     pub plain: bool,
-    pub pos: Pos,
+    /// Byte offset; [`Key::pos`] turns it into line:column only when asked, as most
+    /// keys are never reported.
+    at: usize,
 }
 
 impl Key<'_> {
+    pub fn pos(&self) -> Pos {
+        self.tree.pos(self.at)
+    }
+
     /// `<<`, a merge key.
     pub fn is_merge(&self) -> bool {
         self.plain && self.text == "<<"
@@ -161,39 +226,39 @@ impl<'a> Node<'a> {
                     text: scalar_text(s),
                     plain: s.style == Style::Plain,
                 };
-                if self.tag().is_none() && scalar.typed() == Typed::Null {
+                if self.is_null() {
                     Value::Null
                 } else {
                     Value::Scalar(scalar)
                 }
             }
             Kind::Alias(name) => Value::Alias(name),
-            Kind::Map(m) => Value::Map(
-                m.pairs
-                    .iter()
-                    .map(|pair| {
-                        let key = Key {
-                            text: &pair.key.text,
-                            plain: pair.key.style == Style::Plain,
-                            pos: tree.pos(pair.key.span.start),
-                        };
-                        (
-                            key,
-                            Node {
-                                tree,
-                                node: &pair.value,
-                            },
-                        )
-                    })
-                    .collect(),
-            ),
-            Kind::Seq(s) => Value::Seq(s.items.iter().map(|node| Node { tree, node }).collect()),
+            Kind::Map(m) => Value::Map(Map {
+                tree,
+                pairs: &m.pairs,
+            }),
+            Kind::Seq(s) => Value::Seq(Seq {
+                tree,
+                items: &s.items,
+            }),
         }
     }
 
     /// Whether the node is null: empty, `~` or `null` (untagged).
     pub fn is_null(&self) -> bool {
-        matches!(self.value(), Value::Null)
+        match &self.node.kind {
+            Kind::Empty => true,
+            Kind::Scalar(s) => {
+                let text = scalar_text(s);
+                // Every null spelling is at most 4 bytes: skip the resolver for the rest,
+                // as this is asked of every value a reader visits.
+                self.tag().is_none()
+                    && s.style == Style::Plain
+                    && text.len() <= 4
+                    && resolve_plain(text) == Resolved::Null
+            }
+            _ => false,
+        }
     }
 }
 
@@ -226,9 +291,9 @@ pub fn top_level_keys(text: &str) -> Result<Vec<(String, Pos)>, String> {
     let root = tree.root();
     match root.value() {
         Value::Null => Ok(Vec::new()),
-        Value::Map(pairs) => Ok(pairs
-            .into_iter()
-            .map(|(key, _)| (key.text.to_string(), key.pos))
+        Value::Map(map) => Ok(map
+            .iter()
+            .map(|(key, _)| (key.text.to_string(), key.pos()))
             .collect()),
         _ => {
             let at = root.pos();
@@ -263,9 +328,11 @@ mod tests {
         let Value::Map(top) = tree.root().value() else {
             panic!()
         };
+        let top: Vec<_> = top.iter().collect();
         let Value::Map(inner) = top[0].1.value() else {
             panic!()
         };
+        let inner: Vec<_> = inner.iter().collect();
         assert_eq!(inner[0].1.pos(), Pos { line: 2, column: 6 });
         let Value::Scalar(b) = inner[0].1.value() else {
             panic!()
@@ -274,6 +341,7 @@ mod tests {
         let Value::Seq(items) = inner[1].1.value() else {
             panic!()
         };
+        let items: Vec<_> = items.iter().collect();
         assert_eq!(
             items[1].pos(),
             Pos {
@@ -286,7 +354,7 @@ mod tests {
             panic!()
         };
         assert_eq!(one.typed(), Typed::Int(Some(1)));
-        assert_eq!(inner[3].0.pos, Pos { line: 5, column: 3 });
+        assert_eq!(inner[3].0.pos(), Pos { line: 5, column: 3 });
         let n = inner[3].1;
         assert_eq!(n.anchor(), Some("n"));
         assert_eq!(n.pos(), Pos { line: 5, column: 9 });
