@@ -323,12 +323,26 @@ fn mapping(node: Node<'_>) -> Read<view::Map<'_>> {
 fn what(value: &Value<'_>) -> String {
     match value {
         Value::Null => "nothing".into(),
-        Value::Scalar(s) if s.plain => format!("`{}`", s.text),
-        Value::Scalar(s) => format!("the string `{}`", s.text),
+        Value::Scalar(s) if s.plain => format!("`{}`", shown(s.text)),
+        Value::Scalar(s) => format!("the string `{}`", shown(s.text)),
         Value::Map(_) => "a mapping".into(),
         Value::Seq(_) => "a list".into(),
         Value::Alias(name) => format!("`*{name}`"),
     }
+}
+
+/// A value quoted in a one-line message: control characters (line breaks of a block
+/// scalar) as spaces, and at most 40 characters.
+fn shown(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// A struct-like mapping: each key must be one of `names` and goes to `field`, which

@@ -559,6 +559,10 @@ fn shape_errors_are_one_positioned_line() {
             ":4:31: verify of `v` is a mapping: the only one allowed is `{skip: true, reason: WHY}`; otherwise list verify steps",
         ),
         (
+            "secrets_manifest:\n  version: |\n    1\n    2\n",
+            ":2:12: expected a whole number, found the string `1 2 `",
+        ),
+        (
             "secrets_manifest:\n  version: 1\n  secrets:\n    v: { max_age: [1y] }\n",
             ":4:19: expected a single value (a string), not a list or mapping",
         ),
