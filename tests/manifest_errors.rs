@@ -218,7 +218,7 @@ fn generate_and_steps_take_one_shape() {
         error_of(&secret(
             "      policy: api_token\n      deploy:\n        - playbook: x.yml\n          tags: 5\n"
         )),
-        "m.yml:10:11: invalid type: integer `5`, expected a list of tags or a comma-separated string"
+        "m.yml:10:17: expected a list of tags or a comma-separated string, found `5`"
     );
 }
 
@@ -242,7 +242,7 @@ fn structure_errors() {
     );
     assert_eq!(
         error_of(&format!("{HEAD}    - vault_a\n")),
-        "m.yml:6:5: expected a mapping (`key: value` lines)"
+        "m.yml:6:5: expected a mapping (`key: value` lines), found a list"
     );
     assert_eq!(
         error_of(&secret("      owner: me\n")),
@@ -252,7 +252,7 @@ fn structure_errors() {
         error_of(&format!(
             "{HEAD}    vault_a: {{ policy: api_token }}\n    vault_a: {{ policy: api_token }}\n"
         )),
-        "m.yml:7:5: `vault_a` is written twice in the same mapping; keep one"
+        "m.yml:7:5: `vault_a` is written twice in the same mapping (first on line 6); keep one"
     );
     assert_eq!(
         error_of(&format!("{HEAD}    vault-a: {{ policy: api_token }}\n")),
@@ -266,7 +266,7 @@ fn structure_errors() {
     );
     assert_eq!(
         error_of("secrets_manifest:\n\tversion: 1\n"),
-        "m.yml:2:2: tabs disallowed within this context (block indentation)"
+        "m.yml:2:1: tab character used for indentation"
     );
 }
 

@@ -6,8 +6,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::de::IgnoredAny;
-
 use super::model::{
     MIN_REDACTED_LEN, Manifest, PasswordStore, Pos, RotationPhase, Secret, StepAction, Strategy,
     VaultPassword,
@@ -520,9 +518,7 @@ impl<'m> Linter<'m> {
             if has_inline {
                 continue;
             }
-            let empty =
-                serde_saphyr::from_str::<Option<IgnoredAny>>(&text).is_ok_and(|v| v.is_none());
-            if empty {
+            if crate::yaml::view::is_empty_document(&text) {
                 continue;
             }
             let shown = path

@@ -8,12 +8,15 @@ pub mod age;
 pub mod discover;
 pub mod duration;
 pub mod error;
-mod fast;
 pub mod init;
 pub mod lint;
 pub mod model;
 mod parse;
 mod raw;
+#[cfg(test)]
+mod reader_tests;
+#[cfg(test)]
+mod reference;
 pub mod write;
 
 use std::path::Path;

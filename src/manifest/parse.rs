@@ -1,5 +1,5 @@
-//! From manifest text to the model: the file's shape (read by the fast
-//! reader, else serde-saphyr), then the checks the shape cannot express,
+//! From manifest text to the model: the file's shape (read from the span
+//! parser's view, `raw.rs`), then the checks the shape cannot express,
 //! collected with positions.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,6 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use super::duration::{MaxAge, Period, parse_date};
 use super::error::{Diagnostic, ManifestError};
-use super::fast;
 use super::model::*;
 use super::raw::{
     self, RawDefaults, RawFile, RawGenerate, RawHistory, RawPolicy, RawRotation, RawSecret,
@@ -17,21 +16,18 @@ use super::raw::{
 
 /// Parses manifest text; `path` names the file in messages, `root` is the infra root.
 pub(super) fn parse(text: &str, path: &Path, root: &Path) -> Result<Manifest, ManifestError> {
-    let raw = match fast::read(text) {
-        Some(raw) => raw,
-        None => raw::from_yaml(text).map_err(|d| invalid(path, vec![d]))?,
-    };
+    let raw = raw::read(text).map_err(|d| invalid(path, vec![d]))?;
     check(raw, path, root)
 }
 
-/// [`parse`] with serde-saphyr alone, the reference the fast reader is tested against.
+/// [`parse`] with serde-saphyr, the reference the reader is tested against.
 #[cfg(test)]
 pub(super) fn parse_reference(
     text: &str,
     path: &Path,
     root: &Path,
 ) -> Result<Manifest, ManifestError> {
-    let raw = raw::from_yaml(text).map_err(|d| invalid(path, vec![d]))?;
+    let raw = super::reference::from_yaml(text).map_err(|d| invalid(path, vec![d]))?;
     check(raw, path, root)
 }
 

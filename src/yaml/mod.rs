@@ -32,6 +32,7 @@ mod resolve;
 mod secret;
 mod tree;
 mod verify;
+pub mod view;
 
 #[cfg(test)]
 mod fuzz_tests;

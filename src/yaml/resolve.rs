@@ -250,7 +250,7 @@ pub(crate) fn plain_key_id(s: &str) -> KeyId {
     }
 }
 
-fn int_value(s: &str) -> Option<String> {
+pub(crate) fn int_value(s: &str) -> Option<String> {
     let t: String = s.chars().filter(|&c| c != '_').collect();
     let (neg, u) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
