@@ -3,10 +3,11 @@
 //! (what Ansible reads); constructs the editor cannot handle faithfully are refused.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use super::error::{LineIndex, YamlError};
 use super::limits::{self, MAX_DEPTH};
-use super::resolve::{KeyId, plain_key_id};
+use super::resolve::{KeyId, Resolved, plain_key_id, resolve_plain};
 use super::secret::SecretBuf;
 use super::tree::{
     BlockInfo, Chomp, Key, Kind, Map, Node, Pair, Parsed, Props, Scalar, Seq, Style,
@@ -104,8 +105,26 @@ impl<'a> Parser<'a> {
         }
     }
 
+    // Lines are short and these are asked about nearby positions: scanning for the line
+    // break is cheaper than a binary search of the line index, which stays for errors only.
+
+    /// Start of the line holding `i` (a line break belongs to its line).
+    fn line_start(&self, i: usize) -> usize {
+        memchr::memrchr(b'\n', &self.b[..i.min(self.b.len())]).map_or(0, |k| k + 1)
+    }
+
+    /// Start of the line after the one holding `i`, or the end of the text.
+    fn next_line(&self, i: usize) -> usize {
+        let i = i.min(self.b.len());
+        memchr::memchr(b'\n', &self.b[i..]).map_or(self.b.len(), |k| i + k + 1)
+    }
+
     fn col(&self, i: usize) -> usize {
-        i - self.li.line_start(i)
+        i - self.line_start(i)
+    }
+
+    fn at_line_start(&self, i: usize) -> bool {
+        i == 0 || self.b[i - 1] == b'\n'
     }
 
     fn skip_ws(&self, mut i: usize) -> usize {
@@ -137,9 +156,9 @@ impl<'a> Parser<'a> {
 
     fn is_doc_marker(&self, i: usize) -> bool {
         i < self.b.len()
-            && self.col(i) == 0
             && (self.b[i..].starts_with(b"---") || self.b[i..].starts_with(b"..."))
             && blank_or_end(self.at(i + 3))
+            && self.at_line_start(i)
     }
 
     fn is_dash_entry(&self, i: usize) -> bool {
@@ -159,33 +178,50 @@ impl<'a> Parser<'a> {
     }
 
     fn check_chars(&self) -> Result<(), YamlError> {
-        for (i, c) in self.s.char_indices() {
-            match c {
-                '\r' if self.at(i + 1) != b'\n' => {
-                    return Err(self.unsupported(i, "a carriage return without a line feed"));
+        let mut i = 0;
+        while i < self.b.len() {
+            let c = self.b[i];
+            // Nearly every byte is printable ASCII: decode characters only past it.
+            if c.is_ascii() {
+                match c {
+                    b' '..=b'~' | b'\n' | b'\t' => {}
+                    b'\r' if self.at(i + 1) == b'\n' => {}
+                    b'\r' => {
+                        return Err(self.unsupported(i, "a carriage return without a line feed"));
+                    }
+                    _ => return Err(self.control_char(i, c.into())),
                 }
+                i += 1;
+                continue;
+            }
+            let ch = self.s[i..].chars().next().unwrap_or('\0');
+            match ch {
                 '\u{feff}' if i != 0 => {
                     return Err(self.err(i, "byte order mark (U+FEFF) inside the text"));
                 }
                 '\u{85}' | '\u{2028}' | '\u{2029}' => {
-                    return Err(
-                        self.unsupported(i, format!("the line break character U+{:04X}", c as u32))
-                    );
+                    return Err(self.unsupported(
+                        i,
+                        format!("the line break character U+{:04X}", ch as u32),
+                    ));
                 }
                 '\u{feff}' => {}
                 c if is_printable(c) => {}
-                c => {
-                    return Err(self.err(
-                        i,
-                        format!(
-                            "control character U+{:04X} is not allowed in YAML",
-                            c as u32
-                        ),
-                    ));
-                }
+                c => return Err(self.control_char(i, c)),
             }
+            i += ch.len_utf8();
         }
         Ok(())
+    }
+
+    fn control_char(&self, i: usize, c: char) -> YamlError {
+        self.err(
+            i,
+            format!(
+                "control character U+{:04X} is not allowed in YAML",
+                c as u32
+            ),
+        )
     }
 
     /// Check that only blanks or a comment follow a value on its line.
@@ -214,7 +250,7 @@ impl<'a> Parser<'a> {
             } else if !(c == 0 || is_break(c) || c == b'#') {
                 return Ok(Some((i, i - ls)));
             }
-            ls = self.li.next_line(ls);
+            ls = self.next_line(ls);
         }
         Ok(None)
     }
@@ -244,7 +280,7 @@ impl<'a> Parser<'a> {
             };
             if ind == 0 && self.at(cp) == b'%' {
                 saw_directive = true;
-                p = self.li.next_line(cp);
+                p = self.next_line(cp);
                 continue;
             }
             if self.is_doc_marker(cp) && self.at(cp) == b'-' {
@@ -265,13 +301,13 @@ impl<'a> Parser<'a> {
         let mut p = if matches!(root.kind, Kind::Empty) && self.at(root.end) == b'.' {
             root.end
         } else {
-            self.li.next_line(root.end)
+            self.next_line(root.end)
         };
         while let Some((cp, ind)) = self.next_content(p)? {
             if ind == 0 && self.is_doc_marker(cp) && self.at(cp) == b'.' {
                 self.check_trailing(cp + 3)?;
                 end_marker.get_or_insert(cp);
-                p = self.li.next_line(cp);
+                p = self.next_line(cp);
             } else if (ind == 0 && self.is_doc_marker(cp)) || end_marker.is_some() {
                 return Err(self.unsupported(cp, "a file with several YAML documents"));
             } else {
@@ -331,7 +367,7 @@ impl<'a> Parser<'a> {
         let c = self.at(p);
         if c == 0 || is_break(c) || (c == b'#' && (p == after || is_ws(self.at(p - 1)))) {
             // The content, if any, is on the following lines.
-            let from = self.li.next_line(p);
+            let from = self.next_line(p);
             if let Some((cp, ind)) = self.next_content(from)?
                 && !(ind == 0 && self.is_doc_marker(cp))
             {
@@ -454,7 +490,7 @@ impl<'a> Parser<'a> {
         let c = self.at(p);
         let (text, end, style) = if c == b'"' || c == b'\'' {
             let (text, end) = self.quoted(p)?;
-            if self.li.line_of(end) != self.li.line_of(p) {
+            if memchr::memchr(b'\n', &self.b[p..end]).is_some() {
                 return Err(self.unsupported(p, "a key spanning several lines"));
             }
             (
@@ -488,17 +524,11 @@ impl<'a> Parser<'a> {
         if self.at(colon) != b':' {
             return Err(self.err(colon, "could not find the ':' after a key"));
         }
-        let id = if style == Style::Plain {
-            plain_key_id(&text)
-        } else {
-            KeyId::Str(text.clone())
-        };
         Ok((
             Key {
                 text,
                 span: p..end,
                 style,
-                id,
             },
             colon,
         ))
@@ -529,10 +559,10 @@ impl<'a> Parser<'a> {
                 });
             }
             let (key, colon) = self.key(cur)?;
-            seen.check(self, &key)?;
+            seen.check(self, &key, &pairs)?;
             let value = self.block_node(colon + 1, indent as isize, Ctx::MapValue)?;
             end = value.end.max(colon + 1);
-            let line_start = self.li.line_start(cur);
+            let line_start = self.line_start(cur);
             // A byte-order mark before the first key is not a `- ` in front of it.
             let line_start = if line_start == 0 && self.s.starts_with('\u{feff}') {
                 3
@@ -546,7 +576,7 @@ impl<'a> Parser<'a> {
                 value,
                 compact,
             });
-            match self.next_content(self.li.next_line(end))? {
+            match self.next_content(self.next_line(end))? {
                 None => break,
                 Some((cp, ind)) => {
                     if (ind == 0 && self.is_doc_marker(cp)) || ind < indent {
@@ -591,7 +621,7 @@ impl<'a> Parser<'a> {
             let item = self.block_node(cur + 1, indent as isize, Ctx::SeqItem)?;
             end = item.end.max(cur + 1);
             items.push(item);
-            match self.next_content(self.li.next_line(end))? {
+            match self.next_content(self.next_line(end))? {
                 None => break,
                 Some((cp, ind)) => {
                     if (ind == 0 && self.is_doc_marker(cp)) || ind < indent {
@@ -993,7 +1023,7 @@ impl<'a> Parser<'a> {
                 "expected a comment or a line break after a block scalar header",
             ));
         }
-        let body = self.li.next_line(j);
+        let body = self.next_line(j);
         let min_indent = (parent + 1).max(1) as usize;
         let len = self.b.len();
 
@@ -1037,7 +1067,7 @@ impl<'a> Parser<'a> {
             let leading_non_space = !is_ws(self.at(pos));
             let e = self.line_end(pos);
             value.push_str(&self.s[pos..e]);
-            first_line.get_or_insert(self.li.line_start(pos));
+            first_line.get_or_insert(self.line_start(pos));
             last_content_end = Some(e);
             if e < len {
                 line_break = "\n";
@@ -1196,18 +1226,12 @@ impl<'a> Parser<'a> {
                         (t.to_string(), e, Style::Plain)
                     }
                 };
-                let id = if style == Style::Plain {
-                    plain_key_id(&text)
-                } else {
-                    KeyId::Str(text.clone())
-                };
                 let key = Key {
                     text,
                     span: i..kend,
                     style,
-                    id,
                 };
-                seen.check(self, &key)?;
+                seen.check(self, &key, &pairs)?;
                 let j = self.flow_ws(kend, p)?;
                 let (colon, value) = if self.at(j) == b':' {
                     let v = self.flow_ws(j + 1, p)?;
@@ -1304,11 +1328,6 @@ impl<'a> Parser<'a> {
         } else {
             self.flow_node(v, open)?
         };
-        let id = if style == Style::Plain {
-            plain_key_id(&text)
-        } else {
-            KeyId::Str(text.clone())
-        };
         Ok(Node {
             start: key.start,
             end: value.end.max(colon + 1),
@@ -1323,7 +1342,6 @@ impl<'a> Parser<'a> {
                         text,
                         span: key.start..key.end,
                         style,
-                        id,
                     },
                     colon,
                     value,
@@ -1405,20 +1423,46 @@ fn scalar_node(
     }
 }
 
-/// Duplicate key detection for one mapping: same Python value, or same spelling.
+/// Below this many entries a mapping's keys are compared one by one: cheaper than hashing.
+const DUP_SCAN: usize = 16;
+
+/// Duplicate key detection for one mapping: same Python value, or same spelling. Keys are
+/// looked up in the pairs already read (no copy of any key).
 #[derive(Default)]
 struct DupCheck {
+    /// Keyed hash of each key's spelling → index of its pair, filled once the mapping has
+    /// `DUP_SCAN` entries. Randomly keyed, so hostile keys cannot make the lookups collide.
+    texts: HashMap<u64, usize, BuildHasherDefault<PreHashed>>,
+    /// How many pairs `texts` holds.
+    indexed: usize,
+    hasher: RandomState,
+    /// Keys whose Python value is not their spelling (`1`, `0x1`, `true`, `~`).
     ids: HashMap<KeyId, usize>,
-    texts: HashMap<String, usize>,
 }
 
 impl DupCheck {
-    fn check(&mut self, p: &Parser<'_>, key: &Key) -> Result<(), YamlError> {
-        let first = self
-            .ids
-            .get(&key.id)
-            .or_else(|| self.texts.get(&key.text))
-            .copied();
+    fn check(&mut self, p: &Parser<'_>, key: &Key, pairs: &[Pair]) -> Result<(), YamlError> {
+        let id = (key.style == Style::Plain && resolve_plain(&key.text) != Resolved::Str)
+            .then(|| plain_key_id(&key.text));
+        let mut first = id.as_ref().and_then(|id| self.ids.get(id)).copied();
+        if first.is_none() {
+            first = if pairs.len() < DUP_SCAN {
+                pairs.iter().position(|q| q.key.text == key.text)
+            } else {
+                for (i, q) in pairs.iter().enumerate().skip(self.indexed) {
+                    let h = self.hasher.hash_one(q.key.text.as_str());
+                    self.texts.entry(h).or_insert(i);
+                }
+                self.indexed = pairs.len();
+                match self.texts.get(&self.hasher.hash_one(key.text.as_str())) {
+                    Some(&i) if pairs[i].key.text == key.text => Some(i),
+                    // A hash collision (or a spelling seen twice under one hash): look at all.
+                    Some(_) => pairs.iter().position(|q| q.key.text == key.text),
+                    None => None,
+                }
+            }
+            .map(|i| pairs[i].key.span.start);
+        }
         if let Some(first) = first {
             let (line, column) = p.li.line_col(p.s, key.span.start);
             return Err(YamlError::DuplicateKey {
@@ -1428,9 +1472,28 @@ impl DupCheck {
                 first_line: p.li.line_of(first) + 1,
             });
         }
-        self.ids.insert(key.id.clone(), key.span.start);
-        self.texts.insert(key.text.clone(), key.span.start);
+        if let Some(id) = id {
+            self.ids.insert(id, key.span.start);
+        }
         Ok(())
+    }
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 

@@ -5,8 +5,6 @@ use std::ops::Range;
 
 use zeroize::Zeroizing;
 
-use super::resolve::KeyId;
-
 /// How a scalar is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Style {
@@ -100,7 +98,6 @@ pub(crate) struct Key {
     pub text: String,
     pub span: Range<usize>,
     pub style: Style,
-    pub id: KeyId,
 }
 
 #[derive(Debug, Clone)]
