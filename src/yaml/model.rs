@@ -246,7 +246,7 @@ fn value_kind(doc: &Doc, path: &[String], v: &Node, key: Option<&Pair>) -> Value
             }
             None
             | Some("!!str" | "!unsafe" | "tag:yaml.org,2002:str" | "!<tag:yaml.org,2002:str>") => {
-                ValueKind::Scalar(s.value.clone())
+                ValueKind::Scalar(s.value.to_zeroizing())
             }
             Some(_) => ValueKind::Other,
         },

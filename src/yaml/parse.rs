@@ -7,11 +7,14 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use super::error::{LineIndex, YamlError};
 use super::limits::{self, MAX_DEPTH};
-use super::resolve::{KeyId, Resolved, plain_key_id, resolve_plain};
+use super::resolve::{KeyId, plain_is_str, plain_key_id};
 use super::secret::SecretBuf;
 use super::tree::{
-    BlockInfo, Chomp, Key, Kind, Map, Node, Pair, Parsed, Props, Scalar, Seq, Style,
+    BlockInfo, Chomp, Key, Kind, Map, Node, Pair, Parsed, Props, Scalar, ScalarText, Seq, Source,
+    Style,
 };
+use std::ops::Range;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// PyYAML's limit for implicit keys.
@@ -36,6 +39,7 @@ pub(crate) fn parse(text: &str, lines: &LineIndex) -> Result<Parsed, YamlError> 
     })?;
     let mut p = Parser {
         s: text,
+        src: Arc::new(Zeroizing::new(text.to_string())),
         b: text.as_bytes(),
         li: lines,
         depth: 0,
@@ -48,6 +52,8 @@ pub(crate) fn parse(text: &str, lines: &LineIndex) -> Result<Parsed, YamlError> 
 
 struct Parser<'a> {
     s: &'a str,
+    /// A copy of `s` that values written as they read are slices of.
+    src: Source,
     b: &'a [u8],
     li: &'a LineIndex,
     depth: usize,
@@ -512,7 +518,7 @@ impl<'a> Parser<'a> {
                 end -= 1;
             }
             let text = &self.s[p..end];
-            if text.contains('\t') {
+            if text.bytes().any(|b| b == b'\t') {
                 return Err(self.unsupported(p, "a tab inside a plain key"));
             }
             (text.to_string(), end, Style::Plain)
@@ -770,10 +776,10 @@ impl<'a> Parser<'a> {
         p: usize,
         parent: isize,
         flow: bool,
-    ) -> Result<(Zeroizing<String>, usize), YamlError> {
+    ) -> Result<(ScalarText, usize), YamlError> {
         let min_col = parent + 1;
-        let mut out = SecretBuf::default();
-        let mut spaces = String::new();
+        let mut out = TextBuilder::new(self.s, p);
+        let mut spaces = Sep::Src(p..p);
         let mut i = p;
         let mut end = p;
         loop {
@@ -800,8 +806,12 @@ impl<'a> Parser<'a> {
             if i == start {
                 break;
             }
-            out.push_str(&spaces);
-            out.push_str(&self.s[start..i]);
+            match spaces {
+                Sep::Src(r) => out.push_src(r),
+                Sep::Breaks(0) => out.push(' '),
+                Sep::Breaks(n) => out.push_repeat('\n', n),
+            }
+            out.push_src(start..i);
             end = i;
             match self.plain_spaces(i) {
                 None => break,
@@ -814,11 +824,11 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok((out.into_inner(), end))
+        Ok((out.finish(&self.src), end))
     }
 
     /// PyYAML `scan_plain_spaces`: the folded separation after a plain chunk.
-    fn plain_spaces(&self, i: usize) -> Option<(String, usize)> {
+    fn plain_spaces(&self, i: usize) -> Option<(Sep, usize)> {
         let mut j = self.skip_spaces(i);
         let c = self.at(j);
         if is_break(c) {
@@ -841,25 +851,20 @@ impl<'a> Parser<'a> {
                     break;
                 }
             }
-            let chunk = if breaks == 0 {
-                " ".to_string()
-            } else {
-                "\n".repeat(breaks)
-            };
-            Some((chunk, j))
+            Some((Sep::Breaks(breaks), j))
         } else if j > i {
-            Some((self.s[i..j].to_string(), j))
+            Some((Sep::Src(i..j), j))
         } else {
             None
         }
     }
 
     /// A single- or double-quoted scalar at `p` (PyYAML `scan_flow_scalar`).
-    fn quoted(&self, p: usize) -> Result<(Zeroizing<String>, usize), YamlError> {
+    fn quoted(&self, p: usize) -> Result<(ScalarText, usize), YamlError> {
         let quote = self.at(p);
         let double = quote == b'"';
         let mut i = p + 1;
-        let mut out = SecretBuf::default();
+        let mut out = TextBuilder::new(self.s, i);
         loop {
             // Non-space runs.
             loop {
@@ -870,7 +875,7 @@ impl<'a> Parser<'a> {
                 ) {
                     i += 1;
                 }
-                out.push_str(&self.s[start..i]);
+                out.push_src(start..i);
                 let c = self.at(i);
                 if !double && c == b'\'' && self.at(i + 1) == b'\'' {
                     out.push('\'');
@@ -940,7 +945,7 @@ impl<'a> Parser<'a> {
             }
             let c = self.at(i);
             if c == quote {
-                return Ok((out.into_inner(), i + 1));
+                return Ok((out.finish(&self.src), i + 1));
             }
             // Spaces and line folding.
             let ws = i;
@@ -961,7 +966,7 @@ impl<'a> Parser<'a> {
                     out.push_repeat('\n', n);
                 }
             } else {
-                out.push_str(&self.s[ws..i]);
+                out.push_src(ws..i);
             }
         }
     }
@@ -1058,7 +1063,7 @@ impl<'a> Parser<'a> {
             }
         };
 
-        let mut value = SecretBuf::default();
+        let mut value = TextBuilder::new(self.s, pos);
         let mut line_break = "";
         let mut first_line = None;
         let mut last_content_end = None;
@@ -1066,7 +1071,7 @@ impl<'a> Parser<'a> {
             value.push_repeat('\n', breaks);
             let leading_non_space = !is_ws(self.at(pos));
             let e = self.line_end(pos);
-            value.push_str(&self.s[pos..e]);
+            value.push_src(pos..e);
             first_line.get_or_insert(self.line_start(pos));
             last_content_end = Some(e);
             if e < len {
@@ -1117,7 +1122,7 @@ impl<'a> Parser<'a> {
                 } else {
                     Style::Literal
                 },
-                value: value.into_inner(),
+                value: value.finish(&self.src),
                 block: Some(BlockInfo {
                     header_end,
                     indent,
@@ -1404,7 +1409,7 @@ fn scalar_node(
     start: usize,
     end: usize,
     style: Style,
-    value: Zeroizing<String>,
+    value: ScalarText,
     flow: bool,
 ) -> Node {
     Node {
@@ -1420,6 +1425,78 @@ fn scalar_node(
             block: None,
         }),
         flow,
+    }
+}
+
+/// The separation after a chunk of a plain scalar: blanks kept as written, or line breaks
+/// folded (none: a space; `n`: `n` line feeds).
+enum Sep {
+    Src(Range<usize>),
+    Breaks(usize),
+}
+
+/// A decoded value being read: a range of the source for as long as it is an unchanged
+/// copy of one, then its own zeroizing buffer.
+struct TextBuilder<'a> {
+    s: &'a str,
+    range: Range<usize>,
+    owned: Option<SecretBuf>,
+}
+
+impl<'a> TextBuilder<'a> {
+    fn new(s: &'a str, at: usize) -> Self {
+        TextBuilder {
+            s,
+            range: at..at,
+            owned: None,
+        }
+    }
+
+    /// Appends the source text at `r`.
+    fn push_src(&mut self, r: Range<usize>) {
+        if r.is_empty() {
+            return;
+        }
+        match &mut self.owned {
+            Some(buf) => buf.push_str(&self.s[r]),
+            None if self.range.is_empty() => self.range = r,
+            None if self.range.end == r.start => self.range.end = r.end,
+            None => {
+                let s = self.s;
+                self.own().push_str(&s[r]);
+            }
+        }
+    }
+
+    fn own(&mut self) -> &mut SecretBuf {
+        self.owned.get_or_insert_with(|| {
+            let mut buf = SecretBuf::with_capacity(self.range.len() + 16);
+            buf.push_str(&self.s[self.range.clone()]);
+            buf
+        })
+    }
+
+    fn push(&mut self, c: char) {
+        self.own().push(c);
+    }
+
+    fn push_str(&mut self, t: &str) {
+        if !t.is_empty() {
+            self.own().push_str(t);
+        }
+    }
+
+    fn push_repeat(&mut self, c: char, n: usize) {
+        if n > 0 {
+            self.own().push_repeat(c, n);
+        }
+    }
+
+    fn finish(self, src: &Source) -> ScalarText {
+        match self.owned {
+            Some(buf) => ScalarText::owned(buf.into_inner()),
+            None => ScalarText::slice(src, self.range),
+        }
     }
 }
 
@@ -1442,7 +1519,7 @@ struct DupCheck {
 
 impl DupCheck {
     fn check(&mut self, p: &Parser<'_>, key: &Key, pairs: &[Pair]) -> Result<(), YamlError> {
-        let id = (key.style == Style::Plain && resolve_plain(&key.text) != Resolved::Str)
+        let id = (key.style == Style::Plain && !plain_is_str(&key.text))
             .then(|| plain_key_id(&key.text));
         let mut first = id.as_ref().and_then(|id| self.ids.get(id)).copied();
         if first.is_none() {
