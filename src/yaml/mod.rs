@@ -290,7 +290,7 @@ impl Doc {
     /// Keys of the top-level mapping (empty when the document is not a mapping).
     pub fn top_level_keys(&self) -> Vec<String> {
         match &self.parsed.root.kind {
-            tree::Kind::Map(m) => m.pairs.iter().map(|p| p.key.text.clone()).collect(),
+            tree::Kind::Map(m) => m.pairs.iter().map(|p| p.key.text().to_string()).collect(),
             _ => Vec::new(),
         }
     }

@@ -500,7 +500,7 @@ impl<'a> Parser<'a> {
                 return Err(self.unsupported(p, "a key spanning several lines"));
             }
             (
-                text.to_string(),
+                text,
                 end,
                 if c == b'"' {
                     Style::Double
@@ -521,7 +521,7 @@ impl<'a> Parser<'a> {
             if text.bytes().any(|b| b == b'\t') {
                 return Err(self.unsupported(p, "a tab inside a plain key"));
             }
-            (text.to_string(), end, Style::Plain)
+            (ScalarText::slice(&self.src, p..end), end, Style::Plain)
         };
         if end - p > MAX_KEY_LEN {
             return Err(self.err(p, "a key longer than 1024 characters"));
@@ -1123,12 +1123,12 @@ impl<'a> Parser<'a> {
                     Style::Literal
                 },
                 value: value.finish(&self.src),
-                block: Some(BlockInfo {
+                block: Some(Box::new(BlockInfo {
                     header_end,
                     indent,
                     first_line,
                     content_end: last_content_end,
-                }),
+                })),
             }),
             flow: false,
         })
@@ -1209,7 +1209,7 @@ impl<'a> Parser<'a> {
                     b'"' | b'\'' => {
                         let (t, e) = self.quoted(i)?;
                         (
-                            t.to_string(),
+                            t,
                             e,
                             if c == b'"' {
                                 Style::Double
@@ -1228,7 +1228,7 @@ impl<'a> Parser<'a> {
                     _ => {
                         self.check_plain_start(i, true)?;
                         let (t, e) = self.plain(i, -1, true)?;
-                        (t.to_string(), e, Style::Plain)
+                        (t, e, Style::Plain)
                     }
                 };
                 let key = Key {
@@ -1322,7 +1322,7 @@ impl<'a> Parser<'a> {
     ) -> Result<Node, YamlError> {
         let (text, style) = match &key.kind {
             Kind::Scalar(s) if !key.has_props() && s.block.is_none() => {
-                (s.value.to_string(), s.style)
+                (s.value.clone(), s.style)
             }
             _ => return Err(self.unsupported(key.start, "this kind of key in a flow sequence")),
         };
@@ -1527,11 +1527,11 @@ impl DupCheck {
                 pairs.iter().position(|q| q.key.text == key.text)
             } else {
                 for (i, q) in pairs.iter().enumerate().skip(self.indexed) {
-                    let h = self.hasher.hash_one(q.key.text.as_str());
+                    let h = self.hasher.hash_one(q.key.text());
                     self.texts.entry(h).or_insert(i);
                 }
                 self.indexed = pairs.len();
-                match self.texts.get(&self.hasher.hash_one(key.text.as_str())) {
+                match self.texts.get(&self.hasher.hash_one(key.text())) {
                     Some(&i) if pairs[i].key.text == key.text => Some(i),
                     // A hash collision (or a spelling seen twice under one hash): look at all.
                     Some(_) => pairs.iter().position(|q| q.key.text == key.text),
@@ -1543,7 +1543,7 @@ impl DupCheck {
         if let Some(first) = first {
             let (line, column) = p.li.line_col(p.s, key.span.start);
             return Err(YamlError::DuplicateKey {
-                key: key.text.clone(),
+                key: key.text().to_string(),
                 line,
                 column,
                 first_line: p.li.line_of(first) + 1,
@@ -1600,7 +1600,7 @@ mod tests {
         &map(n)
             .pairs
             .iter()
-            .find(|p| p.key.text == key)
+            .find(|p| p.key.text() == key)
             .unwrap()
             .value
     }

@@ -61,7 +61,8 @@ pub(crate) struct Scalar {
     pub style: Style,
     /// The decoded value (quotes, escapes, folding and chomping applied); see [`ScalarText`].
     pub value: ScalarText,
-    pub block: Option<BlockInfo>,
+    /// Boxed: most scalars have none, and every node is as big as its largest kind.
+    pub block: Option<Box<BlockInfo>>,
 }
 
 impl Scalar {
@@ -160,9 +161,17 @@ pub(crate) struct Pair {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Key {
-    pub text: String,
+    /// The decoded key (keys are read like any scalar, so most are slices of the source).
+    pub text: ScalarText,
     pub span: Range<usize>,
     pub style: Style,
+}
+
+impl Key {
+    /// The decoded key.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -82,9 +82,9 @@ pub(crate) fn own_val(node: &Node) -> Val {
                 .iter()
                 .map(|p| {
                     let k = if p.key.style == Style::Plain {
-                        plain_val(&p.key.text)
+                        plain_val(p.key.text())
                     } else {
-                        Val::Str(text(&p.key.text))
+                        Val::Str(text(p.key.text()))
                     };
                     (k, own_val(&p.value))
                 })
@@ -289,7 +289,7 @@ fn agree<'n>(n: &'n Node, v: &mut Val, cx: &mut AgreeCx<'n>) -> Result<(), usize
             Val::Map(vm) if vm.len() == m.pairs.len() => {
                 for (p, (vk, vv)) in m.pairs.iter().zip(vm.iter_mut()) {
                     let key_ok = match vk {
-                        Val::Str(x) => **x == p.key.text,
+                        Val::Str(x) => x.as_str() == p.key.text(),
                         _ => p.key.style == Style::Plain,
                     };
                     if !key_ok {
