@@ -206,10 +206,8 @@ impl<'a> Parser<'a> {
                     return Err(self.err(i, "byte order mark (U+FEFF) inside the text"));
                 }
                 '\u{85}' | '\u{2028}' | '\u{2029}' => {
-                    return Err(self.unsupported(
-                        i,
-                        format!("the line break character U+{:04X}", ch as u32),
-                    ));
+                    return Err(self
+                        .unsupported(i, format!("the line break character U+{:04X}", ch as u32)));
                 }
                 '\u{feff}' => {}
                 c if is_printable(c) => {}
@@ -771,12 +769,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A plain scalar at `p` (PyYAML `scan_plain`): returns its value and end.
-    fn plain(
-        &self,
-        p: usize,
-        parent: isize,
-        flow: bool,
-    ) -> Result<(ScalarText, usize), YamlError> {
+    fn plain(&self, p: usize, parent: isize, flow: bool) -> Result<(ScalarText, usize), YamlError> {
         let min_col = parent + 1;
         let mut out = TextBuilder::new(self.s, p);
         let mut spaces = Sep::Src(p..p);
@@ -1321,9 +1314,7 @@ impl<'a> Parser<'a> {
         open: usize,
     ) -> Result<Node, YamlError> {
         let (text, style) = match &key.kind {
-            Kind::Scalar(s) if !key.has_props() && s.block.is_none() => {
-                (s.value.clone(), s.style)
-            }
+            Kind::Scalar(s) if !key.has_props() && s.block.is_none() => (s.value.clone(), s.style),
             _ => return Err(self.unsupported(key.start, "this kind of key in a flow sequence")),
         };
         let v = self.flow_ws(colon + 1, open)?;
@@ -1405,13 +1396,7 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn scalar_node(
-    start: usize,
-    end: usize,
-    style: Style,
-    value: ScalarText,
-    flow: bool,
-) -> Node {
+fn scalar_node(start: usize, end: usize, style: Style, value: ScalarText, flow: bool) -> Node {
     Node {
         start,
         end,

@@ -375,7 +375,19 @@ mod tests {
         assert_eq!(resolve_plain("<<"), Resolved::Merge);
         assert_eq!(resolve_plain("1e+3"), Resolved::Str);
         assert_eq!(resolve_plain("1.0e+3"), Resolved::Float);
-        for s in ["abc", "owner", "yes", "No", "~", "1", "<<", "=", ".inf", "2026-01-01", "x1"] {
+        for s in [
+            "abc",
+            "owner",
+            "yes",
+            "No",
+            "~",
+            "1",
+            "<<",
+            "=",
+            ".inf",
+            "2026-01-01",
+            "x1",
+        ] {
             assert_eq!(plain_is_str(s), resolve_plain(s) == Resolved::Str, "{s}");
         }
     }
