@@ -40,6 +40,8 @@ pub(crate) fn parse(text: &str, lines: &LineIndex) -> Result<Parsed, YamlError> 
     let mut p = Parser {
         s: text,
         src: Arc::new(Zeroizing::new(text.to_string())),
+        pair_stack: Vec::new(),
+        item_stack: Vec::new(),
         b: text.as_bytes(),
         li: lines,
         depth: 0,
@@ -54,6 +56,10 @@ struct Parser<'a> {
     s: &'a str,
     /// A copy of `s` that values written as they read are slices of.
     src: Source,
+    /// The entries of the block collections being read, innermost last: each gets a vector
+    /// of its exact size when it ends, instead of one grown (and copied) entry by entry.
+    pair_stack: Vec<Pair>,
+    item_stack: Vec<Node>,
     b: &'a [u8],
     li: &'a LineIndex,
     depth: usize,
@@ -540,13 +546,20 @@ impl<'a> Parser<'a> {
 
     fn block_map(&mut self, first: usize, indent: usize) -> Result<Node, YamlError> {
         self.enter(first)?;
-        let r = self.block_map_inner(first, indent);
+        let base = self.pair_stack.len();
+        let r = self.block_map_inner(first, indent, base);
+        self.pair_stack.truncate(base);
         self.leave();
         r
     }
 
-    fn block_map_inner(&mut self, first: usize, indent: usize) -> Result<Node, YamlError> {
-        let mut pairs: Vec<Pair> = Vec::new();
+    /// The mapping's pairs are gathered on `pair_stack` above `base`.
+    fn block_map_inner(
+        &mut self,
+        first: usize,
+        indent: usize,
+        base: usize,
+    ) -> Result<Node, YamlError> {
         let mut seen = DupCheck::default();
         let mut cur = first;
         let mut end;
@@ -563,7 +576,7 @@ impl<'a> Parser<'a> {
                 });
             }
             let (key, colon) = self.key(cur)?;
-            seen.check(self, &key, &pairs)?;
+            seen.check(self, &key, &self.pair_stack[base..])?;
             let value = self.block_node(colon + 1, indent as isize, Ctx::MapValue)?;
             end = value.end.max(colon + 1);
             let line_start = self.line_start(cur);
@@ -574,7 +587,7 @@ impl<'a> Parser<'a> {
                 line_start
             };
             let compact = self.b[line_start..cur].iter().any(|&c| c != b' ');
-            pairs.push(Pair {
+            self.pair_stack.push(Pair {
                 key,
                 colon,
                 value,
@@ -605,26 +618,36 @@ impl<'a> Parser<'a> {
                 end: first,
                 ..Props::default()
             },
-            kind: Kind::Map(Map { indent, pairs }),
+            kind: Kind::Map(Map {
+                indent,
+                pairs: self.pair_stack.split_off(base),
+            }),
             flow: false,
         })
     }
 
     fn block_seq(&mut self, first: usize, indent: usize) -> Result<Node, YamlError> {
         self.enter(first)?;
-        let r = self.block_seq_inner(first, indent);
+        let base = self.item_stack.len();
+        let r = self.block_seq_inner(first, indent, base);
+        self.item_stack.truncate(base);
         self.leave();
         r
     }
 
-    fn block_seq_inner(&mut self, first: usize, indent: usize) -> Result<Node, YamlError> {
-        let mut items = Vec::new();
+    /// The sequence's items are gathered on `item_stack` above `base`.
+    fn block_seq_inner(
+        &mut self,
+        first: usize,
+        indent: usize,
+        base: usize,
+    ) -> Result<Node, YamlError> {
         let mut cur = first;
         let mut end;
         loop {
             let item = self.block_node(cur + 1, indent as isize, Ctx::SeqItem)?;
             end = item.end.max(cur + 1);
-            items.push(item);
+            self.item_stack.push(item);
             match self.next_content(self.next_line(end))? {
                 None => break,
                 Some((cp, ind)) => {
@@ -648,7 +671,9 @@ impl<'a> Parser<'a> {
                 end: first,
                 ..Props::default()
             },
-            kind: Kind::Seq(Seq { items }),
+            kind: Kind::Seq(Seq {
+                items: self.item_stack.split_off(base),
+            }),
             flow: false,
         })
     }
