@@ -154,7 +154,7 @@ fn alias_paths(doc: &Doc) -> HashMap<&str, Vec<Vec<String>>> {
             Kind::Alias(name) => out.entry(name).or_default().push(path.clone()),
             Kind::Map(m) => {
                 for p in &m.pairs {
-                    path.push(p.key.text.clone());
+                    path.push(p.key.text().to_string());
                     go(&p.value, path, out);
                     path.pop();
                 }
@@ -340,7 +340,7 @@ impl<'d> Planner<'d> {
                 .pairs
                 .iter()
                 .map(|p| Slot {
-                    key: p.key.text.clone(),
+                    key: p.key.text().to_string(),
                     orig: Some(p),
                     new: None,
                 })

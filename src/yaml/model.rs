@@ -41,7 +41,7 @@ fn collect_vaults(
     match &n.kind {
         Kind::Map(m) => {
             for p in &m.pairs {
-                path.push(p.key.text.clone());
+                path.push(p.key.text().to_string());
                 collect_vaults(doc, &p.value, path, Some(p), out);
                 path.pop();
             }
@@ -67,7 +67,7 @@ fn walk<'d>(
     match &n.kind {
         Kind::Map(m) => {
             for p in &m.pairs {
-                path.push(p.key.text.clone());
+                path.push(p.key.text().to_string());
                 f(doc, path, p);
                 walk(doc, &p.value, path, f);
                 path.pop();
@@ -116,7 +116,7 @@ pub(crate) fn anchors(root: &Node) -> HashMap<&str, &Node> {
 
 /// A merge key (`<<`), written plain.
 pub(crate) fn is_merge_key(p: &Pair) -> bool {
-    p.key.style == Style::Plain && p.key.text == "<<"
+    p.key.style == Style::Plain && p.key.text() == "<<"
 }
 
 /// How deep merges and aliases are followed (anchors are defined before use, so a chain is
@@ -160,7 +160,7 @@ impl<'d> Lookup<'d> {
         if let Some(p) = m
             .pairs
             .iter()
-            .find(|p| p.key.text == key && !is_merge_key(p))
+            .find(|p| p.key.text() == key && !is_merge_key(p))
         {
             return Some(p);
         }
@@ -246,7 +246,7 @@ fn value_kind(doc: &Doc, path: &[String], v: &Node, key: Option<&Pair>) -> Value
             }
             None
             | Some("!!str" | "!unsafe" | "tag:yaml.org,2002:str" | "!<tag:yaml.org,2002:str>") => {
-                ValueKind::Scalar(s.value.clone())
+                ValueKind::Scalar(s.value.to_zeroizing())
             }
             Some(_) => ValueKind::Other,
         },
@@ -354,7 +354,7 @@ pub(crate) fn locate<'d>(doc: &'d Doc, path: &[String]) -> Option<Located<'d>> {
     for seg in path {
         match &cur.kind {
             Kind::Map(m) => {
-                let p = m.pairs.iter().find(|p| p.key.text == *seg)?;
+                let p = m.pairs.iter().find(|p| p.key.text() == seg)?;
                 pair = Some(p);
                 cur = &p.value;
             }

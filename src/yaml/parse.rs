@@ -3,14 +3,18 @@
 //! (what Ansible reads); constructs the editor cannot handle faithfully are refused.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use super::error::{LineIndex, YamlError};
 use super::limits::{self, MAX_DEPTH};
-use super::resolve::{KeyId, plain_key_id};
+use super::resolve::{KeyId, plain_is_str, plain_key_id};
 use super::secret::SecretBuf;
 use super::tree::{
-    BlockInfo, Chomp, Key, Kind, Map, Node, Pair, Parsed, Props, Scalar, Seq, Style,
+    BlockInfo, Chomp, Key, Kind, Map, Node, Pair, Parsed, Props, Scalar, ScalarText, Seq, Source,
+    Style,
 };
+use std::ops::Range;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// PyYAML's limit for implicit keys.
@@ -35,6 +39,9 @@ pub(crate) fn parse(text: &str, lines: &LineIndex) -> Result<Parsed, YamlError> 
     })?;
     let mut p = Parser {
         s: text,
+        src: Arc::new(Zeroizing::new(text.to_string())),
+        pair_stack: Vec::new(),
+        item_stack: Vec::new(),
         b: text.as_bytes(),
         li: lines,
         depth: 0,
@@ -47,6 +54,12 @@ pub(crate) fn parse(text: &str, lines: &LineIndex) -> Result<Parsed, YamlError> 
 
 struct Parser<'a> {
     s: &'a str,
+    /// A copy of `s` that values written as they read are slices of.
+    src: Source,
+    /// The entries of the block collections being read, innermost last: each gets a vector
+    /// of its exact size when it ends, instead of one grown (and copied) entry by entry.
+    pair_stack: Vec<Pair>,
+    item_stack: Vec<Node>,
     b: &'a [u8],
     li: &'a LineIndex,
     depth: usize,
@@ -104,8 +117,26 @@ impl<'a> Parser<'a> {
         }
     }
 
+    // Lines are short and these are asked about nearby positions: scanning for the line
+    // break is cheaper than a binary search of the line index, which stays for errors only.
+
+    /// Start of the line holding `i` (a line break belongs to its line).
+    fn line_start(&self, i: usize) -> usize {
+        memchr::memrchr(b'\n', &self.b[..i.min(self.b.len())]).map_or(0, |k| k + 1)
+    }
+
+    /// Start of the line after the one holding `i`, or the end of the text.
+    fn next_line(&self, i: usize) -> usize {
+        let i = i.min(self.b.len());
+        memchr::memchr(b'\n', &self.b[i..]).map_or(self.b.len(), |k| i + k + 1)
+    }
+
     fn col(&self, i: usize) -> usize {
-        i - self.li.line_start(i)
+        i - self.line_start(i)
+    }
+
+    fn at_line_start(&self, i: usize) -> bool {
+        i == 0 || self.b[i - 1] == b'\n'
     }
 
     fn skip_ws(&self, mut i: usize) -> usize {
@@ -137,9 +168,9 @@ impl<'a> Parser<'a> {
 
     fn is_doc_marker(&self, i: usize) -> bool {
         i < self.b.len()
-            && self.col(i) == 0
             && (self.b[i..].starts_with(b"---") || self.b[i..].starts_with(b"..."))
             && blank_or_end(self.at(i + 3))
+            && self.at_line_start(i)
     }
 
     fn is_dash_entry(&self, i: usize) -> bool {
@@ -159,33 +190,48 @@ impl<'a> Parser<'a> {
     }
 
     fn check_chars(&self) -> Result<(), YamlError> {
-        for (i, c) in self.s.char_indices() {
-            match c {
-                '\r' if self.at(i + 1) != b'\n' => {
-                    return Err(self.unsupported(i, "a carriage return without a line feed"));
+        let mut i = 0;
+        while i < self.b.len() {
+            let c = self.b[i];
+            // Nearly every byte is printable ASCII: decode characters only past it.
+            if c.is_ascii() {
+                match c {
+                    b' '..=b'~' | b'\n' | b'\t' => {}
+                    b'\r' if self.at(i + 1) == b'\n' => {}
+                    b'\r' => {
+                        return Err(self.unsupported(i, "a carriage return without a line feed"));
+                    }
+                    _ => return Err(self.control_char(i, c.into())),
                 }
+                i += 1;
+                continue;
+            }
+            let ch = self.s[i..].chars().next().unwrap_or('\0');
+            match ch {
                 '\u{feff}' if i != 0 => {
                     return Err(self.err(i, "byte order mark (U+FEFF) inside the text"));
                 }
                 '\u{85}' | '\u{2028}' | '\u{2029}' => {
-                    return Err(
-                        self.unsupported(i, format!("the line break character U+{:04X}", c as u32))
-                    );
+                    return Err(self
+                        .unsupported(i, format!("the line break character U+{:04X}", ch as u32)));
                 }
                 '\u{feff}' => {}
                 c if is_printable(c) => {}
-                c => {
-                    return Err(self.err(
-                        i,
-                        format!(
-                            "control character U+{:04X} is not allowed in YAML",
-                            c as u32
-                        ),
-                    ));
-                }
+                c => return Err(self.control_char(i, c)),
             }
+            i += ch.len_utf8();
         }
         Ok(())
+    }
+
+    fn control_char(&self, i: usize, c: char) -> YamlError {
+        self.err(
+            i,
+            format!(
+                "control character U+{:04X} is not allowed in YAML",
+                c as u32
+            ),
+        )
     }
 
     /// Check that only blanks or a comment follow a value on its line.
@@ -214,7 +260,7 @@ impl<'a> Parser<'a> {
             } else if !(c == 0 || is_break(c) || c == b'#') {
                 return Ok(Some((i, i - ls)));
             }
-            ls = self.li.next_line(ls);
+            ls = self.next_line(ls);
         }
         Ok(None)
     }
@@ -244,7 +290,7 @@ impl<'a> Parser<'a> {
             };
             if ind == 0 && self.at(cp) == b'%' {
                 saw_directive = true;
-                p = self.li.next_line(cp);
+                p = self.next_line(cp);
                 continue;
             }
             if self.is_doc_marker(cp) && self.at(cp) == b'-' {
@@ -265,13 +311,13 @@ impl<'a> Parser<'a> {
         let mut p = if matches!(root.kind, Kind::Empty) && self.at(root.end) == b'.' {
             root.end
         } else {
-            self.li.next_line(root.end)
+            self.next_line(root.end)
         };
         while let Some((cp, ind)) = self.next_content(p)? {
             if ind == 0 && self.is_doc_marker(cp) && self.at(cp) == b'.' {
                 self.check_trailing(cp + 3)?;
                 end_marker.get_or_insert(cp);
-                p = self.li.next_line(cp);
+                p = self.next_line(cp);
             } else if (ind == 0 && self.is_doc_marker(cp)) || end_marker.is_some() {
                 return Err(self.unsupported(cp, "a file with several YAML documents"));
             } else {
@@ -331,7 +377,7 @@ impl<'a> Parser<'a> {
         let c = self.at(p);
         if c == 0 || is_break(c) || (c == b'#' && (p == after || is_ws(self.at(p - 1)))) {
             // The content, if any, is on the following lines.
-            let from = self.li.next_line(p);
+            let from = self.next_line(p);
             if let Some((cp, ind)) = self.next_content(from)?
                 && !(ind == 0 && self.is_doc_marker(cp))
             {
@@ -454,11 +500,11 @@ impl<'a> Parser<'a> {
         let c = self.at(p);
         let (text, end, style) = if c == b'"' || c == b'\'' {
             let (text, end) = self.quoted(p)?;
-            if self.li.line_of(end) != self.li.line_of(p) {
+            if memchr::memchr(b'\n', &self.b[p..end]).is_some() {
                 return Err(self.unsupported(p, "a key spanning several lines"));
             }
             (
-                text.to_string(),
+                text,
                 end,
                 if c == b'"' {
                     Style::Double
@@ -476,10 +522,10 @@ impl<'a> Parser<'a> {
                 end -= 1;
             }
             let text = &self.s[p..end];
-            if text.contains('\t') {
+            if text.bytes().any(|b| b == b'\t') {
                 return Err(self.unsupported(p, "a tab inside a plain key"));
             }
-            (text.to_string(), end, Style::Plain)
+            (ScalarText::slice(&self.src, p..end), end, Style::Plain)
         };
         if end - p > MAX_KEY_LEN {
             return Err(self.err(p, "a key longer than 1024 characters"));
@@ -488,17 +534,11 @@ impl<'a> Parser<'a> {
         if self.at(colon) != b':' {
             return Err(self.err(colon, "could not find the ':' after a key"));
         }
-        let id = if style == Style::Plain {
-            plain_key_id(&text)
-        } else {
-            KeyId::Str(text.clone())
-        };
         Ok((
             Key {
                 text,
                 span: p..end,
                 style,
-                id,
             },
             colon,
         ))
@@ -506,13 +546,20 @@ impl<'a> Parser<'a> {
 
     fn block_map(&mut self, first: usize, indent: usize) -> Result<Node, YamlError> {
         self.enter(first)?;
-        let r = self.block_map_inner(first, indent);
+        let base = self.pair_stack.len();
+        let r = self.block_map_inner(first, indent, base);
+        self.pair_stack.truncate(base);
         self.leave();
         r
     }
 
-    fn block_map_inner(&mut self, first: usize, indent: usize) -> Result<Node, YamlError> {
-        let mut pairs: Vec<Pair> = Vec::new();
+    /// The mapping's pairs are gathered on `pair_stack` above `base`.
+    fn block_map_inner(
+        &mut self,
+        first: usize,
+        indent: usize,
+        base: usize,
+    ) -> Result<Node, YamlError> {
         let mut seen = DupCheck::default();
         let mut cur = first;
         let mut end;
@@ -529,10 +576,10 @@ impl<'a> Parser<'a> {
                 });
             }
             let (key, colon) = self.key(cur)?;
-            seen.check(self, &key)?;
+            seen.check(self, &key, &self.pair_stack[base..])?;
             let value = self.block_node(colon + 1, indent as isize, Ctx::MapValue)?;
             end = value.end.max(colon + 1);
-            let line_start = self.li.line_start(cur);
+            let line_start = self.line_start(cur);
             // A byte-order mark before the first key is not a `- ` in front of it.
             let line_start = if line_start == 0 && self.s.starts_with('\u{feff}') {
                 3
@@ -540,13 +587,13 @@ impl<'a> Parser<'a> {
                 line_start
             };
             let compact = self.b[line_start..cur].iter().any(|&c| c != b' ');
-            pairs.push(Pair {
+            self.pair_stack.push(Pair {
                 key,
                 colon,
                 value,
                 compact,
             });
-            match self.next_content(self.li.next_line(end))? {
+            match self.next_content(self.next_line(end))? {
                 None => break,
                 Some((cp, ind)) => {
                     if (ind == 0 && self.is_doc_marker(cp)) || ind < indent {
@@ -571,27 +618,37 @@ impl<'a> Parser<'a> {
                 end: first,
                 ..Props::default()
             },
-            kind: Kind::Map(Map { indent, pairs }),
+            kind: Kind::Map(Map {
+                indent,
+                pairs: self.pair_stack.split_off(base),
+            }),
             flow: false,
         })
     }
 
     fn block_seq(&mut self, first: usize, indent: usize) -> Result<Node, YamlError> {
         self.enter(first)?;
-        let r = self.block_seq_inner(first, indent);
+        let base = self.item_stack.len();
+        let r = self.block_seq_inner(first, indent, base);
+        self.item_stack.truncate(base);
         self.leave();
         r
     }
 
-    fn block_seq_inner(&mut self, first: usize, indent: usize) -> Result<Node, YamlError> {
-        let mut items = Vec::new();
+    /// The sequence's items are gathered on `item_stack` above `base`.
+    fn block_seq_inner(
+        &mut self,
+        first: usize,
+        indent: usize,
+        base: usize,
+    ) -> Result<Node, YamlError> {
         let mut cur = first;
         let mut end;
         loop {
             let item = self.block_node(cur + 1, indent as isize, Ctx::SeqItem)?;
             end = item.end.max(cur + 1);
-            items.push(item);
-            match self.next_content(self.li.next_line(end))? {
+            self.item_stack.push(item);
+            match self.next_content(self.next_line(end))? {
                 None => break,
                 Some((cp, ind)) => {
                     if (ind == 0 && self.is_doc_marker(cp)) || ind < indent {
@@ -614,7 +671,9 @@ impl<'a> Parser<'a> {
                 end: first,
                 ..Props::default()
             },
-            kind: Kind::Seq(Seq { items }),
+            kind: Kind::Seq(Seq {
+                items: self.item_stack.split_off(base),
+            }),
             flow: false,
         })
     }
@@ -735,15 +794,10 @@ impl<'a> Parser<'a> {
     }
 
     /// A plain scalar at `p` (PyYAML `scan_plain`): returns its value and end.
-    fn plain(
-        &self,
-        p: usize,
-        parent: isize,
-        flow: bool,
-    ) -> Result<(Zeroizing<String>, usize), YamlError> {
+    fn plain(&self, p: usize, parent: isize, flow: bool) -> Result<(ScalarText, usize), YamlError> {
         let min_col = parent + 1;
-        let mut out = SecretBuf::default();
-        let mut spaces = String::new();
+        let mut out = TextBuilder::new(self.s, p);
+        let mut spaces = Sep::Src(p..p);
         let mut i = p;
         let mut end = p;
         loop {
@@ -770,8 +824,12 @@ impl<'a> Parser<'a> {
             if i == start {
                 break;
             }
-            out.push_str(&spaces);
-            out.push_str(&self.s[start..i]);
+            match spaces {
+                Sep::Src(r) => out.push_src(r),
+                Sep::Breaks(0) => out.push(' '),
+                Sep::Breaks(n) => out.push_repeat('\n', n),
+            }
+            out.push_src(start..i);
             end = i;
             match self.plain_spaces(i) {
                 None => break,
@@ -784,11 +842,11 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        Ok((out.into_inner(), end))
+        Ok((out.finish(&self.src), end))
     }
 
     /// PyYAML `scan_plain_spaces`: the folded separation after a plain chunk.
-    fn plain_spaces(&self, i: usize) -> Option<(String, usize)> {
+    fn plain_spaces(&self, i: usize) -> Option<(Sep, usize)> {
         let mut j = self.skip_spaces(i);
         let c = self.at(j);
         if is_break(c) {
@@ -811,25 +869,20 @@ impl<'a> Parser<'a> {
                     break;
                 }
             }
-            let chunk = if breaks == 0 {
-                " ".to_string()
-            } else {
-                "\n".repeat(breaks)
-            };
-            Some((chunk, j))
+            Some((Sep::Breaks(breaks), j))
         } else if j > i {
-            Some((self.s[i..j].to_string(), j))
+            Some((Sep::Src(i..j), j))
         } else {
             None
         }
     }
 
     /// A single- or double-quoted scalar at `p` (PyYAML `scan_flow_scalar`).
-    fn quoted(&self, p: usize) -> Result<(Zeroizing<String>, usize), YamlError> {
+    fn quoted(&self, p: usize) -> Result<(ScalarText, usize), YamlError> {
         let quote = self.at(p);
         let double = quote == b'"';
         let mut i = p + 1;
-        let mut out = SecretBuf::default();
+        let mut out = TextBuilder::new(self.s, i);
         loop {
             // Non-space runs.
             loop {
@@ -840,7 +893,7 @@ impl<'a> Parser<'a> {
                 ) {
                     i += 1;
                 }
-                out.push_str(&self.s[start..i]);
+                out.push_src(start..i);
                 let c = self.at(i);
                 if !double && c == b'\'' && self.at(i + 1) == b'\'' {
                     out.push('\'');
@@ -910,7 +963,7 @@ impl<'a> Parser<'a> {
             }
             let c = self.at(i);
             if c == quote {
-                return Ok((out.into_inner(), i + 1));
+                return Ok((out.finish(&self.src), i + 1));
             }
             // Spaces and line folding.
             let ws = i;
@@ -931,7 +984,7 @@ impl<'a> Parser<'a> {
                     out.push_repeat('\n', n);
                 }
             } else {
-                out.push_str(&self.s[ws..i]);
+                out.push_src(ws..i);
             }
         }
     }
@@ -993,7 +1046,7 @@ impl<'a> Parser<'a> {
                 "expected a comment or a line break after a block scalar header",
             ));
         }
-        let body = self.li.next_line(j);
+        let body = self.next_line(j);
         let min_indent = (parent + 1).max(1) as usize;
         let len = self.b.len();
 
@@ -1028,7 +1081,7 @@ impl<'a> Parser<'a> {
             }
         };
 
-        let mut value = SecretBuf::default();
+        let mut value = TextBuilder::new(self.s, pos);
         let mut line_break = "";
         let mut first_line = None;
         let mut last_content_end = None;
@@ -1036,8 +1089,8 @@ impl<'a> Parser<'a> {
             value.push_repeat('\n', breaks);
             let leading_non_space = !is_ws(self.at(pos));
             let e = self.line_end(pos);
-            value.push_str(&self.s[pos..e]);
-            first_line.get_or_insert(self.li.line_start(pos));
+            value.push_src(pos..e);
+            first_line.get_or_insert(self.line_start(pos));
             last_content_end = Some(e);
             if e < len {
                 line_break = "\n";
@@ -1087,13 +1140,13 @@ impl<'a> Parser<'a> {
                 } else {
                     Style::Literal
                 },
-                value: value.into_inner(),
-                block: Some(BlockInfo {
+                value: value.finish(&self.src),
+                block: Some(Box::new(BlockInfo {
                     header_end,
                     indent,
                     first_line,
                     content_end: last_content_end,
-                }),
+                })),
             }),
             flow: false,
         })
@@ -1174,7 +1227,7 @@ impl<'a> Parser<'a> {
                     b'"' | b'\'' => {
                         let (t, e) = self.quoted(i)?;
                         (
-                            t.to_string(),
+                            t,
                             e,
                             if c == b'"' {
                                 Style::Double
@@ -1193,21 +1246,15 @@ impl<'a> Parser<'a> {
                     _ => {
                         self.check_plain_start(i, true)?;
                         let (t, e) = self.plain(i, -1, true)?;
-                        (t.to_string(), e, Style::Plain)
+                        (t, e, Style::Plain)
                     }
-                };
-                let id = if style == Style::Plain {
-                    plain_key_id(&text)
-                } else {
-                    KeyId::Str(text.clone())
                 };
                 let key = Key {
                     text,
                     span: i..kend,
                     style,
-                    id,
                 };
-                seen.check(self, &key)?;
+                seen.check(self, &key, &pairs)?;
                 let j = self.flow_ws(kend, p)?;
                 let (colon, value) = if self.at(j) == b':' {
                     let v = self.flow_ws(j + 1, p)?;
@@ -1292,9 +1339,7 @@ impl<'a> Parser<'a> {
         open: usize,
     ) -> Result<Node, YamlError> {
         let (text, style) = match &key.kind {
-            Kind::Scalar(s) if !key.has_props() && s.block.is_none() => {
-                (s.value.to_string(), s.style)
-            }
+            Kind::Scalar(s) if !key.has_props() && s.block.is_none() => (s.value.clone(), s.style),
             _ => return Err(self.unsupported(key.start, "this kind of key in a flow sequence")),
         };
         let v = self.flow_ws(colon + 1, open)?;
@@ -1303,11 +1348,6 @@ impl<'a> Parser<'a> {
             self.empty(colon + 1, Props::default(), false, colon + 1)
         } else {
             self.flow_node(v, open)?
-        };
-        let id = if style == Style::Plain {
-            plain_key_id(&text)
-        } else {
-            KeyId::Str(text.clone())
         };
         Ok(Node {
             start: key.start,
@@ -1323,7 +1363,6 @@ impl<'a> Parser<'a> {
                         text,
                         span: key.start..key.end,
                         style,
-                        id,
                     },
                     colon,
                     value,
@@ -1382,13 +1421,7 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn scalar_node(
-    start: usize,
-    end: usize,
-    style: Style,
-    value: Zeroizing<String>,
-    flow: bool,
-) -> Node {
+fn scalar_node(start: usize, end: usize, style: Style, value: ScalarText, flow: bool) -> Node {
     Node {
         start,
         end,
@@ -1405,32 +1438,149 @@ fn scalar_node(
     }
 }
 
-/// Duplicate key detection for one mapping: same Python value, or same spelling.
+/// The separation after a chunk of a plain scalar: blanks kept as written, or line breaks
+/// folded (none: a space; `n`: `n` line feeds).
+enum Sep {
+    Src(Range<usize>),
+    Breaks(usize),
+}
+
+/// A decoded value being read: a range of the source for as long as it is an unchanged
+/// copy of one, then its own zeroizing buffer.
+struct TextBuilder<'a> {
+    s: &'a str,
+    range: Range<usize>,
+    owned: Option<SecretBuf>,
+}
+
+impl<'a> TextBuilder<'a> {
+    fn new(s: &'a str, at: usize) -> Self {
+        TextBuilder {
+            s,
+            range: at..at,
+            owned: None,
+        }
+    }
+
+    /// Appends the source text at `r`.
+    fn push_src(&mut self, r: Range<usize>) {
+        if r.is_empty() {
+            return;
+        }
+        match &mut self.owned {
+            Some(buf) => buf.push_str(&self.s[r]),
+            None if self.range.is_empty() => self.range = r,
+            None if self.range.end == r.start => self.range.end = r.end,
+            None => {
+                let s = self.s;
+                self.own().push_str(&s[r]);
+            }
+        }
+    }
+
+    fn own(&mut self) -> &mut SecretBuf {
+        self.owned.get_or_insert_with(|| {
+            let mut buf = SecretBuf::with_capacity(self.range.len() + 16);
+            buf.push_str(&self.s[self.range.clone()]);
+            buf
+        })
+    }
+
+    fn push(&mut self, c: char) {
+        self.own().push(c);
+    }
+
+    fn push_str(&mut self, t: &str) {
+        if !t.is_empty() {
+            self.own().push_str(t);
+        }
+    }
+
+    fn push_repeat(&mut self, c: char, n: usize) {
+        if n > 0 {
+            self.own().push_repeat(c, n);
+        }
+    }
+
+    fn finish(self, src: &Source) -> ScalarText {
+        match self.owned {
+            Some(buf) => ScalarText::owned(buf.into_inner()),
+            None => ScalarText::slice(src, self.range),
+        }
+    }
+}
+
+/// Below this many entries a mapping's keys are compared one by one: cheaper than hashing.
+const DUP_SCAN: usize = 16;
+
+/// Duplicate key detection for one mapping: same Python value, or same spelling. Keys are
+/// looked up in the pairs already read (no copy of any key).
 #[derive(Default)]
 struct DupCheck {
+    /// Keyed hash of each key's spelling → index of its pair, filled once the mapping has
+    /// `DUP_SCAN` entries. Randomly keyed, so hostile keys cannot make the lookups collide.
+    texts: HashMap<u64, usize, BuildHasherDefault<PreHashed>>,
+    /// How many pairs `texts` holds.
+    indexed: usize,
+    hasher: RandomState,
+    /// Keys whose Python value is not their spelling (`1`, `0x1`, `true`, `~`).
     ids: HashMap<KeyId, usize>,
-    texts: HashMap<String, usize>,
 }
 
 impl DupCheck {
-    fn check(&mut self, p: &Parser<'_>, key: &Key) -> Result<(), YamlError> {
-        let first = self
-            .ids
-            .get(&key.id)
-            .or_else(|| self.texts.get(&key.text))
-            .copied();
+    fn check(&mut self, p: &Parser<'_>, key: &Key, pairs: &[Pair]) -> Result<(), YamlError> {
+        let id = (key.style == Style::Plain && !plain_is_str(&key.text))
+            .then(|| plain_key_id(&key.text));
+        let mut first = id.as_ref().and_then(|id| self.ids.get(id)).copied();
+        if first.is_none() {
+            first = if pairs.len() < DUP_SCAN {
+                pairs.iter().position(|q| q.key.text == key.text)
+            } else {
+                for (i, q) in pairs.iter().enumerate().skip(self.indexed) {
+                    let h = self.hasher.hash_one(q.key.text());
+                    self.texts.entry(h).or_insert(i);
+                }
+                self.indexed = pairs.len();
+                match self.texts.get(&self.hasher.hash_one(key.text())) {
+                    Some(&i) if pairs[i].key.text == key.text => Some(i),
+                    // A hash collision (or a spelling seen twice under one hash): look at all.
+                    Some(_) => pairs.iter().position(|q| q.key.text == key.text),
+                    None => None,
+                }
+            }
+            .map(|i| pairs[i].key.span.start);
+        }
         if let Some(first) = first {
             let (line, column) = p.li.line_col(p.s, key.span.start);
             return Err(YamlError::DuplicateKey {
-                key: key.text.clone(),
+                key: key.text().to_string(),
                 line,
                 column,
                 first_line: p.li.line_of(first) + 1,
             });
         }
-        self.ids.insert(key.id.clone(), key.span.start);
-        self.texts.insert(key.text.clone(), key.span.start);
+        if let Some(id) = id {
+            self.ids.insert(id, key.span.start);
+        }
         Ok(())
+    }
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -1460,7 +1610,7 @@ mod tests {
         &map(n)
             .pairs
             .iter()
-            .find(|p| p.key.text == key)
+            .find(|p| p.key.text() == key)
             .unwrap()
             .value
     }

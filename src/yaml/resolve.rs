@@ -236,6 +236,16 @@ pub(crate) enum KeyId {
     Other(String),
 }
 
+/// Does PyYAML read the plain scalar `s` as a string? Like `resolve_plain(s) == Str`, with
+/// the common case (a word) decided from its first letter: only the booleans and nulls start
+/// with one of `yYnNtTfFoO`, every number, date or `.inf` with a digit, a sign or a dot.
+pub(crate) fn plain_is_str(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(c) if c.is_ascii_alphabetic() && !b"yYnNtTfFoO".contains(c) => true,
+        _ => resolve_plain(s) == Resolved::Str,
+    }
+}
+
 /// Identity of a plain key spelled `s`.
 pub(crate) fn plain_key_id(s: &str) -> KeyId {
     match resolve_plain(s) {
@@ -365,6 +375,21 @@ mod tests {
         assert_eq!(resolve_plain("<<"), Resolved::Merge);
         assert_eq!(resolve_plain("1e+3"), Resolved::Str);
         assert_eq!(resolve_plain("1.0e+3"), Resolved::Float);
+        for s in [
+            "abc",
+            "owner",
+            "yes",
+            "No",
+            "~",
+            "1",
+            "<<",
+            "=",
+            ".inf",
+            "2026-01-01",
+            "x1",
+        ] {
+            assert_eq!(plain_is_str(s), resolve_plain(s) == Resolved::Str, "{s}");
+        }
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! The syntax tree the parser builds. Every node knows its byte span in the source, so the
 //! editor can splice text without ever re-serializing anything.
 
-use std::ops::Range;
+use std::fmt;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
 
 use zeroize::Zeroizing;
-
-use super::resolve::KeyId;
 
 /// How a scalar is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,10 +59,74 @@ pub(crate) enum Kind {
 #[derive(Debug, Clone)]
 pub(crate) struct Scalar {
     pub style: Style,
-    /// The decoded value (quotes, escapes, folding and chomping applied); wiped when dropped,
-    /// as it may be a secret.
-    pub value: Zeroizing<String>,
-    pub block: Option<BlockInfo>,
+    /// The decoded value (quotes, escapes, folding and chomping applied); see [`ScalarText`].
+    pub value: ScalarText,
+    /// Boxed: most scalars have none, and every node is as big as its largest kind.
+    pub block: Option<Box<BlockInfo>>,
+}
+
+impl Scalar {
+    /// The decoded value.
+    pub(crate) fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+/// The parsed text, shared by the values that are slices of it; wiped when the last one
+/// goes, as it may be a decrypted vault.
+pub(crate) type Source = Arc<Zeroizing<String>>;
+
+/// A decoded scalar value, which may be a secret. Most values are written as they read
+/// (`key: value`, `'quoted'`): those are a range of the shared source text, so parsing a big
+/// file does not copy and later wipe every value. Others (escapes, folded lines, block
+/// scalars) are their own decoded copy, wiped when dropped.
+#[derive(Clone)]
+pub(crate) struct ScalarText(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Slice(Source, Range<usize>),
+    Owned(Zeroizing<String>),
+}
+
+impl ScalarText {
+    pub(crate) fn slice(src: &Source, range: Range<usize>) -> Self {
+        debug_assert!(src.get(range.clone()).is_some());
+        ScalarText(Repr::Slice(Arc::clone(src), range))
+    }
+
+    pub(crate) fn owned(value: Zeroizing<String>) -> Self {
+        ScalarText(Repr::Owned(value))
+    }
+
+    /// A copy of the value in its own wiped-on-drop buffer.
+    pub(crate) fn to_zeroizing(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.to_string())
+    }
+}
+
+impl Deref for ScalarText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            Repr::Slice(src, range) => &src[range.clone()],
+            Repr::Owned(s) => s,
+        }
+    }
+}
+
+impl PartialEq for ScalarText {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Debug for ScalarText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Possibly a secret: its size only.
+        write!(f, "ScalarText(<{} bytes>)", self.len())
+    }
 }
 
 /// Layout of a `|` / `>` block scalar.
@@ -97,10 +161,17 @@ pub(crate) struct Pair {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Key {
-    pub text: String,
+    /// The decoded key (keys are read like any scalar, so most are slices of the source).
+    pub text: ScalarText,
     pub span: Range<usize>,
     pub style: Style,
-    pub id: KeyId,
+}
+
+impl Key {
+    /// The decoded key.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 #[derive(Debug, Clone)]

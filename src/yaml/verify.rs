@@ -9,6 +9,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use zeroize::Zeroizing;
 
 use super::error::YamlError;
+use super::limits;
 use super::resolve::{Resolved, resolve_plain};
 use super::tree::{Kind, Node, Style, is_vault_tag};
 use super::{Edit, NewValue};
@@ -71,9 +72,9 @@ pub(crate) fn own_val(node: &Node) -> Val {
         Kind::Empty => Val::Null,
         Kind::Scalar(s) => match tag {
             Some(t) if is_vault_tag(t) => Val::Vault(trim_breaks(&s.value)),
-            Some(_) => Val::Str(s.value.clone()),
+            Some(_) => Val::Str(s.value.to_zeroizing()),
             None if s.style == Style::Plain => plain_val(&s.value),
-            None => Val::Str(s.value.clone()),
+            None => Val::Str(s.value.to_zeroizing()),
         },
         Kind::Alias(name) => Val::Alias(name.clone()),
         Kind::Map(m) => Val::Map(
@@ -81,9 +82,9 @@ pub(crate) fn own_val(node: &Node) -> Val {
                 .iter()
                 .map(|p| {
                     let k = if p.key.style == Style::Plain {
-                        plain_val(&p.key.text)
+                        plain_val(p.key.text())
                     } else {
-                        Val::Str(text(&p.key.text))
+                        Val::Str(text(p.key.text()))
                     };
                     (k, own_val(&p.value))
                 })
@@ -179,6 +180,29 @@ impl<'de> Deserialize<'de> for SapVal {
     }
 }
 
+/// serde-saphyr's budget: its defaults suit small configs (250,000 nodes, depth 64) and refuse
+/// a few-megabyte vars file, so everything that grows with the text is sized for the largest
+/// text the parser reads (`limits`), where a node, an event or an anchor takes at least a
+/// byte. Alias expansion keeps serde-saphyr's bounds (a million replayed events, nested 64
+/// deep): expanding aliases is the one place a small text makes huge work (billion laughs).
+/// Only the aliases-per-anchor ratio rule is off, as `<<: *defaults` in every host of a big
+/// inventory is ordinary Ansible.
+fn saphyr_budget() -> Option<serde_saphyr::Budget> {
+    let bytes = limits::MAX_TEXT_BYTES;
+    serde_saphyr::budget! {
+        max_depth: limits::MAX_DEPTH,
+        max_nodes: bytes,
+        max_events: 2 * bytes,
+        max_total_scalar_bytes: 2 * bytes,
+        max_anchors: bytes,
+        max_aliases: bytes,
+        max_merge_keys: bytes,
+        max_recorded_anchor_events: 2 * bytes,
+        max_recorded_anchor_bytes: 2 * bytes,
+        enforce_alias_anchor_ratio: false,
+    }
+}
+
 /// serde-saphyr's reading of `text` (aliases expanded, tags dropped, merge keys kept as keys).
 pub(crate) fn saphyr_val(text: &str) -> Result<Val, YamlError> {
     let opts = serde_saphyr::options! {
@@ -188,6 +212,7 @@ pub(crate) fn saphyr_val(text: &str) -> Result<Val, YamlError> {
         with_snippet: false,
         // Comments are skipped either way; not capturing their text halves the time.
         emit_comments: false,
+        budget: saphyr_budget(),
     };
     match serde_saphyr::from_str_with_options::<Option<SapVal>>(text, opts) {
         Ok(v) => Ok(v.map_or(Val::Null, |s| s.0)),
@@ -216,7 +241,8 @@ pub(crate) fn saphyr_val(text: &str) -> Result<Val, YamlError> {
 pub(crate) fn agrees(root: &Node, sap: &mut Val, text_len: usize) -> Result<(), usize> {
     let mut cx = AgreeCx {
         anchors: HashMap::new(),
-        budget: 2_000_000,
+        // Our nodes (at most two per byte) plus what serde-saphyr's alias replay allowed.
+        budget: 2 * text_len + 2_000_000,
         text_len,
     };
     agree(root, sap, &mut cx)
@@ -247,13 +273,13 @@ fn agree<'n>(n: &'n Node, v: &mut Val, cx: &mut AgreeCx<'n>) -> Result<(), usize
                 *v = Val::Vault(trim_breaks(&s.value));
                 true
             }
-            Val::Str(x) if *x == s.value => true,
+            Val::Str(x) if x.as_str() == s.value() => true,
             Val::Str(x)
                 if s.block.is_some()
                     && n.end == cx.text_len
-                    && x.strip_suffix('\n') == Some(&s.value) =>
+                    && x.strip_suffix('\n') == Some(s.value()) =>
             {
-                *x = s.value.clone();
+                *x = s.value.to_zeroizing();
                 true
             }
             Val::Str(_) => false,
@@ -263,7 +289,7 @@ fn agree<'n>(n: &'n Node, v: &mut Val, cx: &mut AgreeCx<'n>) -> Result<(), usize
             Val::Map(vm) if vm.len() == m.pairs.len() => {
                 for (p, (vk, vv)) in m.pairs.iter().zip(vm.iter_mut()) {
                     let key_ok = match vk {
-                        Val::Str(x) => **x == p.key.text,
+                        Val::Str(x) => x.as_str() == p.key.text(),
                         _ => p.key.style == Style::Plain,
                     };
                     if !key_ok {
@@ -555,6 +581,27 @@ mod tests {
         let (root, _) = both(t);
         let mut other = Val::Map(vec![(Val::Str(text("a")), Val::Str(text("y")))]);
         assert!(agrees(&root, &mut other, t.len()).is_err());
+    }
+
+    #[test]
+    fn big_and_deep_texts_within_the_limits_are_read() {
+        // 400,000 nodes: past serde-saphyr's default budget of 250,000.
+        let mut t = String::from("hosts:\n");
+        for i in 0..100_000 {
+            t.push_str(&format!("- {{name: h{i}, port: 1}}\n"));
+        }
+        assert!(crate::yaml::Doc::parse(&t).is_ok());
+        // Nested 90 deep: past serde-saphyr's default depth of 64, within ours.
+        let deep = format!("a: {}1{}\n", "[".repeat(90), "]".repeat(90));
+        assert!(crate::yaml::Doc::parse(&deep).is_ok());
+        // Expanding aliases stays bounded.
+        let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            laughs.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let e = saphyr_val(&laughs).unwrap_err();
+        assert!(e.to_string().contains("serde-saphyr"), "{e}");
     }
 
     #[test]
