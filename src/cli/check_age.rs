@@ -111,6 +111,9 @@ pub fn run(args: &CheckAgeArgs) -> i32 {
         eprintln!("vaultrot: error: cannot write the report: {err}");
         return exit_codes::ERROR;
     }
+    // The process ends now: freeing 10,000 secrets' records one by one took
+    // 4% of a large check-age. A manifest holds dates and names, no values.
+    std::mem::forget(manifests);
     code
 }
 

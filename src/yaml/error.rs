@@ -1,6 +1,7 @@
 //! The one error type of the YAML editor.
 //! Messages name keys, lines and columns, never a value: the text may be a decrypted vault.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use thiserror::Error;
 
 /// Everything that can go wrong while reading or editing YAML text.
@@ -62,10 +63,12 @@ pub enum YamlError {
 }
 
 /// Byte offsets of line starts, for turning positions into line/column and back.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct LineIndex {
     starts: Vec<usize>,
     len: usize,
+    /// The line of the last lookup.
+    hint: AtomicUsize,
 }
 
 impl LineIndex {
@@ -83,12 +86,28 @@ impl LineIndex {
         LineIndex {
             starts,
             len: text.len(),
+            hint: AtomicUsize::new(0),
         }
     }
 
     /// 0-based line number of the line holding `pos` (a line break belongs to its line).
     pub(crate) fn line_of(&self, pos: usize) -> usize {
-        self.starts.partition_point(|&s| s <= pos).saturating_sub(1)
+        // Readers ask in document order: try the line of the last answer and
+        // the few after it before a binary search over every line.
+        let hint = self.hint.load(Ordering::Relaxed);
+        if let Some(&start) = self.starts.get(hint)
+            && start <= pos
+        {
+            for line in hint..(hint + 8).min(self.starts.len()) {
+                if self.starts.get(line + 1).is_none_or(|&next| pos < next) {
+                    self.hint.store(line, Ordering::Relaxed);
+                    return line;
+                }
+            }
+        }
+        let line = self.starts.partition_point(|&s| s <= pos).saturating_sub(1);
+        self.hint.store(line, Ordering::Relaxed);
+        line
     }
 
     pub(crate) fn line_start(&self, pos: usize) -> usize {
