@@ -1363,32 +1363,41 @@ impl Infra {
 const API_REVOKE: &str =
     "      revoke:\n        - run: 'echo \"api-revoke $VAULTROT_PHASE\" >> deployed/steps.log'\n";
 
-#[test]
-fn revoke_sees_the_previous_value_and_it_is_removed_after() {
-    let infra = Infra::new();
-    // A revoke playbook that fails unless it sees both values, and prints
-    // them carelessly (the scrubber must hide them).
+/// Makes `vault_api_token`'s revoke a playbook that fails unless it runs in
+/// the revoke phase with `X_previous` set (and `condition` true), apart from
+/// the value in use and with no `X_new`, and that prints both values carelessly.
+fn use_revoke_playbook(infra: &Infra, condition: &str) {
     fs::write(
         infra.root.join("playbooks/revoke_api.yml"),
-        r#"- hosts: localhost
+        format!(
+            r#"- hosts: localhost
   gather_facts: false
   tasks:
     - ansible.builtin.assert:
         that:
           - vaultrot_phase == 'revoke'
-          - vault_api_token_previous is defined
+          - {condition}
           - vault_api_token_previous != vault_api_token
           - vault_api_token_new is not defined
         quiet: true
     - ansible.builtin.debug:
-        msg: "revoking {{ vault_api_token_previous }} in favour of {{ vault_api_token }}"
-"#,
+        msg: "revoking {{{{ vault_api_token_previous }}}} in favour of {{{{ vault_api_token }}}}"
+"#
+        ),
     )
     .unwrap();
     infra.edit_manifest(
         API_REVOKE,
         "      revoke:\n        - playbook: playbooks/revoke_api.yml\n",
     );
+}
+
+#[test]
+fn revoke_sees_the_previous_value_and_it_is_removed_after() {
+    let infra = Infra::new();
+    // A revoke playbook that fails unless it sees both values, and prints
+    // them carelessly (the scrubber must hide them).
+    use_revoke_playbook(&infra, "vault_api_token_previous is defined");
     infra.ok(&["start", "vault_api_token"]);
     let (id, _) = infra.rotation("vault_api_token").unwrap();
     let new = infra.value("vault_api_token_new");
@@ -1420,27 +1429,12 @@ fn abort_revokes_the_withdrawn_value_as_previous_and_removes_it_after() {
     // Outside the infra, which the leak check reads whole.
     let known = infra.root.parent().unwrap().join("withdrawn");
     fs::write(&known, &withdrawn).unwrap();
-    fs::write(
-        infra.root.join("playbooks/revoke_api.yml"),
-        r#"- hosts: localhost
-  gather_facts: false
-  tasks:
-    - ansible.builtin.assert:
-        that:
-          - vaultrot_phase == 'revoke'
-          - vault_api_token_previous == lookup('ansible.builtin.file', 'KNOWN')
-          - vault_api_token_previous != vault_api_token
-          - vault_api_token_new is not defined
-        quiet: true
-    - ansible.builtin.debug:
-        msg: "revoking {{ vault_api_token_previous }}, keeping {{ vault_api_token }}"
-"#
-        .replace("KNOWN", known.to_str().unwrap()),
-    )
-    .unwrap();
-    infra.edit_manifest(
-        API_REVOKE,
-        "      revoke:\n        - playbook: playbooks/revoke_api.yml\n",
+    use_revoke_playbook(
+        &infra,
+        &format!(
+            "vault_api_token_previous == lookup('ansible.builtin.file', '{}')",
+            known.display()
+        ),
     );
     let out = infra.ok(&["abort", "vault_api_token"]);
     assert!(
