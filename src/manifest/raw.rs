@@ -449,7 +449,15 @@ fn sp_bool(node: Node<'_>) -> Read<Sp<bool>> {
 
 fn list<'a, T>(node: Node<'a>, convert: impl Fn(Node<'a>) -> Read<T>) -> Read<Vec<T>> {
     match checked(node)? {
-        Value::Seq(items) => items.iter().map(convert).collect(),
+        Value::Seq(items) => {
+            // Exactly sized: collecting through `Result` starts at four items,
+            // and most lists here (steps, tags) have one or two.
+            let mut out = Vec::with_capacity(items.len());
+            for item in items.iter() {
+                out.push(convert(item)?);
+            }
+            Ok(out)
+        }
         other => Err(diagnostic(
             node.pos(),
             format!(
@@ -462,18 +470,19 @@ fn list<'a, T>(node: Node<'a>, convert: impl Fn(Node<'a>) -> Read<T>) -> Read<Ve
 
 /// A mapping of names (secrets, policies, ...) to settings, in file order.
 fn ordered<'a, V>(node: Node<'a>, convert: impl Fn(Node<'a>) -> Read<V>) -> Read<OrderedMap<V>> {
-    mapping(node)?
-        .iter()
-        .map(|(key, value)| {
-            refuse_merge(&key)?;
-            let name = Sp {
-                value: key.text.to_string(),
-                pos: Some(pos_of(key.pos())),
-            };
-            Ok((name, convert(value)?))
-        })
-        .collect::<Read<Vec<_>>>()
-        .map(OrderedMap)
+    let map = mapping(node)?;
+    // Sized once: `secrets` holds thousands of large entries, and growing by
+    // doubling copied each of them about twice.
+    let mut out = Vec::with_capacity(map.len());
+    for (key, value) in map.iter() {
+        refuse_merge(&key)?;
+        let name = Sp {
+            value: key.text.to_string(),
+            pos: Some(pos_of(key.pos())),
+        };
+        out.push((name, convert(value)?));
+    }
+    Ok(OrderedMap(out))
 }
 
 fn raw_manifest(node: Node<'_>) -> Read<RawManifest> {

@@ -1310,6 +1310,10 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        // Exactly sized, as block collections are: a one-line `{a: 1, b: 2}`
+        // would otherwise keep room for four entries.
+        pairs.shrink_to_fit();
+        items.shrink_to_fit();
         let kind = if is_map {
             Kind::Map(Map {
                 indent: self.col(p),
