@@ -2,25 +2,50 @@
 //! is not edited stays as the user wrote it, and the record formats every
 //! rotation (of a secret or of a vault password) shares.
 
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::exit_codes::{self, ExitCode};
 use crate::fsutil::{self, FileMode};
-use crate::yaml::{Doc, Edit};
+use crate::yaml::{Doc, Edit, YamlError};
+
+/// The manifest could not be read, parsed, edited or replaced; the message
+/// names the file (and the line, for YAML).
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{}: {source}", path.display())]
+    Yaml { path: PathBuf, source: YamlError },
+}
+
+impl ExitCode for WriteError {
+    fn exit_code(&self) -> i32 {
+        exit_codes::ERROR
+    }
+}
 
 /// Applies the edits `edits` builds from the current text to the manifest
-/// at `path`, atomically; no edits, no write. The error names the file.
-pub fn apply_edits(path: &Path, edits: impl FnOnce(&Doc) -> Vec<Edit>) -> Result<(), String> {
-    let err = |what: String| format!("{}: {what}", path.display());
-    let text = fsutil::read_text(path).map_err(|e| err(e.to_string()))?;
-    let doc = Doc::parse(&text).map_err(|e| err(e.to_string()))?;
+/// at `path`, atomically; no edits, no write.
+pub fn apply_edits(path: &Path, edits: impl FnOnce(&Doc) -> Vec<Edit>) -> Result<(), WriteError> {
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let yaml = |source| WriteError::Yaml {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = fsutil::read_text(path).map_err(io)?;
+    let doc = Doc::parse(&text).map_err(yaml)?;
     let edits = edits(&doc);
     if edits.is_empty() {
         return Ok(());
     }
-    let updated = doc.apply(&edits).map_err(|e| err(e.to_string()))?;
-    fsutil::write_atomic(path, updated.as_bytes(), FileMode::Keep).map_err(|e| err(e.to_string()))
+    let updated = doc.apply(&edits).map_err(yaml)?;
+    fsutil::write_atomic(path, updated.as_bytes(), FileMode::Keep).map_err(io)
 }
 
 /// How `started:` and `history[].at` are written: UTC, whole seconds.

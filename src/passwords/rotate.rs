@@ -86,6 +86,8 @@ pub enum RotateError {
     #[error("{0}")]
     Changelog(#[from] changelog::RecordError),
     #[error("{0}")]
+    Manifest(#[from] write::WriteError),
+    #[error("{0}")]
     Other(String),
 }
 
@@ -620,7 +622,7 @@ fn refs(path: &[String]) -> Vec<&str> {
 
 /// Applies `edits` to the manifest atomically (span edits: every other byte stays).
 fn edit_manifest(path: &Path, edits: impl FnOnce(&Doc) -> Vec<Edit>) -> Result<(), RotateError> {
-    write::apply_edits(path, edits).map_err(other)
+    Ok(write::apply_edits(path, edits)?)
 }
 
 fn open_intent(request: &Request, id: &str) -> Result<(), RotateError> {

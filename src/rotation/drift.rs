@@ -472,7 +472,7 @@ fn remint<W: World>(
     let source = manifest
         .iter()
         .find(|s| s.name == name)
-        .ok_or_else(|| RotationError::Manifest(format!("`{name}` is not in the manifest")))?;
+        .ok_or_else(|| RotationError::NotInManifest(name.to_owned()))?;
     let value = world.read(&source.vault, &source.name)?.ok_or_else(|| {
         RotationError::Vault(format!(
             "{}: `{}` is missing",

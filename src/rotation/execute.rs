@@ -171,7 +171,7 @@ impl<W: World> Run<'_, W> {
     fn secret(&self, name: &str) -> Result<&Secret, RotationError> {
         self.manifest
             .secret(name)
-            .ok_or_else(|| RotationError::Usage(format!("`{name}` is not in the manifest")))
+            .ok_or_else(|| RotationError::NotInManifest(name.to_owned()))
     }
 
     fn generated_fingerprint(&self, name: &str) -> Result<String, RotationError> {

@@ -36,9 +36,13 @@ pub enum RotationError {
     /// The rotation state does not allow the command; the message says what to run.
     #[error("{0}")]
     Refused(String),
+    /// A command or a manifest reference names a secret the manifest does
+    /// not have (input, exit 2).
+    #[error("`{0}` is not in the manifest")]
+    NotInManifest(String),
     /// The manifest's rotation record could not be written.
     #[error("manifest: {0}")]
-    Manifest(String),
+    Manifest(#[from] crate::manifest::write::WriteError),
     /// A vault file could not be read, decrypted or planned.
     #[error("vault: {0}")]
     File(#[from] FileError),
@@ -88,7 +92,7 @@ pub enum RotationError {
 impl ExitCode for RotationError {
     fn exit_code(&self) -> i32 {
         match self {
-            RotationError::Usage(_) => exit_codes::USAGE,
+            RotationError::Usage(_) | RotationError::NotInManifest(_) => exit_codes::USAGE,
             RotationError::Awaiting(_) => exit_codes::AWAITING,
             RotationError::Lock(e) => e.exit_code(),
             RotationError::File(e) => e.exit_code(),

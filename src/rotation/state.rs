@@ -60,7 +60,7 @@ pub fn edit_manifest(
     path: &Path,
     edits: impl FnOnce(&Doc) -> Vec<Edit>,
 ) -> Result<(), RotationError> {
-    write::apply_edits(path, edits).map_err(RotationError::Manifest)
+    Ok(write::apply_edits(path, edits)?)
 }
 
 /// Opens a rotation for each secret (phase `starting`).
