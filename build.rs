@@ -1,6 +1,8 @@
 //! Link settings that shorten the start of every `vaultrot` process (a
 //! small `view` is mostly start-up and one key derivation): see
-//! docs/benchmarks.md, "Start-up".
+//! docs/benchmarks.md, "Start-up". `.cargo/config.toml` links glibc
+//! statically; this covers builds without it (`RUSTFLAGS` set, or the
+//! package built from elsewhere), which link glibc dynamically.
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let var = |name: &str| std::env::var(name).unwrap_or_default();

@@ -11,8 +11,7 @@ cd "$(dirname "$0")/.."
 scripts/setup-test-env.sh >/dev/null
 command -v hyperfine >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q hyperfine >/dev/null; }
 
-cargo build --release --quiet
-VAULTROT="$PWD/target/release/vaultrot"
+VAULTROT="$(scripts/build-release.sh --quiet)"
 ANSIBLE_VAULT="$PWD/.venv/bin/ansible-vault"
 BENCH="$PWD/.bench/rekey"
 ROTATE_VENV="$PWD/.bench/venv-rotate"

@@ -17,8 +17,7 @@ command -v hyperfine >/dev/null && command -v rg >/dev/null || {
 }
 
 if [ -z "${VAULTROT:-}" ]; then
-  cargo build --release --quiet
-  VAULTROT="$PWD/target/release/vaultrot"
+  VAULTROT="$(scripts/build-release.sh --quiet)"
 fi
 BENCH="$PWD/.bench/scan"
 DS_VENV="$PWD/.bench/venv-detect-secrets"

@@ -11,12 +11,13 @@
 # (KEEP=1 keeps the directory). Secret values are never printed: the demo
 # only says which password Redis accepts.
 #
-# Environment: VAULTROT (default target/release/vaultrot), VAULTROT_ANSIBLE_BIN
+# Environment: VAULTROT (default: the release build, made by
+# scripts/build-release.sh), VAULTROT_ANSIBLE_BIN
 # (the directory holding ansible-playbook, default .venv/bin).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-vaultrot=${VAULTROT:-$repo/target/release/vaultrot}
+vaultrot=${VAULTROT:-$("$repo/scripts/build-release.sh" --quiet)}
 ansible_bin=${VAULTROT_ANSIBLE_BIN:-$repo/.venv/bin}
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then

@@ -4,8 +4,7 @@
 # rotations are open (status). Builds vaultrot first; needs only cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-VAULTROT_BIN="$PWD/target/release/vaultrot"
+VAULTROT_BIN="$(scripts/build-release.sh --quiet)"
 vaultrot() { "$VAULTROT_BIN" "$@"; }
 cd infra
 # The example's dates are chosen for 2026-11-23 so that every status shows;
