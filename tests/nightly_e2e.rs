@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 
+use common::infra::Skeleton;
+use common::{show, text};
 use tempfile::TempDir;
 use vaultrot::manifest::{HistoryEvent, Manifest};
 
@@ -142,19 +144,6 @@ test "$n" -ge 3
 const OLD_API_KEY: &str = "old-api-Key-d81c6e02f3";
 const OLD_DASHBOARD_KEY: &str = "old-dash-Key-47aa9b1c0e";
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
-
 /// The STATUS column of `secret` in a verify table.
 fn status<'t>(table: &'t str, secret: &str) -> &'t str {
     table
@@ -185,34 +174,19 @@ struct Infra {
 
 impl Infra {
     fn new() -> Infra {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("infra");
-        let home = tmp.path().join("home");
-        let password_file = tmp.path().join("vault-pass.txt");
-        fs::write(&password_file, format!("{VAULT_PASSWORD}\n")).unwrap();
-        for dir in [
-            "group_vars/all",
-            "playbooks",
-            "deployed",
-            "server",
-            "scripts",
-        ] {
-            fs::create_dir_all(root.join(dir)).unwrap();
-        }
-        fs::create_dir_all(home.join(".ansible/tmp")).unwrap();
-        fs::write(
-            root.join("ansible.cfg"),
-            format!(
-                "[defaults]\ninventory = inventory.yml\nvault_password_file = {}\nretry_files_enabled = False\n",
-                password_file.display()
-            ),
-        )
-        .unwrap();
-        fs::write(
-            root.join("inventory.yml"),
-            "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n",
-        )
-        .unwrap();
+        let skeleton = Skeleton::new(
+            VAULT_PASSWORD,
+            &[
+                "group_vars/all",
+                "playbooks",
+                "deployed",
+                "server",
+                "scripts",
+            ],
+        );
+        let root = &skeleton.root;
+        skeleton.ansible_cfg("inventory.yml", false);
+        skeleton.inventory("inventory.yml", "");
         fs::write(root.join("playbooks/deploy_bot.yml"), DEPLOY).unwrap();
         for (script, body) in [
             ("scripts/mint_token.sh", MINT),
@@ -238,10 +212,10 @@ impl Infra {
         )
         .unwrap();
         let infra = Infra {
-            root,
-            home,
+            root: skeleton.root,
+            home: skeleton.home,
             printed: Mutex::new(Vec::new()),
-            _tmp: tmp,
+            _tmp: skeleton.tmp,
         };
         infra.ok(&["encrypt", VAULT]);
         infra

@@ -17,6 +17,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use common::redis::Redis;
+use common::{contains, repo_root};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use vaultrot::ansible::playbook::{
@@ -28,10 +29,6 @@ use zeroize::Zeroizing;
 
 const PROD_PASSWORD: &str = "pipe-pw-prod-7Hq2";
 const DEV_PASSWORD: &str = "pipe-pw-dev-Xk91";
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The directory holding `ansible-playbook` and `ansible-vault`.
 fn ansible_bin() -> PathBuf {
@@ -129,12 +126,6 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         }
     }
     found
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
 }
 
 #[test]

@@ -15,9 +15,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::repo_root;
 
 fn show(out: &Output) -> String {
     format!(
@@ -31,7 +29,7 @@ fn show(out: &Output) -> String {
 fn ansible_lint() -> PathBuf {
     let path = std::env::var_os("VAULTROT_ANSIBLE_LINT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv-lint/bin/ansible-lint"));
+        .unwrap_or_else(|| repo_root().join(".venv-lint/bin/ansible-lint"));
     assert!(
         path.exists(),
         "{} is missing: run scripts/setup-test-env.sh (it installs ansible-lint into .venv-lint) or set VAULTROT_ANSIBLE_LINT",
@@ -42,7 +40,7 @@ fn ansible_lint() -> PathBuf {
 
 /// The playbooks at the top of `playbooks/` (the roles' entry points).
 fn playbooks() -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = fs::read_dir(repo().join("playbooks"))
+    let mut found: Vec<PathBuf> = fs::read_dir(repo_root().join("playbooks"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yml"))
@@ -54,7 +52,7 @@ fn playbooks() -> Vec<PathBuf> {
 
 /// The roles under `playbooks/roles/`.
 fn roles() -> Vec<String> {
-    let mut found: Vec<String> = fs::read_dir(repo().join("playbooks/roles"))
+    let mut found: Vec<String> = fs::read_dir(repo_root().join("playbooks/roles"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -69,7 +67,7 @@ fn ansible_lint_production_profile_finds_nothing_in_playbooks() {
     let mut path = std::ffi::OsString::from(lint.parent().unwrap());
     path.push(":");
     path.push(std::env::var_os("PATH").unwrap_or_default());
-    let out = common::clean_command(&lint, &repo())
+    let out = common::clean_command(&lint, &repo_root())
         .args([
             "--offline",
             "--profile",
@@ -136,7 +134,7 @@ fn run_plays(dir: &Path, plays: &str) -> String {
     fs::write(dir.join("validate.yml"), plays).unwrap();
     let out = common::clean_command(&common::ansible("ansible-playbook"), dir)
         .args(["-i", "localhost,", "validate.yml"])
-        .env("ANSIBLE_ROLES_PATH", repo().join("playbooks/roles"))
+        .env("ANSIBLE_ROLES_PATH", repo_root().join("playbooks/roles"))
         .env("ANSIBLE_NOCOLOR", "1")
         .output()
         .unwrap();

@@ -28,9 +28,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle, sleep};
 use std::time::Duration;
 
+use common::infra::Skeleton;
 use common::nats::{Nats, NatsClient};
 use common::postgres::Postgres;
 use common::redis::Redis;
+use common::{contains, repo_root, show, text};
 use tempfile::TempDir;
 
 const VAULT_PASSWORD: &str = "recipes-vault-pw-Hq72LmZx";
@@ -38,29 +40,6 @@ const NOW: &str = "2026-03-15T10:00:00Z";
 const VAULT: &str = "group_vars/all/vault.yml";
 const MANIFEST: &str = "group_vars/all/_secrets_manifest.yml";
 const CHANGELOG: &str = "# Changelog\n\n## [Unreleased]\n";
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
 
 // ---- the infra fixture -----------------------------------------------------------------
 
@@ -80,20 +59,10 @@ impl Infra {
     /// `host_vars`: YAML lines (6-space indent) of the recipe's variables;
     /// `secret`: the manifest entry of the one secret; `vault`: vault.yml's plaintext.
     fn new(host_vars: &str, secret: &str, vault: &str) -> Infra {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("infra");
-        let home = tmp.path().join("home");
-        let deployed = tmp.path().join("deployed");
-        for dir in [
-            root.join("group_vars/all"),
-            root.join("playbooks"),
-            home.join(".ansible/tmp"),
-            deployed.clone(),
-        ] {
-            fs::create_dir_all(dir).unwrap();
-        }
-        let password_file = tmp.path().join("vault-pass.txt");
-        fs::write(&password_file, format!("{VAULT_PASSWORD}\n")).unwrap();
+        let skeleton = Skeleton::new(VAULT_PASSWORD, &["group_vars/all", "playbooks"]);
+        let root = &skeleton.root;
+        let deployed = skeleton.tmp.path().join("deployed");
+        fs::create_dir_all(&deployed).unwrap();
         for entry in fs::read_dir(repo_root().join("playbooks")).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "yml") {
@@ -104,22 +73,8 @@ impl Infra {
                 .unwrap();
             }
         }
-        fs::write(
-            root.join("ansible.cfg"),
-            format!(
-                "[defaults]\ninventory = inventory.yml\nvault_password_file = {}\nretry_files_enabled = False\nroles_path = {}\n",
-                password_file.display(),
-                repo_root().join("playbooks/roles").display()
-            ),
-        )
-        .unwrap();
-        fs::write(
-            root.join("inventory.yml"),
-            format!(
-                "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{{{ ansible_playbook_python }}}}\"\n{host_vars}"
-            ),
-        )
-        .unwrap();
+        skeleton.ansible_cfg("inventory.yml", true);
+        skeleton.inventory("inventory.yml", host_vars);
         fs::write(
             root.join(MANIFEST),
             format!(
@@ -130,11 +85,11 @@ impl Infra {
         fs::write(root.join("CHANGELOG.md"), CHANGELOG).unwrap();
         fs::write(root.join(VAULT), vault).unwrap();
         let infra = Infra {
-            root,
-            home,
+            root: skeleton.root,
+            home: skeleton.home,
             deployed,
             printed: Mutex::new(Vec::new()),
-            _tmp: tmp,
+            _tmp: skeleton.tmp,
         };
         let out = infra
             .command_of(&common::vaultrot(), &["encrypt", VAULT])

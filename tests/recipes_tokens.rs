@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::sync::Mutex;
 
+use common::infra::Skeleton;
+use common::{repo_root, show, text};
 use tempfile::TempDir;
 
 const VAULT_PASSWORD: &str = "recipes-vault-pw-Hq73kLz";
@@ -50,23 +52,6 @@ const SLACK: [&str; 3] = [
     "vault_slack_signing_secret",
 ];
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
-
 // ---- the stand-ins --------------------------------------------------------------------
 
 /// A stand-in started with `python3 SCRIPT ARGS`, fed `input` on stdin, which
@@ -80,7 +65,7 @@ struct Standin {
 impl Standin {
     fn start(script: &str, args: &[&Path], input: &str) -> Standin {
         let mut child = Command::new("python3")
-            .arg(repo().join("tests/fixtures/standins").join(script))
+            .arg(repo_root().join("tests/fixtures/standins").join(script))
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -166,7 +151,7 @@ impl Sender {
     fn start(url: &str, dir: &Path, secret: &str, slack: bool) -> Sender {
         fs::write(dir.join("sender_secret"), secret).unwrap();
         let mut cmd = Command::new("python3");
-        cmd.arg(repo().join("tests/fixtures/standins/webhook_client.py"))
+        cmd.arg(repo_root().join("tests/fixtures/standins/webhook_client.py"))
             .arg(url)
             .arg(dir.join("sender_secret"))
             .arg(dir.join("sender_stop"));
@@ -184,7 +169,7 @@ impl Sender {
     fn once(url: &str, dir: &Path, secret: &str, slack: bool) -> String {
         fs::write(dir.join("sender_secret"), secret).unwrap();
         let mut cmd = Command::new("python3");
-        cmd.arg(repo().join("tests/fixtures/standins/webhook_client.py"))
+        cmd.arg(repo_root().join("tests/fixtures/standins/webhook_client.py"))
             .arg(url)
             .arg(dir.join("sender_secret"))
             .arg("-");
@@ -237,31 +222,15 @@ impl Infra {
     /// `vars`: inventory variables of `all` (role settings); `vault`: the
     /// vault's `key: value` lines; `secrets`: the manifest's secrets.
     fn new(vars: &str, vault: &[(&str, &str)], secrets: &str) -> Infra {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("infra");
-        let home = tmp.path().join("home");
-        let password_file = tmp.path().join("vault-pass.txt");
-        fs::write(&password_file, format!("{VAULT_PASSWORD}\n")).unwrap();
-        for dir in ["inventory", "group_vars/all", "deployed"] {
-            fs::create_dir_all(root.join(dir)).unwrap();
-        }
-        fs::create_dir_all(home.join(".ansible/tmp")).unwrap();
-        std::os::unix::fs::symlink(repo().join("playbooks"), root.join("playbooks")).unwrap();
-        std::os::unix::fs::symlink("../group_vars", root.join("inventory/group_vars")).unwrap();
-        fs::write(
-            root.join("ansible.cfg"),
-            format!(
-                "[defaults]\ninventory = inventory/hosts.yml\nvault_password_file = {}\nretry_files_enabled = False\n",
-                password_file.display()
-            ),
-        )
-        .unwrap();
+        let skeleton = Skeleton::new(VAULT_PASSWORD, &["inventory", "group_vars/all", "deployed"]);
+        let root = &skeleton.root;
+        std::os::unix::fs::symlink(repo_root().join("playbooks"), root.join("playbooks")).unwrap();
+        skeleton.link_group_vars();
+        skeleton.ansible_cfg("inventory/hosts.yml", false);
         let (user, group) = user_and_group();
         let deployed = root.join("deployed");
         let vars = vars.replace("DEPLOYED", &deployed.display().to_string());
-        let mut inventory = String::from(
-            "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n  vars:\n",
-        );
+        let mut inventory = String::from("  vars:\n");
         for role in [
             "webhook_secret",
             "api_token",
@@ -277,7 +246,7 @@ impl Infra {
         for line in vars.lines() {
             inventory.push_str(&format!("    {line}\n"));
         }
-        fs::write(root.join("inventory/hosts.yml"), inventory).unwrap();
+        skeleton.inventory("inventory/hosts.yml", &inventory);
         fs::write(
             root.join(MANIFEST),
             format!(
@@ -296,10 +265,10 @@ impl Infra {
         }
         fs::write(root.join(VAULT), vault_text).unwrap();
         let infra = Infra {
-            root,
-            home,
+            root: skeleton.root,
+            home: skeleton.home,
             printed: Mutex::new(Vec::new()),
-            _tmp: tmp,
+            _tmp: skeleton.tmp,
         };
         let out = infra.command(&["encrypt", VAULT]).output().unwrap();
         assert!(out.status.success(), "encrypt failed:\n{}", show(&out));

@@ -10,13 +10,13 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
 use std::fs;
-use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
+use common::infra::Skeleton;
 use common::redis::Redis;
+use common::{repo_root, show, text};
 use tempfile::TempDir;
 use vaultrot::manifest::Manifest;
 
@@ -31,23 +31,6 @@ const DAY2: &str = "2026-03-16T02:00:00Z";
 const DAY3: &str = "2026-03-17T02:00:00Z";
 
 const CHANGELOG: &str = "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2025-01-10\n\n### Added\n- The first deployment.\n";
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
 
 /// The Redis dual secret (due 2026-03-20, acted on from 2026-03-06, a 2-day
 /// window) and a swap token overdue since 2026-03-03, both `auto: true`.
@@ -116,21 +99,17 @@ struct Infra {
 
 impl Infra {
     fn new(manifest: &str, vault: &str, redis_port: Option<u16>) -> Infra {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("infra");
-        let home = tmp.path().join("home");
-        let password_file = tmp.path().join("vault-pass.txt");
-        fs::write(&password_file, format!("{VAULT_PASSWORD}\n")).unwrap();
-        for dir in [
-            "inventory",
-            "group_vars/all",
-            "playbooks",
-            "templates",
-            "deployed",
-        ] {
-            fs::create_dir_all(root.join(dir)).unwrap();
-        }
-        fs::create_dir_all(home.join(".ansible/tmp")).unwrap();
+        let skeleton = Skeleton::new(
+            VAULT_PASSWORD,
+            &[
+                "inventory",
+                "group_vars/all",
+                "playbooks",
+                "templates",
+                "deployed",
+            ],
+        );
+        let root = &skeleton.root;
         for file in [
             "playbooks/deploy_redis.yml",
             "playbooks/verify_redis.yml",
@@ -138,30 +117,19 @@ impl Infra {
         ] {
             fs::copy(repo_root().join("infra").join(file), root.join(file)).unwrap();
         }
-        fs::write(
-            root.join("ansible.cfg"),
-            format!(
-                "[defaults]\ninventory = inventory/staging.yml\nvault_password_file = {}\nretry_files_enabled = False\nroles_path = {}\n",
-                password_file.display(),
-                repo_root().join("playbooks/roles").display()
-            ),
-        )
-        .unwrap();
-        let mut inventory = String::from(
-            "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n",
-        );
-        if let Some(port) = redis_port {
-            inventory.push_str(&format!("      redis_port: {port}\n"));
-        }
-        fs::write(root.join("inventory/staging.yml"), inventory).unwrap();
-        symlink("../group_vars", root.join("inventory/group_vars")).unwrap();
+        skeleton.ansible_cfg("inventory/staging.yml", true);
+        let host_vars = redis_port
+            .map(|port| format!("      redis_port: {port}\n"))
+            .unwrap_or_default();
+        skeleton.inventory("inventory/staging.yml", &host_vars);
+        skeleton.link_group_vars();
         fs::write(root.join(MANIFEST), manifest).unwrap();
         fs::write(root.join("CHANGELOG.md"), CHANGELOG).unwrap();
         fs::write(root.join(VAULT), vault).unwrap();
         let infra = Infra {
-            root,
-            home,
-            _tmp: tmp,
+            root: skeleton.root,
+            home: skeleton.home,
+            _tmp: skeleton.tmp,
         };
         let out = infra
             .command_of(&common::vaultrot(), &["encrypt", VAULT], DAY1, "tester")
@@ -172,26 +140,8 @@ impl Infra {
     }
 
     fn command_of(&self, program: &Path, args: &[&str], now: &str, user: &str) -> Command {
-        let mut cmd = Command::new(program);
-        for var in common::VAULT_ENV {
-            cmd.env_remove(var);
-        }
-        for var in ["VAULTROT_MANIFEST", "VAULTROT_CRASH_AFTER"] {
-            cmd.env_remove(var);
-        }
-        let mut path = OsString::from(common::ansible_bin_dir());
-        path.push(":");
-        path.push(std::env::var_os("PATH").unwrap_or_default());
-        cmd.args(args)
-            .current_dir(&self.root)
-            .env("PATH", path)
-            .env("HOME", &self.home)
-            .env("ANSIBLE_LOCAL_TEMP", self.home.join(".ansible/tmp"))
-            .env("NO_COLOR", "1")
-            .env("ANSIBLE_NOCOLOR", "1")
-            .env("VAULTROT_USER", user)
-            .env("VAULTROT_NOW", now)
-            .stdin(Stdio::null());
+        let mut cmd = common::infra_command(program, &self.root, &self.home, now, args);
+        cmd.env("VAULTROT_USER", user);
         cmd
     }
 

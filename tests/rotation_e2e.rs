@@ -20,14 +20,15 @@ mod common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::symlink;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::infra::Skeleton;
 use common::redis::Redis;
+use common::{contains, repo_root, show, text, yaml_quoted};
 use tempfile::TempDir;
 use vaultrot::manifest::{HistoryEvent, Manifest, RotationPhase, Secret};
 
@@ -57,34 +58,6 @@ const SLACK: [&str; 3] = [
     "vault_slack_app_token",
     "vault_slack_signing_secret",
 ];
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
-
-/// A YAML single-quoted scalar.
-fn quoted(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
 
 // ---- Redis ---------------------------------------------------------------------------
 
@@ -182,8 +155,8 @@ secrets_manifest:
 
     # Slack: three secrets, one shared deploy step
 {slack_bot}{slack_app}{slack_signing}"#,
-        deploy = quoted(&opts.api_deploy),
-        verify = quoted(&opts.api_verify),
+        deploy = yaml_quoted(&opts.api_deploy),
+        verify = yaml_quoted(&opts.api_verify),
         slack_bot = slack(SLACK[0]),
         slack_app = slack(SLACK[1]),
         slack_signing = slack(SLACK[2]),
@@ -208,21 +181,17 @@ impl Infra {
     }
 
     fn with(opts: Opts) -> Infra {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("infra");
-        let home = tmp.path().join("home");
-        let password_file = tmp.path().join("vault-pass.txt");
-        fs::write(&password_file, format!("{VAULT_PASSWORD}\n")).unwrap();
-        for dir in [
-            "inventory",
-            "group_vars/all",
-            "playbooks",
-            "templates",
-            "deployed",
-        ] {
-            fs::create_dir_all(root.join(dir)).unwrap();
-        }
-        fs::create_dir_all(home.join(".ansible/tmp")).unwrap();
+        let skeleton = Skeleton::new(
+            VAULT_PASSWORD,
+            &[
+                "inventory",
+                "group_vars/all",
+                "playbooks",
+                "templates",
+                "deployed",
+            ],
+        );
+        let root = &skeleton.root;
         for file in [
             "playbooks/deploy_redis.yml",
             "playbooks/verify_redis.yml",
@@ -230,25 +199,14 @@ impl Infra {
         ] {
             fs::copy(repo_root().join("infra").join(file), root.join(file)).unwrap();
         }
-        fs::write(
-            root.join("ansible.cfg"),
-            format!(
-                "[defaults]\ninventory = inventory/staging.yml\nvault_password_file = {}\nretry_files_enabled = False\nroles_path = {}\n",
-                password_file.display(),
-                // deploy/verify_redis.yml use the library role redis_acl.
-                repo_root().join("playbooks/roles").display()
-            ),
-        )
-        .unwrap();
-        let mut inventory = String::from(
-            "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n",
-        );
-        if let Some(port) = opts.redis_port {
-            inventory.push_str(&format!("      redis_port: {port}\n"));
-        }
-        fs::write(root.join("inventory/staging.yml"), inventory).unwrap();
-        // Playbooks load group_vars beside the inventory (as in infra/).
-        symlink("../group_vars", root.join("inventory/group_vars")).unwrap();
+        // deploy/verify_redis.yml use the library role redis_acl.
+        skeleton.ansible_cfg("inventory/staging.yml", true);
+        let host_vars = opts
+            .redis_port
+            .map(|port| format!("      redis_port: {port}\n"))
+            .unwrap_or_default();
+        skeleton.inventory("inventory/staging.yml", &host_vars);
+        skeleton.link_group_vars();
         fs::write(root.join(MANIFEST), manifest_text(&opts)).unwrap();
         fs::write(root.join("CHANGELOG.md"), CHANGELOG).unwrap();
         let vault = root.join(VAULT);
@@ -266,10 +224,10 @@ impl Infra {
         )
         .unwrap();
         let infra = Infra {
-            root,
-            home,
+            root: skeleton.root,
+            home: skeleton.home,
             printed: Mutex::new(Vec::new()),
-            _tmp: tmp,
+            _tmp: skeleton.tmp,
         };
         // The Redis tests take the real ansible-vault's output; the cheap ones vaultrot's.
         let program = if opts.redis_port.is_some() {
@@ -1684,7 +1642,7 @@ fn a_secret_without_verify_steps_does_not_rotate_silently() {
     let infra = Infra::new();
     let verify = format!(
         "      verify:\n        - run: {}\n",
-        quoted(&Opts::default().api_verify)
+        yaml_quoted(&Opts::default().api_verify)
     );
     infra.edit_manifest(&verify, "");
     let before = infra.written();

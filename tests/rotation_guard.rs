@@ -17,6 +17,8 @@ use std::os::unix::fs::symlink;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use common::infra::Skeleton;
+use common::{contains, show, text, yaml_quoted};
 use tempfile::TempDir;
 
 const VAULT_PASSWORD: &str = "guard-vault-pw-Hq72xWm";
@@ -114,54 +116,16 @@ struct Infra {
     _tmp: TempDir,
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
-
-fn yaml_quoted(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
-
 impl Infra {
     fn new() -> Infra {
-        let tmp = TempDir::new().unwrap();
-        let root = tmp.path().join("infra");
-        let home = tmp.path().join("home");
-        let password_file = tmp.path().join("vault-pass.txt");
-        fs::write(&password_file, format!("{VAULT_PASSWORD}\n")).unwrap();
-        for dir in ["inventory", "group_vars/all", "playbooks", "host_vars/web1"] {
-            fs::create_dir_all(root.join(dir)).unwrap();
-        }
-        fs::create_dir_all(home.join(".ansible/tmp")).unwrap();
-        fs::write(
-            root.join("ansible.cfg"),
-            format!(
-                "[defaults]\ninventory = inventory/staging.yml\nvault_password_file = {}\nretry_files_enabled = False\n",
-                password_file.display()
-            ),
-        )
-        .unwrap();
-        fs::write(
-            root.join("inventory/staging.yml"),
-            "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n",
-        )
-        .unwrap();
-        symlink("../group_vars", root.join("inventory/group_vars")).unwrap();
+        let skeleton = Skeleton::new(
+            VAULT_PASSWORD,
+            &["inventory", "group_vars/all", "playbooks", "host_vars/web1"],
+        );
+        let root = &skeleton.root;
+        skeleton.ansible_cfg("inventory/staging.yml", false);
+        skeleton.inventory("inventory/staging.yml", "");
+        skeleton.link_group_vars();
         fs::write(root.join("playbooks/leaky.yml"), LEAKY_PLAYBOOK).unwrap();
         fs::write(root.join(MANIFEST), MANIFEST_TEXT).unwrap();
         fs::write(
@@ -188,10 +152,10 @@ impl Infra {
         )
         .unwrap();
         let mut infra = Infra {
-            root,
-            home,
+            root: skeleton.root,
+            home: skeleton.home,
             printed: Vec::new(),
-            _tmp: tmp,
+            _tmp: skeleton.tmp,
         };
         infra.ok(&["encrypt", VAULT, "host_vars/web1/vault.yml"]);
         infra

@@ -3,6 +3,7 @@
 //! and cannot find it fails loudly instead of skipping.
 #![allow(dead_code)]
 
+pub mod infra;
 pub mod nats;
 pub mod planner;
 pub mod postgres;
@@ -10,7 +11,39 @@ pub mod redis;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+
+/// The repository's root (where `infra/` and `playbooks/` are).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Bytes a command printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A command's status and both of its outputs, for an assertion message.
+pub fn show(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// Whether `needle` occurs in `haystack` (bytes that need not be UTF-8).
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// A YAML single-quoted scalar.
+pub fn yaml_quoted(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
 
 /// The project-local virtualenv's bin directory (or `VAULTROT_ANSIBLE_BIN`).
 pub fn ansible_bin_dir() -> PathBuf {

@@ -1,0 +1,75 @@
+//! The skeleton every rotation test's infra starts from: a temp dir holding
+//! the infra's root, a HOME of its own and the vault password file beside
+//! them (outside the root, as an operator keeps it); `ansible.cfg` naming the
+//! inventory and that password file; an inventory of localhost alone, run
+//! locally with the playbook's own Python.
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::PathBuf;
+
+use tempfile::TempDir;
+
+use super::repo_root;
+
+/// The inventory's `all:` group with localhost alone, connected locally.
+pub const LOCALHOST: &str = "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n";
+
+pub struct Skeleton {
+    pub tmp: TempDir,
+    /// `infra/`, where every command runs.
+    pub root: PathBuf,
+    /// `home/`, with `.ansible/tmp`.
+    pub home: PathBuf,
+    pub password_file: PathBuf,
+}
+
+impl Skeleton {
+    /// Makes `dirs` under the root and writes the password file.
+    pub fn new(vault_password: &str, dirs: &[&str]) -> Skeleton {
+        let tmp = TempDir::new().unwrap();
+        let root = tmp.path().join("infra");
+        let home = tmp.path().join("home");
+        let password_file = tmp.path().join("vault-pass.txt");
+        fs::write(&password_file, format!("{vault_password}\n")).unwrap();
+        fs::create_dir_all(&root).unwrap();
+        for dir in dirs {
+            fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        fs::create_dir_all(home.join(".ansible/tmp")).unwrap();
+        Skeleton {
+            tmp,
+            root,
+            home,
+            password_file,
+        }
+    }
+
+    /// `ansible.cfg` naming `inventory` and the password file; with
+    /// `library_roles`, the repository's `playbooks/roles` as roles_path.
+    pub fn ansible_cfg(&self, inventory: &str, library_roles: bool) {
+        let mut cfg = format!(
+            "[defaults]\ninventory = {inventory}\nvault_password_file = {}\nretry_files_enabled = False\n",
+            self.password_file.display()
+        );
+        if library_roles {
+            cfg.push_str(&format!(
+                "roles_path = {}\n",
+                repo_root().join("playbooks/roles").display()
+            ));
+        }
+        fs::write(self.root.join("ansible.cfg"), cfg).unwrap();
+    }
+
+    /// The inventory at `path`: [`LOCALHOST`] followed by `more` (host
+    /// variables at 6 spaces, or a group's `vars:`).
+    pub fn inventory(&self, path: &str, more: &str) {
+        fs::write(self.root.join(path), format!("{LOCALHOST}{more}")).unwrap();
+    }
+
+    /// `inventory/group_vars` pointing at the root's `group_vars`: playbooks
+    /// load group_vars beside the inventory, as in the example infra.
+    pub fn link_group_vars(&self) {
+        symlink("../group_vars", self.root.join("inventory/group_vars")).unwrap();
+    }
+}
