@@ -16,7 +16,7 @@ use std::process::Command;
 
 use common::infra::Skeleton;
 use common::redis::Redis;
-use common::{repo_root, show, text};
+use common::{show, text};
 use tempfile::TempDir;
 use vaultrot::manifest::Manifest;
 
@@ -99,30 +99,8 @@ struct Infra {
 
 impl Infra {
     fn new(manifest: &str, vault: &str, redis_port: Option<u16>) -> Infra {
-        let skeleton = Skeleton::new(
-            VAULT_PASSWORD,
-            &[
-                "inventory",
-                "group_vars/all",
-                "playbooks",
-                "templates",
-                "deployed",
-            ],
-        );
+        let skeleton = Skeleton::redis(VAULT_PASSWORD, redis_port);
         let root = &skeleton.root;
-        for file in [
-            "playbooks/deploy_redis.yml",
-            "playbooks/verify_redis.yml",
-            "templates/redis_client.conf.j2",
-        ] {
-            fs::copy(repo_root().join("infra").join(file), root.join(file)).unwrap();
-        }
-        skeleton.ansible_cfg("inventory/staging.yml", true);
-        let host_vars = redis_port
-            .map(|port| format!("      redis_port: {port}\n"))
-            .unwrap_or_default();
-        skeleton.inventory("inventory/staging.yml", &host_vars);
-        skeleton.link_group_vars();
         fs::write(root.join(MANIFEST), manifest).unwrap();
         fs::write(root.join("CHANGELOG.md"), CHANGELOG).unwrap();
         fs::write(root.join(VAULT), vault).unwrap();

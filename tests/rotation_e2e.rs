@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use common::infra::Skeleton;
 use common::redis::Redis;
-use common::{contains, repo_root, show, text, yaml_quoted};
+use common::{contains, show, text, yaml_quoted};
 use tempfile::TempDir;
 use vaultrot::manifest::{HistoryEvent, Manifest, RotationPhase, Secret};
 
@@ -181,32 +181,8 @@ impl Infra {
     }
 
     fn with(opts: Opts) -> Infra {
-        let skeleton = Skeleton::new(
-            VAULT_PASSWORD,
-            &[
-                "inventory",
-                "group_vars/all",
-                "playbooks",
-                "templates",
-                "deployed",
-            ],
-        );
+        let skeleton = Skeleton::redis(VAULT_PASSWORD, opts.redis_port);
         let root = &skeleton.root;
-        for file in [
-            "playbooks/deploy_redis.yml",
-            "playbooks/verify_redis.yml",
-            "templates/redis_client.conf.j2",
-        ] {
-            fs::copy(repo_root().join("infra").join(file), root.join(file)).unwrap();
-        }
-        // deploy/verify_redis.yml use the library role redis_acl.
-        skeleton.ansible_cfg("inventory/staging.yml", true);
-        let host_vars = opts
-            .redis_port
-            .map(|port| format!("      redis_port: {port}\n"))
-            .unwrap_or_default();
-        skeleton.inventory("inventory/staging.yml", &host_vars);
-        skeleton.link_group_vars();
         fs::write(root.join(MANIFEST), manifest_text(&opts)).unwrap();
         fs::write(root.join("CHANGELOG.md"), CHANGELOG).unwrap();
         let vault = root.join(VAULT);

@@ -45,6 +45,41 @@ impl Skeleton {
         }
     }
 
+    /// The example infra's Redis rotation: its deploy and verify playbooks
+    /// and client template copied from `infra/` (they use the library role
+    /// `redis_acl`), the inventory `inventory/staging.yml` with the port of
+    /// the test's Redis, group_vars linked beside it.
+    pub fn redis(vault_password: &str, redis_port: Option<u16>) -> Skeleton {
+        let skeleton = Skeleton::new(
+            vault_password,
+            &[
+                "inventory",
+                "group_vars/all",
+                "playbooks",
+                "templates",
+                "deployed",
+            ],
+        );
+        for file in [
+            "playbooks/deploy_redis.yml",
+            "playbooks/verify_redis.yml",
+            "templates/redis_client.conf.j2",
+        ] {
+            fs::copy(
+                repo_root().join("infra").join(file),
+                skeleton.root.join(file),
+            )
+            .unwrap();
+        }
+        skeleton.ansible_cfg("inventory/staging.yml", true);
+        let host_vars = redis_port
+            .map(|port| format!("      redis_port: {port}\n"))
+            .unwrap_or_default();
+        skeleton.inventory("inventory/staging.yml", &host_vars);
+        skeleton.link_group_vars();
+        skeleton
+    }
+
     /// `ansible.cfg` naming `inventory` and the password file; with
     /// `library_roles`, the repository's `playbooks/roles` as roles_path.
     pub fn ansible_cfg(&self, inventory: &str, library_roles: bool) {
