@@ -174,32 +174,7 @@ impl Infra {
 
     /// Every file of the tree with its bytes.
     fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        let mut files = BTreeMap::new();
-        walk(&self.root, &mut |path| {
-            let bytes = if path.is_symlink() {
-                fs::read_link(path)
-                    .unwrap()
-                    .into_os_string()
-                    .into_encoded_bytes()
-            } else {
-                fs::read(path).unwrap()
-            };
-            files.insert(path.strip_prefix(&self.root).unwrap().to_path_buf(), bytes);
-        });
-        files
-    }
-}
-
-fn walk(dir: &Path, each: &mut dyn FnMut(&Path)) {
-    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
-    entries.sort_by_key(|e| e.path());
-    for entry in entries {
-        let path = entry.path();
-        if path.is_dir() && !path.is_symlink() {
-            walk(&path, each);
-        } else {
-            each(&path);
-        }
+        common::infra::snapshot(&self.root)
     }
 }
 

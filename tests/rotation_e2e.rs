@@ -26,7 +26,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::infra::Skeleton;
+use common::infra::{Skeleton, walk};
 use common::redis::Redis;
 use common::{contains, show, text, yaml_quoted};
 use tempfile::TempDir;
@@ -372,19 +372,7 @@ impl Infra {
 
     /// Every file of the tree with its bytes (symlinks by target).
     fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        let mut files = BTreeMap::new();
-        walk(&self.root, &mut |path, meta| {
-            let bytes = if meta.is_symlink() {
-                fs::read_link(path)
-                    .unwrap()
-                    .into_os_string()
-                    .into_encoded_bytes()
-            } else {
-                fs::read(path).unwrap()
-            };
-            files.insert(path.strip_prefix(&self.root).unwrap().to_path_buf(), bytes);
-        });
-        files
+        common::infra::snapshot(&self.root)
     }
 
     /// No secret value (nor the vault password) in anything vaultrot printed,
@@ -432,20 +420,6 @@ impl Infra {
             }
         });
         assert!(scanned >= 6, "scanned only {scanned} files");
-    }
-}
-
-fn walk(dir: &Path, each: &mut dyn FnMut(&Path, &fs::Metadata)) {
-    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let meta = fs::symlink_metadata(&path).unwrap();
-        if meta.is_dir() {
-            walk(&path, each);
-        } else {
-            each(&path, &meta);
-        }
     }
 }
 

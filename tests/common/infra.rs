@@ -4,9 +4,10 @@
 //! inventory and that password file; an inventory of localhost alone, run
 //! locally with the playbook's own Python.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::symlink;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
@@ -107,4 +108,38 @@ impl Skeleton {
     pub fn link_group_vars(&self) {
         symlink("../group_vars", self.root.join("inventory/group_vars")).unwrap();
     }
+}
+
+/// Calls `each` for every file and symlink below `dir`, in name order;
+/// directories are entered, symlinks are not followed.
+pub fn walk(dir: &Path, each: &mut dyn FnMut(&Path, &fs::Metadata)) {
+    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let meta = fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            walk(&path, each);
+        } else {
+            each(&path, &meta);
+        }
+    }
+}
+
+/// Every file below `root` with its bytes (a symlink as its target), by its
+/// path relative to `root`: two snapshots compare a whole tree.
+pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    walk(root, &mut |path, meta| {
+        let bytes = if meta.is_symlink() {
+            fs::read_link(path)
+                .unwrap()
+                .into_os_string()
+                .into_encoded_bytes()
+        } else {
+            fs::read(path).unwrap()
+        };
+        files.insert(path.strip_prefix(root).unwrap().to_path_buf(), bytes);
+    });
+    files
 }
