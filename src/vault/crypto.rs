@@ -189,8 +189,10 @@ fn pbkdf2_hmac_sha256(password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8])
     let mut chunks: Vec<(usize, &mut [u8])> = out.chunks_mut(32).enumerate().collect();
 
     // ansible's 80 bytes are 3 blocks, computed as 3 interleaved lanes on
-    // this thread: as fast as one chain, and cheaper than a second thread in
-    // a short-lived process (measured: 3.2 ms vs 4.1 ms for a whole `view`).
+    // this thread: one chain alone leaves the SHA unit waiting on latency
+    // (0.67 ms for one lane, 1.13 ms for three), and a second thread costs
+    // more than it saves in a short-lived process (a whole `view` measured
+    // 0.5 ms slower with the third block on one).
     for group in chunks.chunks_mut(3) {
         match group {
             [(a, ca), (b, cb), (c, cc)] => {
