@@ -59,7 +59,7 @@ impl From<VaultCommand> for Command {
     }
 }
 
-/// Whether argv[0] names `ansible-vault` (a link to this binary).
+/// Whether `argv[0]` names `ansible-vault` (a link to this binary).
 pub fn invoked_as_ansible_vault() -> bool {
     std::env::args_os()
         .next()

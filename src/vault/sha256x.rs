@@ -1,10 +1,10 @@
 //! The PBKDF2-HMAC-SHA256 iteration loop over several independent output
 //! blocks at once. With the x86 SHA extensions one compression is bound by
 //! the latency of `sha256rnds2`, so interleaving independent chains (the
-//! 32-byte blocks of one PBKDF2 output) runs them in little more than the
-//! time of one; the whole loop keeps its digests in vector registers (a
-//! round trip through bytes per compression cost ~20%). Elsewhere it falls
-//! back to one `sha2` compression per lane.
+//! 32-byte blocks of one PBKDF2 output) keeps the SHA unit busy: three lanes
+//! take 1.13 ms here where one takes 0.67 ms; the whole loop keeps its
+//! digests in vector registers (a round trip through bytes per compression
+//! cost ~20%). Elsewhere it falls back to one `sha2` compression per lane.
 //!
 //! The SHA-NI loop is compiled twice: for x86-64's 16 vector registers, and
 //! with AVX-512VL, whose 32 let three lanes' states and message words stay
@@ -204,7 +204,7 @@ mod x86 {
                     }
                 }
 
-                /// See [`super::hmac_iterations`]: the same loop, every digest in
+                /// See [`crate::vault::sha256x::hmac_iterations`]: the same loop, every digest in
                 /// registers from the first iteration to the last.
                 #[target_feature(enable = $features)]
                 pub(in crate::vault::sha256x) unsafe fn hmac_iterations<const N: usize>(
