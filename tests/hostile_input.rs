@@ -3,7 +3,8 @@
 //! generous wait): 20,000 levels of block and flow nesting in a manifest and
 //! in vault files, and inputs that are not regular files (a FIFO no one
 //! writes to, a device, a directory, a socket). Each gets one clear line
-//! naming the file, and the command's documented exit code.
+//! naming the file, and the command's documented exit code. A password
+//! file may be a pipe, as in Ansible, but not an endless one.
 
 mod common;
 
@@ -222,6 +223,48 @@ fn inputs_that_are_not_regular_files_are_refused_at_once() {
             assert!(err.contains("not a regular file"), "{err}");
         }
     }
+}
+
+/// A password file is read as Ansible reads it, from a pipe too
+/// (`--vault-password-file <(pass show vault)`), but never without end.
+#[test]
+fn an_endless_password_file_is_refused_and_a_piped_one_still_works() {
+    let dir = setup();
+    fs::write(dir.path().join("secret.yml"), "k: v\n").unwrap();
+    let out = clean_command(&vaultrot(), dir.path())
+        .args(["encrypt", "--vault-password-file", "pw", "secret.yml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    let args = ["view", "--vault-password-file", "/dev/zero", "secret.yml"];
+    let (code, stderr) = run(dir.path(), &args);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("Could not read vault password file '/dev/zero'"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let fifo = dir.path().join("pw.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || fs::write(fifo, format!("{PASSWORD}\n")).unwrap()
+    });
+    let out = clean_command(&vaultrot(), dir.path())
+        .args(["view", "--vault-password-file", "pw.fifo", "secret.yml"])
+        .output()
+        .unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout, b"k: v\n");
 }
 
 /// Ten aliases of ten aliases, eleven levels deep: 10^11 nodes if expanded.

@@ -77,11 +77,20 @@ pub fn read_text(path: &Path) -> io::Result<String> {
 
 /// Reads stdin to its end, at most [`MAX_INPUT_BYTES`].
 pub fn read_stdin() -> io::Result<Zeroizing<Vec<u8>>> {
+    read_capped(io::stdin().lock())
+}
+
+/// Reads a file of any kind that can be read to its end, at most
+/// [`MAX_INPUT_BYTES`]: for password files, which Ansible also takes from a
+/// pipe (`--vault-password-file <(pass show vault)`), where [`read`] takes
+/// regular files only. An endless one (`/dev/zero`) ends in an error.
+pub fn read_stream(path: &Path) -> io::Result<Zeroizing<Vec<u8>>> {
+    read_capped(File::open(path)?)
+}
+
+fn read_capped(reader: impl Read) -> io::Result<Zeroizing<Vec<u8>>> {
     let mut buf = Zeroizing::new(Vec::new());
-    io::stdin()
-        .lock()
-        .take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut buf)?;
+    reader.take(MAX_INPUT_BYTES + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > MAX_INPUT_BYTES {
         return Err(too_large());
     }

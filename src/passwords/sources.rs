@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::ansible::config::{VaultSettings, unfrack};
 use crate::exit_codes::{self, ExitCode};
+use crate::fsutil;
 use crate::vault::envelope::strip_ascii_whitespace;
 use crate::vault::{DecryptOptions, VaultSecret, decrypt, is_encrypted};
 
@@ -232,9 +233,7 @@ impl SecretLoader<'_> {
         earlier: &[VaultSecret],
     ) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
         let shown = path.to_string_lossy().into_owned();
-        let raw = Zeroizing::new(
-            std::fs::read(path).map_err(|_| SecretsError::Unreadable(shown.clone()))?,
-        );
+        let raw = fsutil::read_stream(path).map_err(|_| SecretsError::Unreadable(shown.clone()))?;
         let raw = if is_age_file(&raw) {
             self.decrypt_age(path, &raw)?
         } else {
@@ -264,10 +263,8 @@ pub fn read_age_password_file(
     identity: Option<&Path>,
 ) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
     let shown = path.to_string_lossy().into_owned();
-    let raw = Zeroizing::new(
-        std::fs::read(path)
-            .map_err(|e| SecretsError::Age(shown.clone(), format!("cannot read it: {e}")))?,
-    );
+    let raw = fsutil::read_stream(path)
+        .map_err(|e| SecretsError::Age(shown.clone(), format!("cannot read it: {e}")))?;
     let raw = if is_age_file(&raw) {
         age_decrypt(path, &raw, identity)?
     } else {
